@@ -1,0 +1,79 @@
+/**
+ * The HTTP contracts of core. There is exactly one retry/timeout/error-parsing layer in lakechain:
+ * `HttpTransport` (implemented in `http/transport.ts`). `DatabricksClient` adds the workspace host
+ * and auth headers on top of it; the OAuth token providers in `auth/` call the transport directly
+ * (they produce the auth headers, so they cannot go through the client).
+ */
+import type { FetchFunction } from '../types.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+
+export type QueryValue = string | number | boolean | undefined | null;
+
+export interface RetryOptions {
+  /** Total attempts including the first. Default 5. */
+  maxAttempts?: number;
+  /** First backoff delay in ms (doubled each attempt, with full jitter). Default 500. */
+  initialDelayMs?: number;
+  /** Cap on a single backoff delay (and on an honoured `Retry-After`). Default 30 000. */
+  maxDelayMs?: number;
+  /** Budget for all attempts and waits together. Default 120 000. */
+  totalTimeoutMs?: number;
+}
+
+export interface HttpRequest {
+  method: HttpMethod;
+  /** Absolute URL. */
+  url: string;
+  query?: Record<string, QueryValue | QueryValue[]>;
+  headers?: Record<string, string>;
+  /**
+   * Request body. Plain objects/arrays are sent as JSON (`Content-Type: application/json`);
+   * `URLSearchParams` as a form; `string`/`Uint8Array` as is.
+   */
+  body?: unknown;
+  signal?: AbortSignal;
+  /** Per-attempt timeout in ms (connect + headers + body). Default 60 000. */
+  timeoutMs?: number;
+  /**
+   * Whether the request may be replayed after the server may have processed it (a reset
+   * connection, a 502/504). Defaults to true for GET/HEAD/PUT/DELETE, false for POST/PATCH.
+   * Statuses that prove the request was not processed (429, 503) are retried regardless.
+   */
+  idempotent?: boolean;
+  /** Override or disable (`false`) retries for this request. */
+  retry?: RetryOptions | false;
+  /**
+   * Return the response as soon as headers arrive, with the body unread (for SSE and large
+   * downloads). Error statuses are still turned into typed errors.
+   */
+  stream?: boolean;
+}
+
+export interface HttpResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON (or text when the body is not JSON); `undefined` when `stream` was set. */
+  data: T;
+  /** The raw response; its body is unread only when `stream` was set. */
+  raw: Response;
+  /** The `x-request-id` / `x-databricks-request-id` header, when present. */
+  requestId?: string;
+  /** How many attempts were made (1 = no retry). */
+  attempts: number;
+}
+
+export interface HttpTransportOptions {
+  fetch?: FetchFunction;
+  /** PEM bundle added to the trusted roots for every request. */
+  caCert?: string;
+  /** Extra `User-Agent` products, e.g. `@lakechain/databricks-llm/0.1.0`. */
+  userAgent?: string;
+  retry?: RetryOptions;
+  timeoutMs?: number;
+}
+
+/** Sends one logical request, with retries, timeouts, cancellation and Databricks error parsing. */
+export interface HttpTransport {
+  request<T = unknown>(request: HttpRequest): Promise<HttpResponse<T>>;
+}

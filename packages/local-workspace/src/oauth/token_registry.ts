@@ -1,0 +1,48 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { TokenRegistry } from '../types.js';
+
+export interface TokenRegistryOptions {
+  /** Personal access tokens that never expire. */
+  personalAccessTokens: string[];
+  /** Clock, injectable so tests can expire tokens without waiting. */
+  now?: () => number;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * Bearer tokens accepted by every route of the local workspace: the PATs given at start, and the
+ * OAuth access tokens issued by `/oidc/v1/token`, each valid until its expiry (then the caller
+ * gets 401/403 exactly as from Databricks).
+ */
+export function createTokenRegistry(options: TokenRegistryOptions): TokenRegistry {
+  const now = options.now ?? Date.now;
+  const issued = new Map<string, number>(); // token -> expiry (ms since epoch)
+  let issuedCount = 0;
+
+  return {
+    verify(authorizationHeader) {
+      const match = /^Bearer\s+(\S+)$/i.exec(authorizationHeader?.trim() ?? '');
+      const token = match?.[1];
+      if (!token) return 'invalid';
+      if (options.personalAccessTokens.some((pat) => sameSecret(pat, token))) return 'valid';
+      const expiresAt = issued.get(token);
+      if (expiresAt === undefined) return 'invalid';
+      return expiresAt > now() ? 'valid' : 'expired';
+    },
+    issue(_clientId, lifetimeSeconds) {
+      // Shaped like a Databricks OAuth token only loosely: opaque to clients, as it should be.
+      const token = `dlw-oauth-${randomBytes(24).toString('base64url')}`;
+      issued.set(token, now() + lifetimeSeconds * 1000);
+      issuedCount += 1;
+      return { token, expiresIn: lifetimeSeconds };
+    },
+    get issuedCount() {
+      return issuedCount;
+    },
+  };
+}
