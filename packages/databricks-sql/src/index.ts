@@ -1,0 +1,2 @@
+// placeholder: written by the databricks-sql work
+export {};
