@@ -20,7 +20,7 @@ function hasMarker(value: unknown, marker: string): boolean {
 }
 
 export class LakechainError extends Error {
-  private readonly [baseSymbol] = true;
+  protected readonly [baseSymbol] = true;
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -45,7 +45,7 @@ const configSymbol = Symbol.for(configMarker);
  * every way to provide it (option, environment variable, profile key).
  */
 export class DatabricksConfigError extends LakechainError {
-  private readonly [configSymbol] = true;
+  protected readonly [configSymbol] = true;
   /** The option (or environment variable / profile key) at fault, when there is one. */
   readonly option?: string;
   /** The config file at fault, when the problem is in a file. */
@@ -81,7 +81,7 @@ const authSymbol = Symbol.for(authMarker);
  * browser login was abandoned. Says which auth type failed and what to check.
  */
 export class DatabricksAuthError extends LakechainError {
-  private readonly [authSymbol] = true;
+  protected readonly [authSymbol] = true;
   readonly authType: string;
   /** HTTP status from the identity provider, when the failure came from one. */
   readonly statusCode?: number;
@@ -131,7 +131,7 @@ const apiSymbol = Symbol.for(apiMarker);
  * can help. Non-JSON bodies (HTML pages from proxies) are summarised, never dumped whole.
  */
 export class DatabricksApiError extends LakechainError {
-  private readonly [apiSymbol] = true;
+  protected readonly [apiSymbol] = true;
   readonly statusCode: number;
   readonly errorCode?: string;
   /** The `x-request-id` (or `x-databricks-request-id`) response header, for support tickets. */
@@ -192,7 +192,7 @@ const connectionSymbol = Symbol.for(connectionMarker);
  * (e.g. a workspace behind a private CA with no `caCert` configured), or a timeout.
  */
 export class DatabricksConnectionError extends LakechainError {
-  private readonly [connectionSymbol] = true;
+  protected readonly [connectionSymbol] = true;
   /** Node's error code when there is one (`ECONNRESET`, `ECONNREFUSED`, `ETIMEDOUT`, ...). */
   readonly code?: string;
   readonly retryable: boolean;

@@ -1,12 +1,22 @@
 // Public API of @lakechain/core: an explicit list, nothing re-exported wholesale.
-export {
-  DatabricksApiError,
-  DatabricksAuthError,
-  DatabricksConfigError,
-  DatabricksConnectionError,
-  isRetryableStatus,
-  LakechainError,
-} from './errors.js';
+
+// Configuration: where the workspace is and how to reach it.
+export { AUTH_TYPES } from './config/options.js';
+export type { DatabricksConfigOptions } from './config/options.js';
+export { resolveConfig } from './config/resolve.js';
+export type { ResolvedDatabricksConfig } from './config/databricks_config.js';
+export { isAzureHost, normalizeHost } from './config/host.js';
+
+// Credentials: the shared token cache (single flight, refresh ahead of expiry).
+export { CachedTokenSource, DEFAULT_REFRESH_SKEW_MS } from './auth/cached_token_source.js';
+export type { CachedTokenSourceOptions, Token } from './auth/cached_token_source.js';
+
+// HTTP: the one transport (retries, timeouts, errors) and the workspace client on top of it.
+export { DatabricksClient } from './http/client.js';
+export type { DatabricksClientOptions, DatabricksRequest } from './http/client.js';
+export { createHttpTransport } from './http/transport.js';
+export { parseSseStream } from './http/sse.js';
+export type { SseEvent } from './http/sse.js';
 export type {
   HttpMethod,
   HttpRequest,
@@ -16,6 +26,23 @@ export type {
   QueryValue,
   RetryOptions,
 } from './http/types.js';
+
+// The @databricks/sql driver, authenticated by the same token cache as REST.
+export { createSqlDriverAuthProvider, toSqlConnectionOptions } from './sql_driver_auth.js';
+export type { SqlConnectionOptions, SqlDriverAuthProvider } from './sql_driver_auth.js';
+
+// Errors and redaction.
+export {
+  DatabricksApiError,
+  DatabricksAuthError,
+  DatabricksConfigError,
+  DatabricksConnectionError,
+  isRetryableStatus,
+  LakechainError,
+} from './errors.js';
+export { REDACTED, redactHeaders, redactSecrets, redactUrl, summarizeBody } from './redact.js';
+
+// Shared contracts.
 export type {
   AuthType,
   CredentialsProvider,

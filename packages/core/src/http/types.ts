@@ -4,7 +4,7 @@
  * and auth headers on top of it; the OAuth token providers in `auth/` call the transport directly
  * (they produce the auth headers, so they cannot go through the client).
  */
-import type { FetchFunction } from '../types.js';
+import type { FetchFunction, GetAuthHeadersOptions } from '../types.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
@@ -48,6 +48,13 @@ export interface HttpRequest {
    * downloads). Error statuses are still turned into typed errors.
    */
   stream?: boolean;
+  /**
+   * Auth headers, asked for before EVERY attempt (so a token refreshed meanwhile is used on
+   * retries) and merged over `headers`. After a 401, or a 403 saying the token is expired or
+   * invalid, it is called once with `forceRefresh: true` and the request is replayed immediately
+   * (not counted as a retry). `DatabricksClient` passes `config.getAuthHeaders` here.
+   */
+  getAuthHeaders?: (options: GetAuthHeadersOptions) => Promise<Record<string, string>>;
 }
 
 export interface HttpResponse<T = unknown> {
@@ -76,4 +83,6 @@ export interface HttpTransportOptions {
 /** Sends one logical request, with retries, timeouts, cancellation and Databricks error parsing. */
 export interface HttpTransport {
   request<T = unknown>(request: HttpRequest): Promise<HttpResponse<T>>;
+  /** Closes the transport's own connection pool (only exists with `caCert`); idempotent. */
+  close?(): Promise<void>;
 }

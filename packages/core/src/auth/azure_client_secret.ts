@@ -1,0 +1,66 @@
+/**
+ * Azure service principal with a Microsoft Entra ID client secret: client-credentials grant at
+ * `{login}/{tenant}/oauth2/v2.0/token` for the Azure Databricks resource.
+ */
+import type { HttpTransport } from '../http/types.js';
+import { CachedTokenSource } from './cached_token_source.js';
+import { TokenSourceCredentialsProvider } from './provider.js';
+import { requestToken, type TokenErrorContext } from './token_endpoint.js';
+
+/** The well-known application id of Azure Databricks; `/.default` asks for its default scope. */
+export const AZURE_DATABRICKS_SCOPE = '2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default';
+export const DEFAULT_AZURE_LOGIN_ENDPOINT = 'https://login.microsoftonline.com';
+
+export interface AzureClientSecretProviderOptions {
+  host: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  transport: HttpTransport;
+  loginEndpoint?: string;
+  /** Sent as `X-Databricks-Azure-Workspace-Resource-Id` when known. */
+  workspaceResourceId?: string;
+  now?: () => number;
+  refreshSkewMs?: number;
+}
+
+export function createAzureClientSecretProvider(
+  options: AzureClientSecretProviderOptions,
+): TokenSourceCredentialsProvider {
+  const { tenantId, clientId, clientSecret, transport } = options;
+  const now = options.now ?? Date.now;
+  const login = (options.loginEndpoint ?? DEFAULT_AZURE_LOGIN_ENDPOINT).replace(/\/+$/, '');
+  const url = `${login}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
+  const context: TokenErrorContext = {
+    authType: 'azure-client-secret',
+    advice:
+      'Check ARM_TENANT_ID, ARM_CLIENT_ID and ARM_CLIENT_SECRET (`azureTenantId`, ' +
+      '`azureClientId`, `azureClientSecret`): the secret must belong to that app registration ' +
+      `in that tenant and not be expired, and the service principal must be added to ${options.host}.`,
+    secrets: [clientSecret],
+  };
+  const source = new CachedTokenSource(
+    () =>
+      requestToken(
+        transport,
+        {
+          url,
+          form: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: clientId,
+            client_secret: clientSecret,
+            scope: AZURE_DATABRICKS_SCOPE,
+          }),
+          idempotent: true,
+        },
+        context,
+        now,
+      ),
+    { now, refreshSkewMs: options.refreshSkewMs },
+  );
+  const extra: Record<string, string> = {};
+  if (options.workspaceResourceId) {
+    extra['X-Databricks-Azure-Workspace-Resource-Id'] = options.workspaceResourceId;
+  }
+  return new TokenSourceCredentialsProvider('azure-client-secret', source, extra);
+}

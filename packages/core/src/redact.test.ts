@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { redactHeaders, redactSecrets, redactUrl, summarizeBody } from './redact.js';
+
+describe('redaction helpers', () => {
+  it('replaces every occurrence of every secret, longest first', () => {
+    expect(redactSecrets('a dapi123456 b dapi123456-x c', ['dapi123456', 'dapi123456-x'])).toBe(
+      'a [REDACTED] b [REDACTED] c',
+    );
+    expect(redactSecrets('keep me', [undefined, '', 'ab'])).toBe('keep me');
+  });
+
+  it('redacts credential headers only', () => {
+    expect(redactHeaders({ Authorization: 'Bearer x', 'Content-Type': 'a', cookie: 'c' })).toEqual({
+      Authorization: '[REDACTED]',
+      'Content-Type': 'a',
+      cookie: '[REDACTED]',
+    });
+  });
+
+  it('redacts URL credentials and sensitive query values', () => {
+    expect(redactUrl('https://u:p@h.com/cb?code=abc&state=s&client_secret=zz')).toBe(
+      'https://h.com/cb?code=REDACTED&state=s&client_secret=REDACTED',
+    );
+  });
+
+  it('summarises HTML and long bodies instead of dumping them', () => {
+    const html = `<html><title>Bad Gateway</title>${'x'.repeat(10_000)}</html>`;
+    expect(summarizeBody(html)).toBe(
+      `an HTML page titled "Bad Gateway" (${html.length} characters)`,
+    );
+    const long = 'y'.repeat(1000);
+    expect(summarizeBody(long)).toMatch(/^"y{160}…" \(1000 characters\)$/);
+    expect(summarizeBody({ token: 'hunter2hunter2' }, ['hunter2hunter2'])).toBe(
+      '"{"token":"[REDACTED]"}"',
+    );
+  });
+});
