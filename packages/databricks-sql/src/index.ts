@@ -1,2 +1,37 @@
-// placeholder: written by the databricks-sql work
-export {};
+// Public API of @lakechain/databricks-sql: an explicit list, nothing re-exported wholesale.
+export { createDatabricksSqlQueryChain, type DatabricksSqlQueryChainFields } from './chains.js';
+export type {
+  ExecuteOptions,
+  QueryColumn,
+  QueryParams,
+  SqlClientLike,
+  SqlOperationLike,
+  SqlSessionLike,
+  StatementResult,
+} from './connection.js';
+export {
+  DatabricksSqlError,
+  type DatabricksSqlErrorKind,
+  type DatabricksSqlErrorOptions,
+  parseDatabricksMessage,
+  SqlGuardError,
+  toDatabricksSqlError,
+} from './errors.js';
+export { assertReadOnly, checkReadOnly, type GuardReason, type GuardResult } from './guard.js';
+export type { DatabricksAuthOptions, DatabricksSqlDatabaseOptions } from './options.js';
+export {
+  createDatabricksSqlFewShotPrompt,
+  DATABRICKS_SQL_FEW_SHOT_PROMPT,
+  DATABRICKS_SQL_PROMPT,
+  type DatabricksSqlExample,
+  DEFAULT_DATABRICKS_SQL_EXAMPLES,
+} from './prompts.js';
+export {
+  type DatabricksQueryOptions,
+  type DatabricksQueryResult,
+  DatabricksSqlDatabase,
+  type SerializedDatabricksSqlDatabase,
+} from './sql_database.js';
+export type { ColumnInfo, TableInfo } from './table_info.js';
+export { type JsonValue, toJsonValue } from './values.js';
+export { VERSION } from './version.js';

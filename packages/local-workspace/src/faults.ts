@@ -57,7 +57,16 @@ export function createFaultInjector(options: FaultOptions = {}): FaultInjector {
           use(rule);
           return { kind: 'status', status: 503, retryAfterSeconds: rule.retryAfterSeconds };
         }
-        if (rule.latencyMs && !rule.rate429 && !rule.rate503 && !rule.resetRate) use(rule);
+        // A latency-only rule counts towards `times` here; a rule that also cuts streams counts
+        // only when it cuts (in shouldCutStream), so `times` means "cut N streams".
+        if (
+          rule.latencyMs &&
+          !rule.rate429 &&
+          !rule.rate503 &&
+          !rule.resetRate &&
+          !rule.cutStreamRate
+        )
+          use(rule);
       }
       return { kind: 'none' };
     },

@@ -4,7 +4,9 @@
  * OpenAI-compatible `{error: {message, type, code}}` of serving endpoints, OAuth
  * `{error, error_description}`, plain text, and HTML pages from proxies and load balancers.
  */
+
 import { DatabricksApiError } from '../errors.js';
+import { redactSecrets } from '../redact.js';
 
 /** Bodies are echoed into messages only this far: enough to diagnose, never a whole page. */
 export const MAX_BODY_CHARS = 500;
@@ -145,19 +147,6 @@ export interface ErrorResponseInfo {
   secrets?: readonly string[];
 }
 
-/** Secrets shorter than this are not searched for (a test token `'a'` would mangle messages). */
-const MIN_SECRET_LENGTH = 8;
-
-/** Replaces every occurrence of each secret with `[REDACTED]`, longest first. */
-export function redactText(text: string, secrets: readonly string[] = []): string {
-  let result = text;
-  const candidates = secrets
-    .filter((secret) => secret.length >= MIN_SECRET_LENGTH)
-    .sort((left, right) => right.length - left.length);
-  for (const secret of candidates) result = result.split(secret).join('[REDACTED]');
-  return result;
-}
-
 /** Builds the typed error for a non-2xx response. Request headers are never part of it. */
 export function toApiError(info: ErrorResponseInfo): DatabricksApiError {
   const parsed = info.parsed ?? parseErrorBody(info.body, info.headers.get('content-type'));
@@ -176,7 +165,7 @@ export function toApiError(info: ErrorResponseInfo): DatabricksApiError {
   }
   const hint = hintFor(info.status, parsed.errorCode, info.attempts);
   const suffix = requestId ? ` (request id ${requestId})` : '';
-  const message = redactText(`${summary}${hint ? ` ${hint}` : ''}${suffix}`, info.secrets);
+  const message = redactSecrets(`${summary}${hint ? ` ${hint}` : ''}${suffix}`, info.secrets ?? []);
   return new DatabricksApiError(message, {
     statusCode: info.status,
     errorCode: parsed.errorCode,

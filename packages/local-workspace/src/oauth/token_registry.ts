@@ -6,6 +6,12 @@ export interface TokenRegistryOptions {
   personalAccessTokens: string[];
   /** Clock, injectable so tests can expire tokens without waiting. */
   now?: () => number;
+  /**
+   * Treat an OAuth token as expired this many seconds before its expiry. Azure Databricks rejects
+   * tokens that expire within 30 seconds; set 30 to test that a client refreshes early enough.
+   * Default 0.
+   */
+  expirySkewSeconds?: number;
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -21,6 +27,7 @@ function sameSecret(a: string, b: string): boolean {
  */
 export function createTokenRegistry(options: TokenRegistryOptions): TokenRegistry {
   const now = options.now ?? Date.now;
+  const skewMs = (options.expirySkewSeconds ?? 0) * 1000;
   const issued = new Map<string, number>(); // token -> expiry (ms since epoch)
   let issuedCount = 0;
 
@@ -32,7 +39,7 @@ export function createTokenRegistry(options: TokenRegistryOptions): TokenRegistr
       if (options.personalAccessTokens.some((pat) => sameSecret(pat, token))) return 'valid';
       const expiresAt = issued.get(token);
       if (expiresAt === undefined) return 'invalid';
-      return expiresAt > now() ? 'valid' : 'expired';
+      return expiresAt - skewMs > now() ? 'valid' : 'expired';
     },
     issue(_clientId, lifetimeSeconds) {
       // Shaped like a Databricks OAuth token only loosely: opaque to clients, as it should be.
