@@ -20,19 +20,38 @@ export type {
   SqlEngineOptions,
   StatementParameters,
 } from './warehouse/engine_types.js';
-export { reply, ServingError, streamReply } from './serving/reply.js';
+export { delay, reply, ServingError, streamReply } from './serving/reply.js';
 export {
   echoChat,
+  embedText,
   scriptedChat,
   scriptedCompletions,
   scriptedCustomModel,
   scriptedEmbeddings,
+  streamOf,
 } from './serving/scripted.js';
 export type {
+  ChatScriptFunction,
+  CompletionScript,
+  CustomModelInputFormat,
+  ScriptedChatOptions,
+  ScriptedStreamOptions,
+} from './serving/scripted.js';
+export type { ServingRegistry } from './serving/registry.js';
+export type {
+  ChatMessageInput,
+  ChatScript,
+  ChatToolCallScript,
+  ChatUsage,
   DriverProxyAppDefinition,
   DriverProxyRequest,
+  HttpReply,
   ServingEndpointDefinition,
+  ServingEndpointType,
   ServingHandler,
   ServingRequest,
+  ServingRequestRecord,
+  ServingResult,
   ServingTask,
+  StreamReply,
 } from './serving/types.js';

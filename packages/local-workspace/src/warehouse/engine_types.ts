@@ -77,11 +77,7 @@ export interface EngineSession {
    * Run one Spark/Databricks SQL statement. Rejects with `SqlError` (Databricks error class and
    * SQLSTATE). `signal` aborts the running DuckDB query (CancelOperation).
    */
-  execute(
-    sql: string,
-    parameters: StatementParameters,
-    signal: AbortSignal,
-  ): Promise<EngineResult>;
+  execute(sql: string, parameters: StatementParameters, signal: AbortSignal): Promise<EngineResult>;
   /** Metadata RPC support; patterns are JDBC-style (`%`, `_`), undefined = any. */
   getCatalogs(): Promise<EngineResult>;
   getSchemas(filter: { catalogName?: string; schemaName?: string }): Promise<EngineResult>;
@@ -135,7 +131,11 @@ export interface SqlEngineOptions {
 }
 
 export interface SqlEngine {
-  openSession(options: { catalog?: string; schema?: string; configuration?: Record<string, string> }): Promise<EngineSession>;
+  openSession(options: {
+    catalog?: string;
+    schema?: string;
+    configuration?: Record<string, string>;
+  }): Promise<EngineSession>;
   close(): Promise<void>;
 }
 

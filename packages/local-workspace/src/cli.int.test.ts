@@ -1,0 +1,94 @@
+/**
+ * The CLI as a newcomer uses it: start it, read what it printed, point the unmodified driver at
+ * the workspace using only that, run a query, stop it with Ctrl+C.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { newClient } from './warehouse/testing/driver.js';
+
+const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
+
+function waitForOutput(child: ChildProcess, marker: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    let errors = '';
+    const timer = setTimeout(
+      () => reject(new Error(`CLI printed no "${marker}" in time:\n${output}\n${errors}`)),
+      timeoutMs,
+    );
+    child.stderr?.on('data', (chunk: Buffer) => {
+      errors += chunk.toString();
+    });
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(marker)) {
+        clearTimeout(timer);
+        resolve(output);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`CLI exited early with ${code}:\n${output}\n${errors}`));
+    });
+  });
+}
+
+describe('lakechain-local CLI', () => {
+  let child: ChildProcess | undefined;
+
+  afterAll(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('starts, prints what a client needs, serves the driver and stops on SIGINT', {
+    timeout: 180_000,
+  }, async () => {
+    expect(existsSync(cli), `${cli} is missing: build the package first (pnpm build)`).toBe(true);
+    child = spawn(process.execPath, [cli, 'start', '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output = await waitForOutput(child, 'Press Ctrl+C', 120_000);
+
+    const env = Object.fromEntries(
+      [...output.matchAll(/^export (\w+)=(.*)$/gm)].map((match) => [
+        match[1],
+        match[2]?.replace(/^'|'$/g, ''),
+      ]),
+    );
+    expect(Object.keys(env)).toEqual(
+      expect.arrayContaining([
+        'DATABRICKS_HOST',
+        'DATABRICKS_TOKEN',
+        'DATABRICKS_WAREHOUSE_ID',
+        'DATABRICKS_HTTP_PATH',
+        'NODE_EXTRA_CA_CERTS',
+      ]),
+    );
+    expect(output).toContain(`warehouse id:  ${env.DATABRICKS_WAREHOUSE_ID}`);
+    const host = new URL(env.DATABRICKS_HOST ?? '');
+    const caFile = env.NODE_EXTRA_CA_CERTS ?? '';
+
+    const client = newClient();
+    await client.connect({
+      host: host.hostname,
+      port: Number(host.port),
+      path: env.DATABRICKS_HTTP_PATH ?? '',
+      token: env.DATABRICKS_TOKEN ?? '',
+      customCaCert: readFileSync(caFile),
+      telemetryEnabled: false,
+    } as never);
+    const session = await client.openSession();
+    const operation = await session.executeStatement('SELECT 1 AS one');
+    expect(await operation.fetchAll()).toEqual([{ one: 1 }]);
+    await client.close();
+
+    const exited = new Promise<number | null>((resolve) =>
+      child?.once('exit', (code) => resolve(code)),
+    );
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(existsSync(caFile)).toBe(false);
+  });
+});
