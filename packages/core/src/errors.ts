@@ -142,6 +142,11 @@ export class DatabricksApiError extends LakechainError {
   readonly path?: string;
   /** Parsed JSON error body when the server sent one (never contains request credentials). */
   readonly details?: unknown;
+  /**
+   * The wait the server asked for with `Retry-After`, in ms, when it sent one. Callers that
+   * retry in their own layer (LangChain's AsyncCaller) honour it from here.
+   */
+  readonly retryAfterMs?: number;
 
   constructor(
     message: string,
@@ -153,11 +158,13 @@ export class DatabricksApiError extends LakechainError {
       method?: string;
       path?: string;
       details?: unknown;
+      retryAfterMs?: number;
       cause?: unknown;
     },
   ) {
     super(message, { cause: options.cause });
     this.name = 'DatabricksApiError';
+    this.retryAfterMs = options.retryAfterMs;
     this.statusCode = options.statusCode;
     this.errorCode = options.errorCode;
     this.requestId = options.requestId;
@@ -180,6 +187,7 @@ export class DatabricksApiError extends LakechainError {
       retryable: this.retryable,
       method: this.method,
       path: this.path,
+      retryAfterMs: this.retryAfterMs,
     };
   }
 }

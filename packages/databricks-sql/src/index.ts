@@ -18,7 +18,7 @@ export {
   toDatabricksSqlError,
 } from './errors.js';
 export { assertReadOnly, checkReadOnly, type GuardReason, type GuardResult } from './guard.js';
-export type { DatabricksAuthOptions, DatabricksSqlDatabaseOptions } from './options.js';
+export type { DatabricksSqlDatabaseOptions } from './options.js';
 export {
   createDatabricksSqlFewShotPrompt,
   DATABRICKS_SQL_FEW_SHOT_PROMPT,

@@ -135,6 +135,8 @@ function hintFor(status: number, errorCode: string | undefined, attempts: number
 
 export interface ErrorResponseInfo {
   status: number;
+  /** The server's `Retry-After`, already parsed to ms. */
+  retryAfterMs?: number;
   statusText?: string;
   headers: Headers;
   body: string;
@@ -173,5 +175,6 @@ export function toApiError(info: ErrorResponseInfo): DatabricksApiError {
     method: info.method,
     path: info.path,
     details: parsed.kind === 'json' ? parsed.details : undefined,
+    retryAfterMs: info.retryAfterMs,
   });
 }

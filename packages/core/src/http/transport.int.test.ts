@@ -101,6 +101,22 @@ describe('retries against a loopback server', () => {
     expect(elapsed).toBeGreaterThanOrEqual(900);
   });
 
+  it('hands the server-requested wait to callers that retry in their own layer', async () => {
+    const server = await startServer((_req, res) =>
+      sendJson(res, 429, { error_code: 'REQUEST_LIMIT_EXCEEDED' }, { 'retry-after': '7' }),
+    );
+    const error = await createHttpTransport()
+      .request({
+        method: 'POST',
+        url: `${server.url}/serving-endpoints/x/invocations`,
+        retry: false,
+      })
+      .catch((caught: unknown) => caught);
+    expect(DatabricksApiError.isInstance(error)).toBe(true);
+    expect((error as DatabricksApiError).retryAfterMs).toBe(7000);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('retries a POST after 503 and replays the same body', async () => {
     const server = await startServer((_req, res, index) => {
       if (index === 0)

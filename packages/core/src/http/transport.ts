@@ -504,8 +504,10 @@ export function createHttpTransport(
         bodyText = '';
       }
       const parsed = parseErrorBody(bodyText, response.headers.get('content-type'));
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());
       const apiError = toApiError({
         parsed,
+        retryAfterMs,
         status: response.status,
         statusText: response.statusText,
         headers: response.headers,
@@ -522,7 +524,7 @@ export function createHttpTransport(
         error: apiError,
         retryable,
         tokenRejected: isTokenRejection(status, parsed),
-        retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), now()),
+        retryAfterMs,
       };
     }
 

@@ -1,0 +1,20 @@
+// node examples/chat.mjs: one question, one answer, token usage.
+import { ChatDatabricks } from '@lakechain/databricks-llm';
+import { localWorkspace } from './_local.mjs';
+
+const { ws, auth } = await localWorkspace();
+try {
+  const llm = new ChatDatabricks({
+    endpoint: 'databricks-meta-llama-3-3-70b-instruct',
+    temperature: 0.1,
+    ...auth,
+  });
+  const reply = await llm.invoke([
+    ['system', 'You are a concise data engineering assistant.'],
+    ['human', 'What is Delta Lake?'],
+  ]);
+  console.log(reply.content);
+  console.log('usage:', reply.usage_metadata, 'model:', reply.response_metadata.model_name);
+} finally {
+  await ws.stop();
+}

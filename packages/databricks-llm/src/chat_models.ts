@@ -1,0 +1,587 @@
+import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
+import type {
+  BaseLanguageModelInput,
+  StructuredOutputMethodOptions,
+} from '@langchain/core/language_models/base';
+import {
+  BaseChatModel,
+  type BaseChatModelCallOptions,
+  type BaseChatModelParams,
+  type BindToolsInput,
+  type LangSmithParams,
+} from '@langchain/core/language_models/chat_models';
+import {
+  createContentParser,
+  createFunctionCallingParser,
+} from '@langchain/core/language_models/structured_output';
+import { AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
+import { type ChatGeneration, ChatGenerationChunk, type ChatResult } from '@langchain/core/outputs';
+import { type Runnable, RunnableLambda, RunnableSequence } from '@langchain/core/runnables';
+import { toJsonSchema } from '@langchain/core/utils/json_schema';
+import type { SerializableSchema } from '@langchain/core/utils/standard_schema';
+import {
+  getSchemaDescription,
+  type InteropZodType,
+  isInteropZodSchema,
+} from '@langchain/core/utils/types';
+import { z } from 'zod';
+import { databricksFailedAttemptHandler, malformedResponse } from './errors.js';
+import {
+  convertMessagesToOpenAI,
+  deltaToChunk,
+  isClaudeModel,
+  type OpenAIUsage,
+  responseMessageToAIMessage,
+  toUsageMetadata,
+} from './messages.js';
+import { compact, optionError, validateOptions } from './options.js';
+import { authOptionsShape, type DatabricksAuthOptions, ServingConnection } from './serving.js';
+import { readServingEvents } from './streaming.js';
+import {
+  type DatabricksTool,
+  type DatabricksToolChoice,
+  toDatabricksTool,
+  toDatabricksToolChoice,
+} from './tools.js';
+
+/** `response_format` of chat completions (json mode and json schema structured output). */
+export type DatabricksResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | {
+      type: 'json_schema';
+      json_schema: {
+        name: string;
+        description?: string;
+        schema: Record<string, unknown>;
+        strict?: boolean;
+      };
+    };
+
+export interface ChatDatabricksCallOptions extends BaseChatModelCallOptions {
+  /** Tools for this call (LangChain tools, `{name, description, schema}` or OpenAI tools). */
+  tools?: (BindToolsInput | DatabricksTool)[];
+  response_format?: DatabricksResponseFormat;
+  /** Sent as `custom_inputs` (Databricks agents and custom endpoints). */
+  customInputs?: Record<string, unknown>;
+  /** Merged into the request body for this call (wins over the constructor's `extraParams`). */
+  extraParams?: Record<string, unknown>;
+  /** Override `streamUsage` for this call. */
+  streamUsage?: boolean;
+}
+
+export interface ChatDatabricksInput extends DatabricksAuthOptions, BaseChatModelParams {
+  /** Serving endpoint name, e.g. `databricks-meta-llama-3-3-70b-instruct`. */
+  endpoint?: string;
+  /** Alias of `endpoint` (the name Python's `databricks-langchain` uses). */
+  model?: string;
+  temperature?: number;
+  maxTokens?: number;
+  stop?: string[];
+  /** Number of choices (non-streaming only). Sent only when set. */
+  n?: number;
+  /** Merged into every request body (e.g. `top_p`, `reasoning_effort`). */
+  extraParams?: Record<string, unknown>;
+  /** Stream from the endpoint even for `invoke()` (tokens reach callbacks as they arrive). */
+  streaming?: boolean;
+  /**
+   * Ask for token usage while streaming (`stream_options: {include_usage: true}`) and report it
+   * once, on the final chunk. Default true.
+   */
+  streamUsage?: boolean;
+}
+
+const chatOptionsSchema = z
+  .object({
+    ...authOptionsShape,
+    endpoint: z.string().min(1, 'must be a non-empty endpoint name').optional(),
+    model: z.string().min(1, 'must be a non-empty endpoint name').optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    maxTokens: z.number().int().positive().optional(),
+    stop: z.array(z.string()).optional(),
+    n: z.number().int().positive().optional(),
+    extraParams: z.record(z.string(), z.unknown()).optional(),
+    streaming: z.boolean().optional(),
+    streamUsage: z.boolean().optional(),
+  })
+  .passthrough();
+
+type StructuredMethod = 'functionCalling' | 'jsonMode' | 'jsonSchema';
+
+function normaliseMethod(method: string | undefined): StructuredMethod {
+  switch (method ?? 'functionCalling') {
+    case 'functionCalling':
+    case 'function_calling':
+      return 'functionCalling';
+    case 'jsonMode':
+    case 'json_mode':
+      return 'jsonMode';
+    case 'jsonSchema':
+    case 'json_schema':
+      return 'jsonSchema';
+    default:
+      throw new Error(
+        `withStructuredOutput: unknown method "${method}" (use functionCalling, jsonMode or jsonSchema)`,
+      );
+  }
+}
+
+type StructuredSchema<T> = InteropZodType<T> | SerializableSchema<T> | Record<string, unknown>;
+
+/**
+ * Chat models on Databricks Model Serving (Foundation Model APIs, external models, agents and
+ * custom chat endpoints) as a LangChain chat model.
+ *
+ * @example
+ * ```ts
+ * import { ChatDatabricks } from '@lakechain/databricks-llm';
+ * const llm = new ChatDatabricks({ endpoint: 'databricks-meta-llama-3-3-70b-instruct' });
+ * const reply = await llm.invoke('What is Delta Lake?');
+ * ```
+ */
+export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIMessageChunk> {
+  static override lc_name() {
+    return 'ChatDatabricks';
+  }
+
+  override lc_serializable = true;
+
+  override get lc_secrets(): Record<string, string> {
+    return { token: 'DATABRICKS_TOKEN', clientSecret: 'DATABRICKS_CLIENT_SECRET' };
+  }
+
+  /** Only plain settings are serialised: never clients, configs, fetch functions or callbacks. */
+  override get lc_serializable_keys(): string[] {
+    return [
+      'endpoint',
+      'model',
+      'temperature',
+      'maxTokens',
+      'stop',
+      'n',
+      'extraParams',
+      'streaming',
+      'streamUsage',
+      'host',
+      'authType',
+      'clientId',
+      'token',
+      'clientSecret',
+    ];
+  }
+
+  endpoint: string;
+  temperature?: number;
+  maxTokens?: number;
+  stop?: string[];
+  n?: number;
+  extraParams?: Record<string, unknown>;
+  streaming = false;
+  streamUsage = true;
+  host?: string;
+
+  readonly #connection: ServingConnection;
+
+  constructor(fields: ChatDatabricksInput) {
+    const options = validateOptions('ChatDatabricks', chatOptionsSchema, fields);
+    if (options.endpoint && options.model && options.endpoint !== options.model) {
+      throw optionError(
+        'ChatDatabricks',
+        'endpoint',
+        'set either endpoint or model (its alias), not both',
+      );
+    }
+    const endpoint = options.endpoint ?? options.model;
+    if (!endpoint) {
+      throw optionError(
+        'ChatDatabricks',
+        'endpoint',
+        'option "endpoint" (the serving endpoint name) is required',
+      );
+    }
+    super({ ...fields, onFailedAttempt: fields.onFailedAttempt ?? databricksFailedAttemptHandler });
+    this.endpoint = endpoint;
+    this.temperature = options.temperature;
+    this.maxTokens = options.maxTokens;
+    this.stop = options.stop;
+    this.n = options.n;
+    this.extraParams = options.extraParams;
+    this.streaming = options.streaming ?? false;
+    this.streamUsage = options.streamUsage ?? true;
+    this.host = options.host;
+    this.#connection = new ServingConnection(fields);
+  }
+
+  /** Alias of `endpoint`. */
+  get model(): string {
+    return this.endpoint;
+  }
+
+  _llmType(): string {
+    return 'chat-databricks';
+  }
+
+  override getLsParams(options: this['ParsedCallOptions']): LangSmithParams {
+    return {
+      ls_provider: 'databricks',
+      ls_model_name: this.endpoint,
+      ls_model_type: 'chat',
+      ls_temperature: this.temperature,
+      ls_max_tokens: this.maxTokens,
+      ls_stop: options.stop ?? this.stop,
+    };
+  }
+
+  override bindTools(
+    tools: BindToolsInput[],
+    kwargs?: Partial<ChatDatabricksCallOptions>,
+  ): Runnable<BaseLanguageModelInput, AIMessageChunk, ChatDatabricksCallOptions> {
+    const formatted = tools.map((tool) => toDatabricksTool(tool));
+    // Validate tool_choice now, so a typo fails at bind time rather than on the first call.
+    if (kwargs?.tool_choice !== undefined) toDatabricksToolChoice(kwargs.tool_choice, formatted);
+    return this.withConfig({ ...kwargs, tools: formatted } as Partial<ChatDatabricksCallOptions>);
+  }
+
+  /** The request body minus `messages` and `stream` (also what LangSmith records). */
+  override invocationParams(options?: this['ParsedCallOptions']): Record<string, unknown> {
+    const tools = options?.tools?.map((tool) => toDatabricksTool(tool as BindToolsInput));
+    const toolChoice: DatabricksToolChoice | undefined = toDatabricksToolChoice(
+      options?.tool_choice,
+      tools,
+    );
+    const stop = options?.stop ?? this.stop;
+    return {
+      ...this.extraParams,
+      ...options?.extraParams,
+      ...compact({
+        temperature: this.temperature,
+        max_tokens: this.maxTokens,
+        n: this.n,
+        stop: stop && stop.length > 0 ? stop : undefined,
+        tools: tools && tools.length > 0 ? tools : undefined,
+        tool_choice: tools && tools.length > 0 ? toolChoice : undefined,
+        response_format: options?.response_format,
+        custom_inputs: options?.customInputs,
+      }),
+    };
+  }
+
+  override _identifyingParams(): Record<string, unknown> {
+    return { endpoint: this.endpoint, ...this.invocationParams() };
+  }
+
+  #requestBody(messages: BaseMessage[], options: this['ParsedCallOptions'], stream: boolean) {
+    const body: Record<string, unknown> = {
+      ...this.invocationParams(options),
+      messages: convertMessagesToOpenAI(messages, {
+        emptyToolCallContent: isClaudeModel(this.endpoint) ? ' ' : null,
+      }),
+    };
+    if (stream) {
+      body.stream = true;
+      if (options.streamUsage ?? this.streamUsage) body.stream_options = { include_usage: true };
+    }
+    return body;
+  }
+
+  async _generate(
+    messages: BaseMessage[],
+    options: this['ParsedCallOptions'],
+    runManager?: CallbackManagerForLLMRun,
+  ): Promise<ChatResult> {
+    if (this.streaming) return this.#generateFromStream(messages, options, runManager);
+    const body = this.#requestBody(messages, options, false);
+    const path = this.#connection.invocationsPath(this.endpoint);
+    const data = await this.caller.callWithOptions({ signal: options.signal }, () =>
+      this.#connection.postJson(this.endpoint, path, body, options.signal),
+    );
+    return this.#parseResponse(data);
+  }
+
+  async #generateFromStream(
+    messages: BaseMessage[],
+    options: this['ParsedCallOptions'],
+    runManager?: CallbackManagerForLLMRun,
+  ): Promise<ChatResult> {
+    let merged: ChatGenerationChunk | undefined;
+    for await (const chunk of this._streamResponseChunks(messages, options, runManager)) {
+      merged = merged ? merged.concat(chunk) : chunk;
+    }
+    if (!merged) throw malformedResponse(this.endpoint, 'the stream contained no chunks');
+    const message = merged.message as AIMessageChunk;
+    const tokenUsage = message.usage_metadata
+      ? {
+          promptTokens: message.usage_metadata.input_tokens,
+          completionTokens: message.usage_metadata.output_tokens,
+          totalTokens: message.usage_metadata.total_tokens,
+        }
+      : undefined;
+    return {
+      generations: [{ text: merged.text, message, generationInfo: merged.generationInfo }],
+      llmOutput: compact({ tokenUsage, model_name: message.response_metadata?.model_name }),
+    };
+  }
+
+  #parseResponse(data: unknown): ChatResult {
+    if (typeof data !== 'object' || data === null) {
+      throw malformedResponse(this.endpoint, `expected a JSON object, got ${typeof data}`);
+    }
+    const record = data as Record<string, unknown>;
+    let choices = record.choices;
+    if (!Array.isArray(choices) && Array.isArray(record.messages)) {
+      // Databricks agents (ChatAgent, agent/v2/chat) answer {messages, custom_outputs}.
+      choices = [{ message: agentMessage(record.messages), finish_reason: 'stop' }];
+    }
+    if (!Array.isArray(choices) || choices.length === 0) {
+      throw malformedResponse(this.endpoint, 'the response has no "choices"');
+    }
+    const usage =
+      record.usage && typeof record.usage === 'object'
+        ? toUsageMetadata(record.usage as OpenAIUsage)
+        : undefined;
+    const modelName = typeof record.model === 'string' ? record.model : this.endpoint;
+    const customOutputs = record.custom_outputs;
+    const generations: ChatGeneration[] = choices.map((choice: unknown, index: number) => {
+      const item = (choice ?? {}) as Record<string, unknown>;
+      const message = item.message;
+      if (typeof message !== 'object' || message === null) {
+        throw malformedResponse(this.endpoint, `choices[${index}] has no "message"`);
+      }
+      const finishReason = item.finish_reason ?? undefined;
+      const aiMessage = responseMessageToAIMessage(message as Record<string, unknown>, {
+        id: typeof record.id === 'string' ? record.id : undefined,
+        responseMetadata: compact({
+          model_name: modelName,
+          model_provider: 'databricks',
+          finish_reason: finishReason,
+          custom_outputs: customOutputs,
+        }),
+        // Usage covers the whole request: attach it to one message so sums stay right with n > 1.
+        usage: index === 0 ? usage : undefined,
+        customOutputs,
+      });
+      return {
+        text: typeof aiMessage.content === 'string' ? aiMessage.content : aiMessage.text,
+        message: aiMessage,
+        generationInfo: compact({ finish_reason: finishReason }),
+      };
+    });
+    const tokenUsage = usage
+      ? {
+          promptTokens: usage.input_tokens,
+          completionTokens: usage.output_tokens,
+          totalTokens: usage.total_tokens,
+        }
+      : undefined;
+    return { generations, llmOutput: compact({ tokenUsage, model_name: modelName }) };
+  }
+
+  override async *_streamResponseChunks(
+    messages: BaseMessage[],
+    options: this['ParsedCallOptions'],
+    runManager?: CallbackManagerForLLMRun,
+  ): AsyncGenerator<ChatGenerationChunk> {
+    const body = this.#requestBody(messages, options, true);
+    const path = this.#connection.invocationsPath(this.endpoint);
+    // Only opening the stream is retried: once tokens have been emitted a retry would repeat them.
+    const response = await this.caller.callWithOptions({ signal: options.signal }, () =>
+      this.#connection.postStream(this.endpoint, path, body, options.signal),
+    );
+    let usage: OpenAIUsage | undefined;
+    let modelName: string | undefined;
+    let customOutputs: unknown;
+    let id: string | undefined;
+    const events = readServingEvents(response, this.endpoint, {
+      signal: options.signal,
+      isFinal: (data) =>
+        Array.isArray(data.choices) &&
+        data.choices.some((choice: { finish_reason?: unknown }) => choice?.finish_reason != null),
+    });
+    for await (const { data } of events) {
+      // Some endpoints (Databricks Claude) repeat partial usage on every chunk: keep the last one.
+      if (data.usage && typeof data.usage === 'object') usage = data.usage as OpenAIUsage;
+      if (typeof data.model === 'string') modelName = data.model;
+      if (typeof data.id === 'string') id ??= data.id;
+      if (data.custom_outputs !== undefined) customOutputs = data.custom_outputs;
+      const choices = Array.isArray(data.choices) ? data.choices : [];
+      for (const rawChoice of choices) {
+        const choice = (rawChoice ?? {}) as Record<string, unknown>;
+        // n > 1 is not streamed: LangChain merges every chunk into one message.
+        if (typeof choice.index === 'number' && choice.index !== 0) continue;
+        let delta = (choice.delta ?? choice.message ?? {}) as Record<string, unknown>;
+        if (choice.delta === undefined && Array.isArray(delta.tool_calls)) {
+          // A whole (non-streamed) message: give its tool calls the indexes deltas would carry.
+          delta = {
+            ...delta,
+            tool_calls: delta.tool_calls.map((call: Record<string, unknown>, index: number) => ({
+              index,
+              ...call,
+            })),
+          };
+        }
+        const message = deltaToChunk(delta, id);
+        const finishReason = choice.finish_reason ?? undefined;
+        if (finishReason !== undefined) message.response_metadata = { finish_reason: finishReason };
+        const text = message.text;
+        const chunk = new ChatGenerationChunk({
+          text,
+          message,
+          generationInfo: finishReason !== undefined ? { finish_reason: finishReason } : undefined,
+        });
+        yield chunk;
+        await runManager?.handleLLMNewToken(
+          text,
+          { prompt: 0, completion: 0 },
+          undefined,
+          undefined,
+          undefined,
+          {
+            chunk,
+          },
+        );
+      }
+    }
+    // One closing chunk carries what must be counted once: usage, the real model name, outputs.
+    const additional: Record<string, unknown> = {};
+    if (customOutputs !== undefined) additional.custom_outputs = customOutputs;
+    const last = new AIMessageChunk({
+      content: '',
+      id,
+      additional_kwargs: additional,
+      response_metadata: compact({
+        model_name: modelName ?? this.endpoint,
+        model_provider: 'databricks',
+        custom_outputs: customOutputs,
+      }),
+      usage_metadata: usage ? toUsageMetadata(usage) : undefined,
+    });
+    yield new ChatGenerationChunk({ text: '', message: last });
+  }
+
+  override withStructuredOutput<
+    RunOutput extends Record<string, unknown> = Record<string, unknown>,
+  >(
+    outputSchema: StructuredSchema<RunOutput>,
+    config?: StructuredOutputMethodOptions<false>,
+  ): Runnable<BaseLanguageModelInput, RunOutput>;
+  override withStructuredOutput<
+    RunOutput extends Record<string, unknown> = Record<string, unknown>,
+  >(
+    outputSchema: StructuredSchema<RunOutput>,
+    config?: StructuredOutputMethodOptions<true>,
+  ): Runnable<BaseLanguageModelInput, { raw: BaseMessage; parsed: RunOutput }>;
+  override withStructuredOutput<
+    RunOutput extends Record<string, unknown> = Record<string, unknown>,
+  >(
+    outputSchema: StructuredSchema<RunOutput>,
+    config?: StructuredOutputMethodOptions<boolean>,
+  ):
+    | Runnable<BaseLanguageModelInput, RunOutput>
+    | Runnable<BaseLanguageModelInput, { raw: BaseMessage; parsed: RunOutput }> {
+    const method = normaliseMethod(config?.method);
+    const schema = outputSchema;
+    const isZodOrStandard = isInteropZodSchema(schema) || isStandardSchema(schema);
+    const jsonSchema = (
+      isZodOrStandard ? toJsonSchema(schema as InteropZodType) : schema
+    ) as Record<string, unknown>;
+    const name =
+      config?.name ??
+      (typeof jsonSchema.title === 'string' ? jsonSchema.title : undefined) ??
+      (!isZodOrStandard && typeof (schema as { name?: unknown }).name === 'string'
+        ? (schema as { name: string }).name
+        : 'extract');
+    const description =
+      getSchemaDescription(schema as Parameters<typeof getSchemaDescription>[0]) ??
+      (typeof jsonSchema.description === 'string' ? jsonSchema.description : undefined);
+    // A `{name, description, parameters}` object is a tool definition: use its parameters.
+    const parameters =
+      !isZodOrStandard &&
+      typeof jsonSchema.parameters === 'object' &&
+      jsonSchema.parameters !== null
+        ? (jsonSchema.parameters as Record<string, unknown>)
+        : stripMeta(jsonSchema);
+    const tracing = { ls_structured_output_format: { kwargs: { method }, schema: parameters } };
+
+    let llm: Runnable<BaseLanguageModelInput, AIMessageChunk>;
+    let parser: Runnable<BaseMessage, RunOutput>;
+    if (method === 'functionCalling') {
+      llm = this.bindTools([{ type: 'function', function: { name, description, parameters } }], {
+        tool_choice: name,
+        ...tracing,
+      } as Partial<ChatDatabricksCallOptions>);
+      parser = createFunctionCallingParser(
+        schema as Parameters<typeof createFunctionCallingParser>[0],
+        name,
+      ) as unknown as Runnable<BaseMessage, RunOutput>;
+    } else {
+      const responseFormat: DatabricksResponseFormat =
+        method === 'jsonMode'
+          ? { type: 'json_object' }
+          : {
+              type: 'json_schema',
+              json_schema: compact({
+                name,
+                description,
+                schema: parameters,
+                strict: config?.strict ?? true,
+              }) as {
+                name: string;
+                schema: Record<string, unknown>;
+              },
+            };
+      llm = this.withConfig({
+        response_format: responseFormat,
+        ...tracing,
+      } as Partial<ChatDatabricksCallOptions>);
+      parser = createContentParser(
+        schema as Parameters<typeof createContentParser>[0],
+      ) as unknown as Runnable<BaseMessage, RunOutput>;
+    }
+
+    if (!config?.includeRaw) {
+      return llm.pipe(parser).withConfig({ runName: 'ChatDatabricksStructuredOutput' });
+    }
+    // Like Python: {raw, parsed, parsing_error}; a parse failure does not lose the raw message.
+    const withRaw = RunnableSequence.from([
+      { raw: llm },
+      RunnableLambda.from(async (input: { raw: BaseMessage }, runConfig) => {
+        try {
+          const parsed = await parser.invoke(input.raw, runConfig);
+          return { raw: input.raw, parsed, parsing_error: null };
+        } catch (error) {
+          return { raw: input.raw, parsed: null as unknown as RunOutput, parsing_error: error };
+        }
+      }),
+    ]);
+    return withRaw.withConfig({ runName: 'ChatDatabricksStructuredOutput' }) as unknown as Runnable<
+      BaseLanguageModelInput,
+      { raw: BaseMessage; parsed: RunOutput }
+    >;
+  }
+}
+
+/** The assistant side of a ChatAgent answer: texts joined, tool calls of every message kept. */
+function agentMessage(messages: unknown[]): Record<string, unknown> {
+  const texts: string[] = [];
+  const toolCalls: unknown[] = [];
+  for (const item of messages) {
+    const message = (item ?? {}) as Record<string, unknown>;
+    if (message.role !== 'assistant') continue;
+    if (typeof message.content === 'string' && message.content !== '') texts.push(message.content);
+    if (Array.isArray(message.tool_calls)) toolCalls.push(...message.tool_calls);
+  }
+  return {
+    role: 'assistant',
+    content: texts.join('\n\n'),
+    ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+  };
+}
+
+function isStandardSchema(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && '~standard' in value;
+}
+
+function stripMeta(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $schema: _s, title: _t, ...rest } = schema;
+  return rest;
+}

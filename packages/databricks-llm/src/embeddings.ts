@@ -1,0 +1,132 @@
+import { Embeddings, type EmbeddingsParams } from '@langchain/core/embeddings';
+import { z } from 'zod';
+import { databricksFailedAttemptHandler, malformedResponse } from './errors.js';
+import { optionError, validateOptions } from './options.js';
+import { authOptionsShape, type DatabricksAuthOptions, ServingConnection } from './serving.js';
+
+/** Python's DatabricksEmbeddings sends 20 texts per request; kept as the default. */
+export const DEFAULT_EMBEDDINGS_BATCH_SIZE = 20;
+/** OpenAI's (and FMAPI's) per-request input limit. */
+export const MAX_EMBEDDINGS_BATCH_SIZE = 2048;
+
+export interface DatabricksEmbeddingsInput extends DatabricksAuthOptions, EmbeddingsParams {
+  /** Serving endpoint name, e.g. `databricks-gte-large-en`. */
+  endpoint: string;
+  /** Texts per request (default 20, at most 2048). */
+  batchSize?: number;
+  /** Extra request fields for `embedDocuments` (e.g. `{instruction: '...'}`). */
+  documentInputParams?: Record<string, unknown>;
+  /** Extra request fields for `embedQuery`. */
+  queryInputParams?: Record<string, unknown>;
+  /** Output dimensions, for models that support shortening (`dimensions` on the wire). */
+  dimensions?: number;
+}
+
+const embeddingsOptionsSchema = z
+  .object({
+    ...authOptionsShape,
+    endpoint: z
+      .string({ error: 'option "endpoint" (the serving endpoint name) is required' })
+      .min(1, 'must be a non-empty endpoint name'),
+    batchSize: z.number().int().min(1).max(MAX_EMBEDDINGS_BATCH_SIZE).optional(),
+    documentInputParams: z.record(z.string(), z.unknown()).optional(),
+    queryInputParams: z.record(z.string(), z.unknown()).optional(),
+    dimensions: z.number().int().positive().optional(),
+    maxConcurrency: z.number().int().positive().optional(),
+  })
+  .passthrough();
+
+/**
+ * Embeddings from a Databricks serving endpoint (OpenAI embeddings format). Documents are sent
+ * in batches of `batchSize`; at most `maxConcurrency` batches are in flight (AsyncCaller).
+ *
+ * @example
+ * ```ts
+ * const embeddings = new DatabricksEmbeddings({ endpoint: 'databricks-gte-large-en', maxConcurrency: 4 });
+ * const vectors = await embeddings.embedDocuments(['Delta Lake', 'Unity Catalog']);
+ * ```
+ */
+export class DatabricksEmbeddings extends Embeddings {
+  endpoint: string;
+  batchSize: number;
+  documentInputParams?: Record<string, unknown>;
+  queryInputParams?: Record<string, unknown>;
+  dimensions?: number;
+
+  readonly #connection: ServingConnection;
+
+  constructor(fields: DatabricksEmbeddingsInput) {
+    const options = validateOptions('DatabricksEmbeddings', embeddingsOptionsSchema, fields);
+    for (const option of ['documentInputParams', 'queryInputParams'] as const) {
+      if (options[option] && 'input' in (options[option] as object)) {
+        throw optionError('DatabricksEmbeddings', option, `${option} must not contain "input"`);
+      }
+    }
+    super({ ...fields, onFailedAttempt: fields.onFailedAttempt ?? databricksFailedAttemptHandler });
+    this.endpoint = options.endpoint;
+    this.batchSize = options.batchSize ?? DEFAULT_EMBEDDINGS_BATCH_SIZE;
+    this.documentInputParams = options.documentInputParams;
+    this.queryInputParams = options.queryInputParams;
+    this.dimensions = options.dimensions;
+    this.#connection = new ServingConnection(fields);
+  }
+
+  /** Never contains credentials: only the plain settings. */
+  toJSON(): Record<string, unknown> {
+    return {
+      endpoint: this.endpoint,
+      batchSize: this.batchSize,
+      documentInputParams: this.documentInputParams,
+      queryInputParams: this.queryInputParams,
+      dimensions: this.dimensions,
+    };
+  }
+
+  async embedDocuments(documents: string[]): Promise<number[][]> {
+    const batches: string[][] = [];
+    for (let start = 0; start < documents.length; start += this.batchSize) {
+      batches.push(documents.slice(start, start + this.batchSize));
+    }
+    const results = await Promise.all(
+      batches.map((batch) => this.#embed(batch, this.documentInputParams)),
+    );
+    return results.flat();
+  }
+
+  async embedQuery(document: string): Promise<number[]> {
+    const [vector] = await this.#embed([document], this.queryInputParams);
+    if (!vector) throw malformedResponse(this.endpoint, 'no embedding returned for the query');
+    return vector;
+  }
+
+  async #embed(input: string[], params: Record<string, unknown> | undefined): Promise<number[][]> {
+    const body: Record<string, unknown> = { ...params, input };
+    if (this.dimensions !== undefined) body.dimensions = this.dimensions;
+    const path = this.#connection.invocationsPath(this.endpoint);
+    // The caller bounds concurrency (maxConcurrency) and retries 429/503.
+    const raw = await this.caller.call(() => this.#connection.postJson(this.endpoint, path, body));
+    return this.#parse(raw, input.length);
+  }
+
+  #parse(raw: unknown, expected: number): number[][] {
+    const data = (raw as { data?: unknown } | null)?.data;
+    if (!Array.isArray(data))
+      throw malformedResponse(this.endpoint, 'the response has no "data" array');
+    if (data.length !== expected) {
+      throw malformedResponse(this.endpoint, `expected ${expected} embeddings, got ${data.length}`);
+    }
+    const vectors: number[][] = new Array(expected);
+    data.forEach((item: { embedding?: unknown; index?: unknown }, position: number) => {
+      const index = typeof item?.index === 'number' ? item.index : position;
+      const embedding = item?.embedding;
+      if (!Array.isArray(embedding) || !embedding.every((value) => typeof value === 'number')) {
+        throw malformedResponse(
+          this.endpoint,
+          `data[${position}].embedding is not an array of numbers`,
+        );
+      }
+      vectors[index] = embedding;
+    });
+    return vectors;
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * Turns what the serving layer throws into errors LangChain understands, and decides what
+ * LangChain's AsyncCaller may retry. There is exactly one retry layer in this package: the
+ * AsyncCaller of each model. Core's HTTP client is always called with `retry: false`.
+ */
+import {
+  DatabricksApiError,
+  DatabricksAuthError,
+  DatabricksConnectionError,
+  LakechainError,
+} from '@lakechain/core';
+import type { LangChainErrorCodes } from '@langchain/core/errors';
+import { addLangChainErrorFields, getRetryable, stampRetryable } from '@langchain/core/errors';
+
+/** Why a serving call failed. */
+export type ServingErrorKind =
+  /** The endpoint answered with an HTTP error status. */
+  | 'http'
+  /** The endpoint answered 2xx with a body that is not the JSON (or SSE) we expect. */
+  | 'malformed_response'
+  /** A stream ended (or broke) before `[DONE]` or a finish reason. */
+  | 'stream_incomplete'
+  /** The endpoint sent an error object inside an otherwise successful stream. */
+  | 'stream_error';
+
+const servingMarker = 'lakechain.error.serving';
+const servingSymbol = Symbol.for(servingMarker);
+
+/** Longest Retry-After we honour; beyond it waiting is worse than failing. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * An error from a Databricks serving endpoint (or cluster driver proxy app). Keeps the HTTP
+ * status (`status` and `statusCode`, since LangChain and other tooling look for either), the
+ * Databricks `error_code` (`errorCode` and `error_code`), the endpoint, and LangChain's
+ * `lc_error_code` when one applies.
+ */
+export class DatabricksServingError extends LakechainError {
+  readonly [servingSymbol] = true;
+  readonly kind: ServingErrorKind;
+  /** Endpoint name, or `driver-proxy {clusterId}:{port}`. */
+  readonly endpoint: string;
+  readonly status?: number;
+  readonly statusCode?: number;
+  readonly errorCode?: string;
+  readonly error_code?: string;
+  readonly requestId?: string;
+  readonly retryable: boolean;
+  /** Server-requested wait before retrying (from `Retry-After`), read by AsyncCaller's p-retry. */
+  retryAfterMs?: number;
+  lc_error_code?: LangChainErrorCodes;
+
+  constructor(
+    message: string,
+    options: {
+      kind: ServingErrorKind;
+      endpoint: string;
+      statusCode?: number;
+      errorCode?: string;
+      requestId?: string;
+      retryable?: boolean;
+      retryAfterMs?: number;
+      cause?: unknown;
+    },
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'DatabricksServingError';
+    this.kind = options.kind;
+    this.endpoint = options.endpoint;
+    this.status = options.statusCode;
+    this.statusCode = options.statusCode;
+    this.errorCode = options.errorCode;
+    this.error_code = options.errorCode;
+    this.requestId = options.requestId;
+    this.retryable = options.retryable ?? false;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+  }
+
+  static override isInstance(error: unknown): error is DatabricksServingError {
+    return (
+      error != null &&
+      typeof error === 'object' &&
+      (error as Record<symbol, unknown>)[Symbol.for(servingMarker)] === true
+    );
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      kind: this.kind,
+      endpoint: this.endpoint,
+      statusCode: this.statusCode,
+      errorCode: this.errorCode,
+      requestId: this.requestId,
+      retryable: this.retryable,
+      lc_error_code: this.lc_error_code,
+    };
+  }
+}
+
+function lcCodeFor(status: number | undefined, errorCode: string | undefined, message: string) {
+  if (status === 401 || status === 403 || errorCode === 'PERMISSION_DENIED') {
+    return 'MODEL_AUTHENTICATION' as const;
+  }
+  if (
+    status === 404 ||
+    errorCode === 'RESOURCE_DOES_NOT_EXIST' ||
+    errorCode === 'ENDPOINT_NOT_FOUND'
+  ) {
+    return 'MODEL_NOT_FOUND' as const;
+  }
+  if (status === 429 || errorCode === 'REQUEST_LIMIT_EXCEEDED') return 'MODEL_RATE_LIMIT' as const;
+  if (
+    status === 400 &&
+    /context length|too many tokens|prompt is too long|maximum context/i.test(message)
+  ) {
+    return 'CONTEXT_OVERFLOW' as const;
+  }
+  return undefined;
+}
+
+/** Wraps whatever a serving call threw; abort errors and already-wrapped errors pass through. */
+export function wrapServingError(error: unknown, endpoint: string): unknown {
+  if (DatabricksServingError.isInstance(error)) return error;
+  if (isAbortError(error)) return error;
+  if (DatabricksApiError.isInstance(error) && error.statusCode >= 200 && error.statusCode < 300) {
+    // Core reports a 2xx body it could not parse (e.g. invalid JSON) as an API error.
+    return malformedResponse(endpoint, stripPrefix(error.message), error);
+  }
+  if (DatabricksApiError.isInstance(error)) {
+    const message = `Databricks endpoint ${endpoint} returned HTTP ${error.statusCode}${
+      error.errorCode ? ` ${error.errorCode}` : ''
+    }: ${stripPrefix(error.message)}`;
+    const wrapped = new DatabricksServingError(message, {
+      kind: 'http',
+      endpoint,
+      statusCode: error.statusCode,
+      errorCode: error.errorCode,
+      requestId: error.requestId,
+      retryable: error.retryable,
+      // Core parsed the endpoint's Retry-After; AsyncCaller's failed-attempt handler waits it out.
+      retryAfterMs:
+        error.retryAfterMs === undefined
+          ? undefined
+          : Math.min(error.retryAfterMs, MAX_RETRY_AFTER_MS),
+      cause: error,
+    });
+    return finish(wrapped, lcCodeFor(error.statusCode, error.errorCode, error.message));
+  }
+  if (DatabricksAuthError.isInstance(error)) {
+    // Credentials could not be obtained (token endpoint refused them, CLI failed...).
+    const wrapped = new DatabricksServingError(
+      `Could not authenticate to call Databricks endpoint ${endpoint}: ${error.message}`,
+      {
+        kind: 'http',
+        endpoint,
+        statusCode: error.statusCode,
+        errorCode: error.errorCode,
+        retryable: error.retryable,
+        cause: error,
+      },
+    );
+    return finish(wrapped, 'MODEL_AUTHENTICATION');
+  }
+  if (DatabricksConnectionError.isInstance(error)) {
+    const wrapped = new DatabricksServingError(
+      `Could not reach Databricks endpoint ${endpoint}: ${error.message}`,
+      { kind: 'http', endpoint, retryable: error.retryable, cause: error },
+    );
+    return finish(wrapped, undefined);
+  }
+  return error;
+}
+
+function finish(error: DatabricksServingError, code: LangChainErrorCodes | undefined) {
+  if (code) {
+    addLangChainErrorFields(error, code);
+    error.lc_error_code = code;
+  }
+  stampRetryable(error, error.retryable);
+  return error;
+}
+
+function stripPrefix(message: string): string {
+  return message.length > 2000 ? `${message.slice(0, 2000)}…` : message;
+}
+
+export function isAbortError(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'name' in error &&
+    (error.name === 'AbortError' ||
+      error.name === 'ModelAbortError' ||
+      error.name === 'TimeoutError') &&
+    !DatabricksServingError.isInstance(error)
+  );
+}
+
+/** A 2xx answer whose body we cannot use; names the endpoint and says what was wrong. */
+export function malformedResponse(
+  endpoint: string,
+  what: string,
+  cause?: unknown,
+): DatabricksServingError {
+  return finish(
+    new DatabricksServingError(`Malformed response from Databricks endpoint ${endpoint}: ${what}`, {
+      kind: 'malformed_response',
+      endpoint,
+      retryable: false,
+      cause,
+    }),
+    undefined,
+  );
+}
+
+/** No silent truncation: a stream that stops early is an error. */
+export function incompleteStream(endpoint: string, cause?: unknown): DatabricksServingError {
+  return finish(
+    new DatabricksServingError(
+      `The stream from endpoint ${endpoint} ended before completion (no [DONE] or finish_reason)`,
+      { kind: 'stream_incomplete', endpoint, retryable: false, cause },
+    ),
+    undefined,
+  );
+}
+
+const NO_RETRY_STATUS = new Set([400, 401, 402, 403, 404, 405, 406, 407, 409, 413, 422]);
+
+/**
+ * AsyncCaller `onFailedAttempt` for every model of this package. Throwing stops retrying;
+ * returning lets p-retry wait (its backoff, or `retryAfterMs` when longer) and try again.
+ * LangChain's default handler refuses to retry a 429 without a Retry-After hint and treats
+ * unknown errors as retryable; here Databricks' own `retryable` flag decides.
+ */
+export function databricksFailedAttemptHandler(error: unknown): void {
+  if (typeof error !== 'object' || error === null) return;
+  if (isAbortError(error)) throw error;
+  if (DatabricksServingError.isInstance(error)) {
+    if (!error.retryable) throw error;
+    return;
+  }
+  if (getRetryable(error) === false) throw error;
+  const status =
+    (error as { status?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' && NO_RETRY_STATUS.has(status)) throw error;
+  if (LakechainError.isInstance(error)) {
+    const retryable = (error as { retryable?: unknown }).retryable;
+    if (retryable !== true) throw error;
+    return;
+  }
+  // Plain programming errors (TypeError from our own code, validation) are not transient.
+  if (error instanceof TypeError || error instanceof SyntaxError || error instanceof RangeError) {
+    throw error;
+  }
+}

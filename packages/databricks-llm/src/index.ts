@@ -1,0 +1,27 @@
+// Public API of @lakechain/databricks-llm: an explicit list.
+export {
+  ChatDatabricks,
+  type ChatDatabricksCallOptions,
+  type ChatDatabricksInput,
+  type DatabricksResponseFormat,
+} from './chat_models.js';
+export {
+  DatabricksEmbeddings,
+  type DatabricksEmbeddingsInput,
+  DEFAULT_EMBEDDINGS_BATCH_SIZE,
+  MAX_EMBEDDINGS_BATCH_SIZE,
+} from './embeddings.js';
+export {
+  databricksFailedAttemptHandler,
+  DatabricksServingError,
+  type ServingErrorKind,
+} from './errors.js';
+export {
+  Databricks,
+  type DatabricksCallOptions,
+  type DatabricksInput,
+  type DatabricksLLMRequest,
+} from './llms.js';
+export type { DatabricksAuthOptions, ServingClientRequest, ServingHttpClient } from './serving.js';
+export type { DatabricksTool, DatabricksToolChoice } from './tools.js';
+export { VERSION } from './version.js';

@@ -1,0 +1,296 @@
+/**
+ * The one place this package talks HTTP: host and auth come from @lakechain/core (so OAuth tokens
+ * refresh transparently mid-session), requests go through core's `DatabricksClient` with
+ * `retry: false` (retries belong to LangChain's AsyncCaller), endpoint metadata is fetched once
+ * per endpoint and cached.
+ */
+import type {
+  AuthType,
+  DatabricksConfig,
+  FetchFunction,
+  TokenProviderFunction,
+} from '@lakechain/core';
+import { DatabricksClient, resolveConfig } from '@lakechain/core';
+import { z } from 'zod';
+import { malformedResponse, wrapServingError } from './errors.js';
+import { USER_AGENT } from './version.js';
+
+/** A request as core's `DatabricksClient` takes it (the subset used here). */
+export interface ServingClientRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  idempotent?: boolean;
+  retry?: false;
+}
+
+/**
+ * What this package needs from an HTTP client: core's `DatabricksClient` satisfies it. Tests and
+ * advanced users may pass their own (`client` option), e.g. one shared by several models.
+ */
+export interface ServingHttpClient {
+  request<T>(request: ServingClientRequest): Promise<T>;
+  /** Resolves when response headers arrive (errors already turned into typed errors). */
+  stream(request: ServingClientRequest): Promise<Response>;
+}
+
+/**
+ * Workspace and auth options, resolved by @lakechain/core's unified auth chain (options, then
+ * `DATABRICKS_*` environment variables, then `~/.databrickscfg` profiles, then the runtime).
+ */
+export interface DatabricksAuthOptions {
+  /** Workspace URL, e.g. `https://adb-123.azuredatabricks.net`. Env: `DATABRICKS_HOST`. */
+  host?: string;
+  /** Personal access token. Env: `DATABRICKS_TOKEN`. Never serialised. */
+  token?: string;
+  /** OAuth M2M service principal. Env: `DATABRICKS_CLIENT_ID`. */
+  clientId?: string;
+  /** OAuth M2M secret. Env: `DATABRICKS_CLIENT_SECRET`. Never serialised. */
+  clientSecret?: string;
+  authType?: AuthType;
+  /** `~/.databrickscfg` profile. Env: `DATABRICKS_CONFIG_PROFILE`. */
+  profile?: string;
+  configFile?: string;
+  /** PEM bundle for workspaces behind a private CA. */
+  caCert?: string;
+  /** `fetch` used for every request (tests inject one). */
+  fetch?: FetchFunction;
+  /** Custom bearer-token source (`authType: 'custom'`). */
+  tokenProvider?: TokenProviderFunction;
+  /** Environment to read instead of `process.env` (tests, multi-tenant servers). */
+  env?: Record<string, string | undefined>;
+  /** An already-resolved workspace config (shared with other lakechain clients). */
+  config?: DatabricksConfig;
+  /** A ready client (e.g. a `DatabricksClient` shared by several models). Wins over the rest. */
+  client?: ServingHttpClient;
+  /** Per-attempt HTTP timeout in ms for invocations (default 120 s; streams: until headers). */
+  timeoutMs?: number;
+}
+
+/**
+ * Generation can be slow: like MLflow's deployment client (MLFLOW_DEPLOYMENT_PREDICT_TIMEOUT),
+ * allow 120 s per attempt for a JSON answer. For streams core applies it to the headers only.
+ */
+export const DEFAULT_INVOCATION_TIMEOUT_MS = 120_000;
+
+/** Zod shape shared by every model's options validation. */
+export const authOptionsShape = {
+  host: z.string().min(1).optional(),
+  token: z.string().min(1).optional(),
+  clientId: z.string().min(1).optional(),
+  clientSecret: z.string().min(1).optional(),
+  authType: z.string().optional(),
+  profile: z.string().min(1).optional(),
+  configFile: z.string().min(1).optional(),
+  caCert: z.string().optional(),
+  fetch: z
+    .custom<FetchFunction>((v) => typeof v === 'function', 'must be a fetch function')
+    .optional(),
+  config: z
+    .custom<DatabricksConfig>(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        typeof (v as DatabricksConfig).getAuthHeaders === 'function',
+      'must be a resolved DatabricksConfig',
+    )
+    .optional(),
+  client: z
+    .custom<ServingHttpClient>(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        typeof (v as ServingHttpClient).request === 'function' &&
+        typeof (v as ServingHttpClient).stream === 'function',
+      'must have request() and stream()',
+    )
+    .optional(),
+  tokenProvider: z
+    .custom<TokenProviderFunction>((v) => typeof v === 'function', 'must be a function')
+    .optional(),
+  env: z.record(z.string(), z.union([z.string(), z.undefined()])).optional(),
+  timeoutMs: z.number().int().positive().optional(),
+};
+
+/** The keys of `DatabricksAuthOptions` that go to core's `resolveConfig`. */
+const CONFIG_KEYS = [
+  'host',
+  'token',
+  'clientId',
+  'clientSecret',
+  'authType',
+  'profile',
+  'configFile',
+  'caCert',
+  'fetch',
+  'tokenProvider',
+  'env',
+  'clusterId',
+] as const;
+
+/** Picks the auth/workspace options out of a model's constructor fields. */
+export function pickAuthOptions(fields: object): DatabricksAuthOptions & { clusterId?: string } {
+  const record = fields as Record<string, unknown>;
+  const picked: Record<string, unknown> = {};
+  for (const key of [...CONFIG_KEYS, 'config', 'client', 'timeoutMs']) {
+    if (record[key] !== undefined) picked[key] = record[key];
+  }
+  return picked as DatabricksAuthOptions & { clusterId?: string };
+}
+
+/** Endpoint metadata from `GET /api/2.0/serving-endpoints/{name}` (the fields we use). */
+export interface EndpointInfo {
+  name: string;
+  task?: string;
+  endpointType?: string;
+}
+
+const endpointInfoSchema = z
+  .object({
+    name: z.string().optional(),
+    task: z.string().nullish(),
+    endpoint_type: z.string().nullish(),
+  })
+  .passthrough();
+
+/**
+ * Lazily resolves config and client once, then serves every call of one model instance.
+ * Concurrent first calls share one resolution (so a cold OAuth cache costs one token request,
+ * which core's credentials provider single-flights).
+ */
+export class ServingConnection {
+  readonly #auth: DatabricksAuthOptions & { clusterId?: string };
+  #client?: Promise<ServingHttpClient>;
+  #config?: Promise<DatabricksConfig | undefined>;
+  readonly #endpoints = new Map<string, Promise<EndpointInfo>>();
+
+  constructor(auth: DatabricksAuthOptions & { clusterId?: string }) {
+    this.#auth = pickAuthOptions(auth);
+  }
+
+  /** The resolved workspace config (undefined when only a `client` was given). */
+  config(): Promise<DatabricksConfig | undefined> {
+    if (this.#config) return this.#config;
+    const { client, config, timeoutMs: _t, ...options } = this.#auth;
+    // Core validates its own options; ours (client/config/timeoutMs) are removed above.
+    let pending: Promise<DatabricksConfig | undefined>;
+    if (config) pending = Promise.resolve(config);
+    else if (client) pending = Promise.resolve(undefined);
+    else {
+      pending = resolveConfig(options);
+      // A failed resolution (missing host...) must not be cached forever.
+      pending.catch(() => {
+        this.#config = undefined;
+      });
+    }
+    this.#config = pending;
+    return pending;
+  }
+
+  client(): Promise<ServingHttpClient> {
+    if (this.#auth.client) return Promise.resolve(this.#auth.client);
+    if (!this.#client) {
+      const pending = this.config().then((config) => {
+        if (!config) throw new Error('unreachable: no config and no client');
+        return new DatabricksClient({
+          config,
+          fetch: this.#auth.fetch ?? config.fetch,
+          userAgent: USER_AGENT,
+          timeoutMs: this.#auth.timeoutMs,
+        }) as ServingHttpClient;
+      });
+      pending.catch(() => {
+        this.#client = undefined;
+      });
+      this.#client = pending;
+    }
+    return this.#client;
+  }
+
+  /** POST JSON, answer JSON. Errors come back wrapped (status, error_code, endpoint). */
+  async postJson(
+    label: string,
+    path: string,
+    body: unknown,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
+    const client = await this.client();
+    try {
+      return await client.request<unknown>({
+        method: 'POST',
+        path,
+        body,
+        signal,
+        timeoutMs: this.#auth.timeoutMs ?? DEFAULT_INVOCATION_TIMEOUT_MS,
+        retry: false,
+      });
+    } catch (error) {
+      throw wrapServingError(error, label);
+    }
+  }
+
+  /** POST JSON, answer an SSE stream (the `Response`, body unread). */
+  async postStream(
+    label: string,
+    path: string,
+    body: unknown,
+    signal?: AbortSignal,
+  ): Promise<Response> {
+    const client = await this.client();
+    try {
+      return await client.stream({
+        method: 'POST',
+        path,
+        body,
+        signal,
+        headers: { Accept: 'text/event-stream' },
+        timeoutMs: this.#auth.timeoutMs ?? DEFAULT_INVOCATION_TIMEOUT_MS,
+        retry: false,
+      });
+    } catch (error) {
+      throw wrapServingError(error, label);
+    }
+  }
+
+  invocationsPath(endpoint: string): string {
+    return `/serving-endpoints/${encodeURIComponent(endpoint)}/invocations`;
+  }
+
+  /**
+   * Endpoint metadata, fetched once per endpoint name (failures are not cached). The request is
+   * shared by concurrent callers, so no caller's AbortSignal is attached to it.
+   */
+  describeEndpoint(endpoint: string): Promise<EndpointInfo> {
+    let pending = this.#endpoints.get(endpoint);
+    if (!pending) {
+      pending = (async () => {
+        const client = await this.client();
+        let raw: unknown;
+        try {
+          raw = await client.request<unknown>({
+            method: 'GET',
+            path: `/api/2.0/serving-endpoints/${encodeURIComponent(endpoint)}`,
+            timeoutMs: this.#auth.timeoutMs,
+            retry: false,
+          });
+        } catch (error) {
+          throw wrapServingError(error, endpoint);
+        }
+        const parsed = endpointInfoSchema.safeParse(raw);
+        if (!parsed.success)
+          throw malformedResponse(endpoint, 'endpoint metadata is not an object');
+        return {
+          name: parsed.data.name ?? endpoint,
+          task: parsed.data.task ?? undefined,
+          endpointType: parsed.data.endpoint_type ?? undefined,
+        };
+      })();
+      this.#endpoints.set(endpoint, pending);
+      pending.catch(() => this.#endpoints.delete(endpoint));
+    }
+    return pending;
+  }
+}

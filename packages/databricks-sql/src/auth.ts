@@ -1,0 +1,38 @@
+/**
+ * Driver connect options from lakechain config: `@lakechain/core` resolves the workspace and
+ * credentials (options, environment, profile), and the driver authenticates every Thrift call
+ * through `authType: 'custom'` with core's provider, so OAuth tokens refresh transparently.
+ */
+import type { ConnectionOptions } from '@databricks/sql/dist/contracts/IDBSQLClient';
+import {
+  type DatabricksConfigOptions,
+  resolveConfig,
+  toSqlConnectionOptions,
+} from '@lakechain/core';
+import { type DatabricksSqlDatabaseOptions, httpPathFor, SQL_ONLY_KEYS } from './options.js';
+
+/** The options core understands: ours minus the SQL-only keys (the compute ids included). */
+export function coreOptionsOf(options: DatabricksSqlDatabaseOptions): DatabricksConfigOptions {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined && !SQL_ONLY_KEYS.has(key)) out[key] = value;
+  }
+  if (options.warehouseId) out.warehouseId = options.warehouseId;
+  if (options.clusterId) out.clusterId = options.clusterId;
+  return out as DatabricksConfigOptions;
+}
+
+/** Resolves host, path and auth for `DBSQLClient.connect`. */
+export async function resolveConnectOptions(
+  options: DatabricksSqlDatabaseOptions,
+): Promise<ConnectionOptions> {
+  const config = await resolveConfig(coreOptionsOf(options));
+  const base = toSqlConnectionOptions(config, { httpPath: httpPathFor(options) });
+  return {
+    ...base,
+    // BIGINT as bigint and DECIMAL as exact strings (Arrow results): no silent precision loss.
+    preserveBigNumericPrecision: true,
+    telemetryEnabled: false,
+    userAgentEntry: 'lakechain-databricks-sql',
+  } as ConnectionOptions;
+}

@@ -1,0 +1,370 @@
+/**
+ * One `@databricks/sql` client and one session, reused by every statement; reopened
+ * transparently when the warehouse has closed the session; statements cancelled on the warehouse
+ * (CancelOperation) when an AbortSignal fires or `queryTimeout` elapses; results fetched in
+ * chunks with a row cap so a huge result is never downloaded.
+ */
+import { DBSQLClient, thrift } from '@databricks/sql';
+import type { ConnectionOptions } from '@databricks/sql/dist/contracts/IDBSQLClient';
+import { DatabricksSqlError, isSessionGoneError, toDatabricksSqlError } from './errors.js';
+
+/** The parts of a driver operation this package uses (`IOperation` satisfies it). */
+export interface SqlOperationLike {
+  fetchChunk(options?: { maxRows?: number; disableBuffering?: boolean }): Promise<object[]>;
+  hasMoreRows(): Promise<boolean>;
+  getSchema(): Promise<unknown>;
+  cancel(): Promise<unknown>;
+  close(): Promise<unknown>;
+}
+
+/** The parts of a driver session this package uses (`IDBSQLSession` satisfies it). */
+export interface SqlSessionLike {
+  executeStatement(
+    statement: string,
+    // biome-ignore lint/suspicious/noExplicitAny: the driver's option types are deep imports
+    options?: any,
+  ): Promise<SqlOperationLike>;
+  getColumns(request: {
+    catalogName?: string;
+    schemaName?: string;
+    tableName?: string;
+    columnName?: string;
+  }): Promise<SqlOperationLike>;
+  close(): Promise<unknown>;
+}
+
+/** The parts of a connected driver client this package uses (`DBSQLClient` satisfies it). */
+export interface SqlClientLike {
+  openSession(request?: {
+    initialCatalog?: string;
+    initialSchema?: string;
+    configuration?: Record<string, string>;
+  }): Promise<SqlSessionLike>;
+  close(): Promise<unknown>;
+}
+
+export interface QueryColumn {
+  name: string;
+  /** Databricks type name (`BIGINT`, `DECIMAL(10,2)`, `ARRAY`, ...). */
+  type: string;
+}
+
+export interface StatementResult {
+  columns: QueryColumn[];
+  rows: Array<Record<string, unknown>>;
+  /** True when the result had more than `maxRows` rows; only the first `maxRows` are here. */
+  truncated: boolean;
+}
+
+export type QueryParams = Record<string, unknown> | ReadonlyArray<unknown>;
+
+export interface ExecuteOptions {
+  /** Named (`:name`) parameters as an object, or positional (`?`) ones as an array. */
+  params?: QueryParams;
+  /** Fetch at most this many rows (plus one, to know whether there were more). */
+  maxRows?: number;
+  signal?: AbortSignal;
+  /** Seconds; the statement is cancelled on the warehouse after this long. */
+  queryTimeout?: number;
+}
+
+export interface ConnectionSettings {
+  /** Driver connect options (host, path, auth); resolved on first use. */
+  connectOptions?: () => Promise<ConnectionOptions>;
+  /** A connected client to use instead of creating one (not closed by `close()`). */
+  client?: SqlClientLike;
+  /** A session to use as-is (not reopened, not closed by `close()`). */
+  session?: SqlSessionLike;
+  catalog?: string;
+  schema?: string;
+  /** Spark confs for the session. */
+  sessionConfiguration?: Record<string, string>;
+}
+
+const silentLogger = { log() {} };
+const CANCEL_WAIT_MS = 5_000;
+const UNCAPPED_CHUNK = 100_000;
+
+// TTypeId (numeric enum) → Databricks type name.
+const TYPE_NAMES: Record<number, string> = (() => {
+  const out: Record<number, string> = {};
+  const ids = thrift.TCLIService_types.TTypeId as unknown as Record<string, number | string>;
+  for (const [name, id] of Object.entries(ids)) {
+    if (typeof id === 'number') {
+      out[id] = name
+        .replace(/_TYPE$/, '')
+        .replace('USER_DEFINED', 'UDT')
+        .replace('NULL', 'VOID');
+    }
+  }
+  return out;
+})();
+
+interface SchemaLike {
+  columns?: Array<{
+    columnName?: string;
+    typeDesc?: {
+      types?: Array<{
+        primitiveEntry?: {
+          type?: number;
+          typeQualifiers?: { qualifiers?: Record<string, { i32Value?: number } | undefined> };
+        };
+      }>;
+    };
+  }>;
+}
+
+/** Column names and types from a Thrift `TTableSchema`. */
+export function columnsFromSchema(schema: unknown): QueryColumn[] {
+  const columns = (schema as SchemaLike | null)?.columns ?? [];
+  return columns.map((c) => {
+    const entry = c.typeDesc?.types?.[0]?.primitiveEntry;
+    let type = entry?.type !== undefined ? (TYPE_NAMES[entry.type] ?? 'UNKNOWN') : 'UNKNOWN';
+    const q = entry?.typeQualifiers?.qualifiers;
+    if (type === 'DECIMAL' && q?.precision?.i32Value !== undefined) {
+      type = `DECIMAL(${q.precision.i32Value},${q.scale?.i32Value ?? 0})`;
+    }
+    return { name: c.columnName ?? '', type };
+  });
+}
+
+function abortReason(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  if (r instanceof Error && r.name !== 'AbortError') return r.message;
+  return typeof r === 'string' ? r : 'aborted';
+}
+
+/** One client, one reusable session, cancellable capped statements. */
+export class SqlConnection {
+  private clientPromise?: Promise<SqlClientLike>;
+  private sessionPromise?: Promise<SqlSessionLike>;
+  private currentSession?: SqlSessionLike;
+  private readonly active = new Set<SqlOperationLike>();
+  private closed = false;
+  /** Sessions opened so far (1 normally; more after the warehouse closed one). */
+  sessionsOpened = 0;
+
+  constructor(private readonly settings: ConnectionSettings) {}
+
+  private client(): Promise<SqlClientLike> {
+    if (this.settings.client) return Promise.resolve(this.settings.client);
+    this.clientPromise ??= (async () => {
+      const resolve = this.settings.connectOptions;
+      if (!resolve) throw new DatabricksSqlError('No connection options and no client given.');
+      const options = await resolve();
+      const client = new DBSQLClient({ logger: silentLogger });
+      await client.connect(options);
+      return client as unknown as SqlClientLike;
+    })().catch((error: unknown) => {
+      this.clientPromise = undefined;
+      throw toDatabricksSqlError(error);
+    });
+    return this.clientPromise;
+  }
+
+  private session(): Promise<SqlSessionLike> {
+    if (this.settings.session) return Promise.resolve(this.settings.session);
+    this.sessionPromise ??= (async () => {
+      const client = await this.client();
+      const session = await client.openSession({
+        initialCatalog: this.settings.catalog,
+        initialSchema: this.settings.schema,
+        configuration: this.settings.sessionConfiguration,
+      });
+      this.sessionsOpened++;
+      this.currentSession = session;
+      return session;
+    })().catch((error: unknown) => {
+      this.sessionPromise = undefined;
+      throw toDatabricksSqlError(error);
+    });
+    return this.sessionPromise;
+  }
+
+  /** Drops a session the warehouse no longer knows, so the next call opens a new one. */
+  private forgetSession(session: SqlSessionLike): void {
+    if (this.currentSession !== session) return; // another caller already replaced it
+    this.currentSession = undefined;
+    this.sessionPromise = undefined;
+    session.close().catch(() => {});
+  }
+
+  private ensureOpen(): void {
+    if (this.closed)
+      throw new DatabricksSqlError('The Databricks SQL database was closed.', { kind: 'canceled' });
+  }
+
+  /** Submits a statement, reopening the session once if the warehouse has dropped it. */
+  private async submit(
+    statement: string,
+    options: Record<string, unknown>,
+  ): Promise<SqlOperationLike> {
+    const session = await this.session();
+    try {
+      return await session.executeStatement(statement, options);
+    } catch (error) {
+      if (this.settings.session || !isSessionGoneError(error)) throw error;
+      this.forgetSession(session);
+      const fresh = await this.session();
+      return fresh.executeStatement(statement, options);
+    }
+  }
+
+  /** Runs one statement and returns at most `maxRows` rows (all rows when unset). */
+  async execute(statement: string, options: ExecuteOptions = {}): Promise<StatementResult> {
+    this.ensureOpen();
+    const { signal } = options;
+    if (signal?.aborted) throw this.cancelError('canceled', statement, signal);
+    const cap =
+      options.maxRows !== undefined && Number.isFinite(options.maxRows)
+        ? Math.max(0, Math.floor(options.maxRows))
+        : undefined;
+    const execOptions: Record<string, unknown> = {};
+    if (options.params !== undefined) {
+      if (Array.isArray(options.params)) execOptions.ordinalParameters = options.params;
+      else execOptions.namedParameters = options.params;
+    }
+    if (cap !== undefined) execOptions.maxRows = Math.min(cap + 1, UNCAPPED_CHUNK);
+    if (options.queryTimeout !== undefined) execOptions.queryTimeout = options.queryTimeout;
+
+    let operation: SqlOperationLike;
+    try {
+      operation = await this.submit(statement, execOptions);
+    } catch (error) {
+      throw toDatabricksSqlError(error, { statement });
+    }
+    this.active.add(operation);
+    try {
+      return await this.withCancellation(
+        operation,
+        statement,
+        () => this.fetch(operation, cap),
+        signal,
+        options.queryTimeout,
+      );
+    } finally {
+      this.active.delete(operation);
+      await operation.close().catch(() => {});
+    }
+  }
+
+  private async fetch(
+    operation: SqlOperationLike,
+    cap: number | undefined,
+  ): Promise<StatementResult> {
+    const rows: Array<Record<string, unknown>> = [];
+    let empty = 0;
+    for (;;) {
+      const want = cap === undefined ? UNCAPPED_CHUNK : Math.max(1, cap + 1 - rows.length);
+      const chunk = (await operation.fetchChunk({ maxRows: want })) as Array<
+        Record<string, unknown>
+      >;
+      for (const row of chunk) rows.push(row);
+      if (cap !== undefined && rows.length > cap) break;
+      if (!(await operation.hasMoreRows())) break;
+      if (chunk.length === 0 && ++empty >= 3) break;
+    }
+    const columns = columnsFromSchema(await operation.getSchema());
+    const truncated = cap !== undefined && rows.length > cap;
+    return { columns, rows: truncated ? rows.slice(0, cap) : rows, truncated };
+  }
+
+  private cancelError(
+    kind: 'canceled' | 'timeout',
+    statement: string,
+    signal?: AbortSignal,
+    timeoutSeconds?: number,
+    cause?: unknown,
+  ): DatabricksSqlError {
+    const message =
+      kind === 'timeout'
+        ? `Query timed out after ${timeoutSeconds} s and was cancelled on the warehouse. Simplify the query, add filters or a LIMIT, or raise queryTimeout.`
+        : `Query cancelled (${signal ? abortReason(signal) : 'aborted'}); it was stopped on the warehouse.`;
+    return new DatabricksSqlError(message, { kind, statement, cause });
+  }
+
+  /** Runs `work`, cancelling `operation` on the warehouse on abort or timeout. */
+  private withCancellation<T>(
+    operation: SqlOperationLike,
+    statement: string,
+    work: () => Promise<T>,
+    signal: AbortSignal | undefined,
+    timeoutSeconds: number | undefined,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      let reason: 'canceled' | 'timeout' | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const trigger = (why: 'canceled' | 'timeout') => {
+        if (settled || reason) return;
+        reason = why;
+        const cancelled = operation.cancel().catch(() => {});
+        const bounded = new Promise((r) => setTimeout(r, CANCEL_WAIT_MS).unref());
+        void Promise.race([cancelled, bounded]).then(() =>
+          finish(() => reject(this.cancelError(why, statement, signal, timeoutSeconds))),
+        );
+      };
+      const onAbort = () => trigger('canceled');
+      if (signal) {
+        if (signal.aborted) {
+          trigger('canceled');
+        } else {
+          signal.addEventListener('abort', onAbort, { once: true });
+        }
+      }
+      if (timeoutSeconds !== undefined && timeoutSeconds > 0) {
+        timer = setTimeout(() => trigger('timeout'), timeoutSeconds * 1000);
+      }
+      work().then(
+        (value) => finish(() => resolve(value)),
+        (error: unknown) => {
+          if (reason) return; // the cancellation path rejects
+          finish(() => reject(toDatabricksSqlError(error, { statement })));
+        },
+      );
+    });
+  }
+
+  /** GetColumns metadata call for a whole schema (introspection fallback). */
+  async getColumns(catalog: string, schema: string): Promise<Array<Record<string, unknown>>> {
+    this.ensureOpen();
+    const session = await this.session();
+    let operation: SqlOperationLike;
+    try {
+      operation = await session.getColumns({ catalogName: catalog, schemaName: schema });
+    } catch (error) {
+      throw toDatabricksSqlError(error);
+    }
+    try {
+      return (await this.fetch(operation, undefined)).rows;
+    } catch (error) {
+      throw toDatabricksSqlError(error);
+    } finally {
+      await operation.close().catch(() => {});
+    }
+  }
+
+  /** Cancels running statements and closes the session and client this object opened. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.active].map((op) => op.cancel().catch(() => {})));
+    if (this.sessionPromise) {
+      const session = await this.sessionPromise.catch(() => undefined);
+      await session?.close().catch(() => {});
+      this.sessionPromise = undefined;
+    }
+    if (this.clientPromise) {
+      const client = await this.clientPromise.catch(() => undefined);
+      await client?.close().catch(() => {});
+      this.clientPromise = undefined;
+    }
+  }
+}
