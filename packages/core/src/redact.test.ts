@@ -9,6 +9,13 @@ describe('redaction helpers', () => {
     expect(redactSecrets('keep me', [undefined, '', 'ab'])).toBe('keep me');
   });
 
+  it('also redacts a secret in its JSON-escaped form, as it appears in serialised payloads', () => {
+    const secret = 'pa"ss\\word';
+    const payload = JSON.stringify({ password: secret });
+    expect(payload).not.toContain(secret);
+    expect(redactSecrets(payload, [secret])).toBe('{"password":"[REDACTED]"}');
+  });
+
   it('redacts credential headers only', () => {
     expect(redactHeaders({ Authorization: 'Bearer x', 'Content-Type': 'a', cookie: 'c' })).toEqual({
       Authorization: '[REDACTED]',

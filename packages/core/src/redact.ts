@@ -12,7 +12,10 @@ export const REDACTED = '[REDACTED]';
  */
 const MIN_SECRET_LENGTH = 4;
 
-/** Replaces every occurrence of each secret in `text` with `[REDACTED]`. */
+/**
+ * Replaces every occurrence of each secret in `text` with `[REDACTED]`, in raw form and in its
+ * JSON-escaped form (a secret with a quote or backslash inside a serialised payload).
+ */
 export function redactSecrets(
   text: string,
   secrets: ReadonlyArray<string | null | undefined>,
@@ -25,6 +28,8 @@ export function redactSecrets(
   let result = text;
   for (const secret of candidates) {
     result = result.split(secret).join(REDACTED);
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    if (escaped !== secret) result = result.split(escaped).join(REDACTED);
   }
   return result;
 }

@@ -1,0 +1,164 @@
+/**
+ * The one door to the network for this package. Every request goes through @lakechain/core's
+ * HTTP transport (OSS server, signed URLs) or its DatabricksClient (workspace APIs), so retries,
+ * timeouts and error parsing live in exactly one layer of the repository.
+ */
+
+import type {
+  DatabricksConfig,
+  FetchFunction,
+  HttpMethod,
+  HttpTransport,
+  QueryValue,
+  RetryOptions,
+} from '@lakechain/core';
+import { createHttpTransport, DatabricksClient, resolveConfig } from '@lakechain/core';
+import {
+  ossAuthHeaders,
+  redactUrl,
+  resolveTrackingTarget,
+  secretsOf,
+  type TrackingOptions,
+  type TrackingTarget,
+} from './tracking_uri.js';
+import { VERSION } from './version.js';
+
+export interface MlflowRequest {
+  method: HttpMethod;
+  /** Path on the tracking server, e.g. `/api/2.0/mlflow/runs/create`. */
+  path: string;
+  query?: Record<string, QueryValue | QueryValue[]>;
+  /** JSON-serialisable object, or raw bytes/text for artifact uploads. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  idempotent?: boolean;
+  retry?: RetryOptions | false;
+}
+
+/** JSON and byte requests against one tracking server (OSS or Databricks). */
+export interface MlflowConnection {
+  readonly kind: 'oss' | 'databricks';
+  /** Display form of the server (no credentials). */
+  readonly displayHost: string;
+  request<T>(req: MlflowRequest): Promise<T>;
+  /** PUT to a pre-signed cloud URL: no tracking-server credentials are attached. */
+  putSigned(url: string, body: Uint8Array | string, headers: Record<string, string>): Promise<void>;
+  /** Secret strings to scrub from anything this package writes or prints. */
+  secrets(): readonly string[];
+}
+
+export interface ConnectionOptions extends TrackingOptions {
+  /** Custom fetch (tests, proxies). Passed to core's transport/client. */
+  fetch?: FetchFunction;
+  /**
+   * A ready transport to use instead of core's `createHttpTransport` (tests). Databricks mode
+   * uses it for signed-URL uploads.
+   */
+  transport?: HttpTransport;
+  /** Resolved Databricks config to use instead of core's `resolveConfig` (tests, apps that have one). */
+  databricksConfig?: DatabricksConfig;
+  /** Default retry policy for this package's requests; the exporter keeps its own outer budget. */
+  retry?: RetryOptions;
+}
+
+const USER_AGENT = `@lakechain/mlflow-tracking/${VERSION}`;
+
+export function createConnection(options: ConnectionOptions = {}): MlflowConnection {
+  const target = resolveTrackingTarget(options);
+  return target.kind === 'oss'
+    ? ossConnection(target, options)
+    : databricksConnection(target, options);
+}
+
+function makeTransport(options: ConnectionOptions): HttpTransport {
+  if (options.transport) return options.transport;
+  return createHttpTransport({ fetch: options.fetch, userAgent: USER_AGENT, retry: options.retry });
+}
+
+function ossConnection(target: TrackingTarget, options: ConnectionOptions): MlflowConnection {
+  const baseUrl = target.baseUrl ?? '';
+  let transport: HttpTransport | undefined;
+  const authHeaders = ossAuthHeaders(target.auth);
+  const secrets = secretsOf(target.auth);
+  const getTransport = () => {
+    transport ??= makeTransport(options);
+    return transport;
+  };
+  return {
+    kind: 'oss',
+    displayHost: redactUrl(baseUrl),
+    async request<T>(req: MlflowRequest): Promise<T> {
+      const res = await getTransport().request<T>({
+        method: req.method,
+        url: baseUrl + req.path,
+        query: req.query,
+        // Auth is added here, not baked into the transport, so signed-URL uploads that share the
+        // transport never carry tracking-server credentials to a cloud bucket.
+        headers: { ...req.headers, ...authHeaders },
+        body: req.body,
+        signal: req.signal,
+        idempotent: req.idempotent,
+        retry: req.retry ?? options.retry,
+      });
+      return res.data;
+    },
+    async putSigned(url, body, headers) {
+      await getTransport().request({ method: 'PUT', url, headers, body, idempotent: true });
+    },
+    secrets: () => secrets,
+  };
+}
+
+function databricksConnection(
+  target: TrackingTarget,
+  options: ConnectionOptions,
+): MlflowConnection {
+  let clientPromise: Promise<DatabricksClient> | undefined;
+  let transport: HttpTransport | undefined;
+  const getClient = () => {
+    clientPromise ??= (async () => {
+      const config =
+        options.databricksConfig ??
+        (await resolveConfig({
+          ...(target.profile ? { profile: target.profile } : {}),
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+          ...(options.env ? { env: { ...options.env } } : {}),
+        }));
+      return new DatabricksClient({
+        config,
+        fetch: options.fetch,
+        userAgent: USER_AGENT,
+        retry: options.retry,
+      });
+    })();
+    // A failed resolution (missing host, bad profile) is retried on the next call, not cached.
+    clientPromise.catch(() => {
+      clientPromise = undefined;
+    });
+    return clientPromise;
+  };
+  return {
+    kind: 'databricks',
+    displayHost: target.profile ? `databricks://${target.profile}` : 'databricks',
+    async request<T>(req: MlflowRequest): Promise<T> {
+      const client = await getClient();
+      return client.request<T>({
+        method: req.method,
+        path: req.path,
+        query: req.query,
+        body: req.body,
+        headers: req.headers,
+        signal: req.signal,
+        idempotent: req.idempotent,
+        retry: req.retry ?? options.retry,
+      });
+    },
+    async putSigned(url, body, headers) {
+      transport ??= makeTransport(options);
+      await transport.request({ method: 'PUT', url, headers, body, idempotent: true });
+    },
+    // Databricks tokens never reach this package: core adds them inside its client.
+    secrets: () => [],
+  };
+}

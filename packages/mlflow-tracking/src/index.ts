@@ -1,0 +1,37 @@
+// Public API of @lakechain/mlflow-tracking: an explicit list.
+export { AUTOLOG_ENV_VAR, autolog, getAutologTracer } from './autolog.js';
+export type { AutologOptions } from './autolog.js';
+export { MlflowTracer } from './tracer.js';
+export type { MlflowTracerOptions } from './tracer.js';
+export { TraceExporter } from './exporter.js';
+export type { ExporterStats, TraceExporterOptions } from './exporter.js';
+export { MlflowArtifactError, MlflowClient } from './mlflow_client.js';
+export type { Experiment, ModelVersion, Run, RunInfo, RunStatus } from './mlflow_client.js';
+export { createConnection } from './connection.js';
+export type { ConnectionOptions, MlflowConnection, MlflowRequest } from './connection.js';
+export {
+  MlflowConfigError,
+  resolveExperimentSelector,
+  resolveTrackingTarget,
+} from './tracking_uri.js';
+export type {
+  Env,
+  ExperimentSelector,
+  OssAuth,
+  TrackingOptions,
+  TrackingTarget,
+} from './tracking_uri.js';
+export { LIMITS, sanitizeKey, splitBatch } from './limits.js';
+export type { KeyValue, LogBatch, Metric } from './limits.js';
+export { SpanAttributeKey, SpanType, TraceMetadataKey, tracesJson } from './spans.js';
+export type { FinishedTrace, Span, SpanEvent, TokenUsage, TraceInfo } from './spans.js';
+export { VERSION } from './version.js';
+export { MlflowCallbackHandler } from './callback_handler.js';
+export type { CallRecord, MlflowCallbackHandlerOptions } from './callback_handler.js';
+export { collectPrompts, extractPrompts, logChain } from './registry.js';
+export type {
+  LogChainOptions,
+  LoggedChain,
+  PromptRecord,
+  SerializableRunnable,
+} from './registry.js';

@@ -1,0 +1,384 @@
+/**
+ * The MLflow REST calls this package needs, on an OSS server or a Databricks workspace.
+ * Requests go through `MlflowConnection` (core's transport/client); this file adds the MLflow
+ * semantics: error codes, limits, artifact URI schemes, the StartTraceV3 + traces.json protocol.
+ */
+import { DatabricksApiError } from '@lakechain/core';
+import { type ConnectionOptions, createConnection, type MlflowConnection } from './connection.js';
+import {
+  type KeyValue,
+  type LogBatch,
+  type Metric,
+  sanitizeKey,
+  sanitizeTag,
+  splitBatch,
+} from './limits.js';
+import type { TraceInfo } from './spans.js';
+
+export interface Experiment {
+  experiment_id: string;
+  name: string;
+  artifact_location?: string;
+  lifecycle_stage?: string;
+  tags?: KeyValue[];
+}
+
+export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+
+export interface RunInfo {
+  run_id: string;
+  run_name?: string;
+  experiment_id: string;
+  status: RunStatus;
+  start_time?: number;
+  end_time?: number;
+  artifact_uri: string;
+  lifecycle_stage?: string;
+}
+
+export interface Run {
+  info: RunInfo;
+  data: { metrics?: (Metric & { timestamp: number })[]; params?: KeyValue[]; tags?: KeyValue[] };
+}
+
+export interface ModelVersion {
+  name: string;
+  version: string;
+  source: string;
+  run_id?: string;
+  status?: string;
+}
+
+export class MlflowArtifactError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MlflowArtifactError';
+  }
+}
+
+export function errorCodeOf(error: unknown): string | undefined {
+  return DatabricksApiError.isInstance(error) ? error.errorCode : undefined;
+}
+
+const API2 = '/api/2.0/mlflow';
+const API3 = '/api/3.0/mlflow';
+const PROXY = '/api/2.0/mlflow-artifacts/artifacts';
+
+function encodePath(path: string): string {
+  return path
+    .split('/')
+    .filter((s) => s !== '')
+    .map(encodeURIComponent)
+    .join('/');
+}
+
+function contentTypeOf(path: string): string {
+  if (path.endsWith('.json')) return 'application/json';
+  if (path.endsWith('.html')) return 'text/html';
+  if (path.endsWith('.csv')) return 'text/csv';
+  if (path.endsWith('.txt')) return 'text/plain';
+  return 'application/octet-stream';
+}
+
+/** `dbfs:/databricks/mlflow-tracking/<exp>/<run>/artifacts[/sub]` → run id and sub-path. */
+function parseDatabricksRunArtifactUri(
+  uri: string,
+): { runId: string; subPath: string } | undefined {
+  const m = /^dbfs:\/databricks\/mlflow-tracking\/[^/]+\/([^/]+)\/artifacts\/?(.*)$/.exec(uri);
+  return m ? { runId: m[1] as string, subPath: m[2] ?? '' } : undefined;
+}
+
+export class MlflowClient {
+  readonly connection: MlflowConnection;
+
+  constructor(options: ConnectionOptions | { connection: MlflowConnection } = {}) {
+    this.connection = 'connection' in options ? options.connection : createConnection(options);
+  }
+
+  // --- experiments ------------------------------------------------------------------------
+
+  async getExperimentByName(name: string): Promise<Experiment | undefined> {
+    try {
+      const res = await this.connection.request<{ experiment: Experiment }>({
+        method: 'GET',
+        path: `${API2}/experiments/get-by-name`,
+        query: { experiment_name: name },
+      });
+      return res.experiment;
+    } catch (error) {
+      if (errorCodeOf(error) === 'RESOURCE_DOES_NOT_EXIST') return undefined;
+      throw error;
+    }
+  }
+
+  async getExperiment(experimentId: string): Promise<Experiment> {
+    const res = await this.connection.request<{ experiment: Experiment }>({
+      method: 'GET',
+      path: `${API2}/experiments/get`,
+      query: { experiment_id: experimentId },
+    });
+    return res.experiment;
+  }
+
+  async createExperiment(name: string, tags: Record<string, string> = {}): Promise<string> {
+    const res = await this.connection.request<{ experiment_id: string }>({
+      method: 'POST',
+      path: `${API2}/experiments/create`,
+      body: { name, tags: Object.entries(tags).map(([k, v]) => sanitizeTag(k, v)) },
+    });
+    return res.experiment_id;
+  }
+
+  /** Gets the experiment id for a name, creating it if missing; tolerates a concurrent creator. */
+  async getOrCreateExperiment(name: string): Promise<string> {
+    const existing = await this.getExperimentByName(name);
+    if (existing && existing.lifecycle_stage !== 'deleted') return existing.experiment_id;
+    if (existing) {
+      throw new Error(
+        `MLflow experiment "${name}" is deleted. Restore it in the MLflow UI or choose another name.`,
+      );
+    }
+    try {
+      return await this.createExperiment(name);
+    } catch (error) {
+      if (errorCodeOf(error) !== 'RESOURCE_ALREADY_EXISTS') throw error;
+      const raced = await this.getExperimentByName(name);
+      if (raced) return raced.experiment_id;
+      throw error;
+    }
+  }
+
+  // --- runs -------------------------------------------------------------------------------
+
+  async createRun(options: {
+    experimentId: string;
+    runName?: string;
+    tags?: Record<string, string>;
+    startTime?: number;
+  }): Promise<RunInfo> {
+    const res = await this.connection.request<{ run: Run }>({
+      method: 'POST',
+      path: `${API2}/runs/create`,
+      body: {
+        experiment_id: options.experimentId,
+        ...(options.runName ? { run_name: options.runName } : {}),
+        start_time: options.startTime ?? Date.now(),
+        tags: Object.entries(options.tags ?? {})
+          .slice(0, 100)
+          .map(([k, v]) => sanitizeTag(k, v)),
+      },
+    });
+    return res.run.info;
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    const res = await this.connection.request<{ run: Run }>({
+      method: 'GET',
+      path: `${API2}/runs/get`,
+      query: { run_id: runId },
+    });
+    return res.run;
+  }
+
+  async updateRun(runId: string, status: RunStatus, endTime?: number): Promise<void> {
+    await this.connection.request({
+      method: 'POST',
+      path: `${API2}/runs/update`,
+      body: { run_id: runId, status, ...(endTime !== undefined ? { end_time: endTime } : {}) },
+      // Setting a status is idempotent, so a retry after a lost response is safe.
+      idempotent: true,
+    });
+  }
+
+  /** Logs any number of metrics/params/tags, split into requests within MLflow's limits. */
+  async logBatch(runId: string, batch: Partial<LogBatch>): Promise<void> {
+    const parts = splitBatch({
+      metrics: batch.metrics ?? [],
+      params: batch.params ?? [],
+      tags: batch.tags ?? [],
+    });
+    for (const part of parts) {
+      await this.connection.request({
+        method: 'POST',
+        path: `${API2}/runs/log-batch`,
+        body: { run_id: runId, ...part },
+        idempotent: true,
+      });
+    }
+  }
+
+  // --- artifacts --------------------------------------------------------------------------
+
+  /**
+   * Uploads one file under an artifact URI. OSS: `mlflow-artifacts:/...` (or an http(s) proxy URL)
+   * through the server's artifact proxy. Databricks: run artifacts via credentials-for-write.
+   * Other schemes (local paths, s3:// without the proxy) fail with an explanation.
+   */
+  async uploadArtifact(
+    artifactUri: string,
+    relativePath: string,
+    body: string | Uint8Array,
+  ): Promise<void> {
+    const rel = encodePath(relativePath);
+    const contentType = contentTypeOf(relativePath);
+    if (artifactUri.startsWith('mlflow-artifacts:')) {
+      const base = artifactUri.replace(/^mlflow-artifacts:(\/\/[^/]*)?/, '');
+      await this.connection.request({
+        method: 'PUT',
+        path: `${PROXY}/${encodePath(base)}/${rel}`,
+        body,
+        headers: { 'Content-Type': contentType },
+      });
+      return;
+    }
+    const proxyIdx = artifactUri.indexOf(PROXY);
+    if (/^https?:\/\//.test(artifactUri) && proxyIdx >= 0 && this.connection.kind === 'oss') {
+      const base = artifactUri.slice(proxyIdx + PROXY.length);
+      await this.connection.request({
+        method: 'PUT',
+        path: `${PROXY}/${encodePath(base)}/${rel}`,
+        body,
+        headers: { 'Content-Type': contentType },
+      });
+      return;
+    }
+    if (this.connection.kind === 'databricks') {
+      const run = parseDatabricksRunArtifactUri(artifactUri);
+      if (run) {
+        const path = run.subPath
+          ? `${run.subPath.replace(/\/+$/, '')}/${relativePath}`
+          : relativePath;
+        const res = await this.connection.request<{
+          credential_infos?: {
+            signed_uri: string;
+            headers?: { name: string; value: string }[];
+            type?: string;
+          }[];
+        }>({
+          method: 'POST',
+          path: `${API2}/artifacts/credentials-for-write`,
+          body: { run_id: run.runId, path: [path] },
+          idempotent: true,
+        });
+        const cred = res.credential_infos?.[0];
+        if (!cred)
+          throw new MlflowArtifactError(`Databricks returned no upload credential for ${path}.`);
+        await this.putWithCredential(cred, body);
+        return;
+      }
+    }
+    throw new MlflowArtifactError(
+      `Cannot upload artifacts to "${artifactUri}": only the MLflow artifact proxy ("mlflow-artifacts:/" URIs) ` +
+        'and Databricks run artifacts are supported. Start the server with artifact serving enabled ' +
+        '(the default, or --serve-artifacts) and without a local --default-artifact-root.',
+    );
+  }
+
+  private async putWithCredential(
+    cred: { signed_uri: string; headers?: { name: string; value: string }[]; type?: string },
+    body: string | Uint8Array,
+  ): Promise<void> {
+    const headers: Record<string, string> = {};
+    for (const h of cred.headers ?? []) headers[h.name] = h.value;
+    if (cred.type === 'AZURE_ADLS_GEN2_SAS_URI') {
+      throw new MlflowArtifactError('ADLS Gen2 trace/artifact upload is not supported yet.');
+    }
+    if (cred.type === 'AZURE_SAS_URI') headers['x-ms-blob-type'] = 'BlockBlob';
+    await this.connection.putSigned(cred.signed_uri, body, headers);
+  }
+
+  // --- traces (protocol A) ----------------------------------------------------------------
+
+  /** `StartTraceV3`: records the finished trace's info; the response carries its artifact location. */
+  async startTrace(traceInfo: TraceInfo): Promise<TraceInfo> {
+    const res = await this.connection.request<{ trace: { trace_info: TraceInfo } }>({
+      method: 'POST',
+      path: `${API3}/traces`,
+      // Databricks expects a Trace object, so an empty `data` is sent as Python does.
+      body: { trace: { trace_info: traceInfo, data: {} } },
+      // The trace id is client-chosen, so replaying the call cannot create a duplicate.
+      idempotent: true,
+    });
+    return res.trace.trace_info;
+  }
+
+  /** Uploads `traces.json` to where the server said the trace's spans live. */
+  async uploadTraceData(traceInfo: TraceInfo, json: string): Promise<void> {
+    if (traceInfo.tags?.['mlflow.trace.spansLocation'] === 'TRACKING_STORE') return;
+    if (this.connection.kind === 'databricks') {
+      const res = await this.connection.request<{
+        credential_info: {
+          signed_uri: string;
+          headers?: { name: string; value: string }[];
+          type?: string;
+        };
+      }>({
+        method: 'GET',
+        path: `${API2}/traces/${encodeURIComponent(traceInfo.trace_id)}/credentials-for-data-upload`,
+      });
+      await this.putWithCredential(res.credential_info, json);
+      return;
+    }
+    const location = traceInfo.tags?.['mlflow.artifactLocation'];
+    if (!location)
+      throw new MlflowArtifactError(
+        `The server returned no artifact location for ${traceInfo.trace_id}.`,
+      );
+    await this.uploadArtifact(location, 'traces.json', json);
+  }
+
+  async getTraceInfo(traceId: string): Promise<TraceInfo> {
+    const res = await this.connection.request<{ trace: { trace_info: TraceInfo } }>({
+      method: 'GET',
+      path: `${API3}/traces/${encodeURIComponent(traceId)}`,
+    });
+    return res.trace.trace_info;
+  }
+
+  async linkTracesToRun(traceIds: string[], runId: string): Promise<void> {
+    await this.connection.request({
+      method: 'POST',
+      path: `${API2}/traces/link-to-run`,
+      body: { trace_ids: traceIds, run_id: runId },
+      idempotent: true,
+    });
+  }
+
+  // --- model registry ---------------------------------------------------------------------
+
+  async createRegisteredModel(name: string, description?: string): Promise<void> {
+    try {
+      await this.connection.request({
+        method: 'POST',
+        path: `${API2}/registered-models/create`,
+        body: { name, ...(description ? { description } : {}) },
+      });
+    } catch (error) {
+      if (errorCodeOf(error) !== 'RESOURCE_ALREADY_EXISTS') throw error;
+    }
+  }
+
+  async createModelVersion(options: {
+    name: string;
+    source: string;
+    runId?: string;
+    description?: string;
+    tags?: Record<string, string>;
+  }): Promise<ModelVersion> {
+    const res = await this.connection.request<{ model_version: ModelVersion }>({
+      method: 'POST',
+      path: `${API2}/model-versions/create`,
+      body: {
+        name: options.name,
+        source: options.source,
+        ...(options.runId ? { run_id: options.runId } : {}),
+        ...(options.description ? { description: options.description } : {}),
+        tags: Object.entries(options.tags ?? {}).map(([k, v]) => ({
+          key: sanitizeKey(k),
+          value: v,
+        })),
+      },
+    });
+    return res.model_version;
+  }
+}
