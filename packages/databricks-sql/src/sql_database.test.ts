@@ -235,7 +235,7 @@ describe('DatabricksSqlDatabase (offline, fake driver)', () => {
       readOnly: true,
     });
     expect(JSON.stringify(s)).not.toContain('SECRET');
-    expect(db.getContext()).resolves.toMatchObject({ table_names: 'orders' });
+    await expect(db.getContext()).resolves.toMatchObject({ table_names: 'orders' });
   });
 });
 
