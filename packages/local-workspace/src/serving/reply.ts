@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type HttpReply,
   replyMarker,
@@ -85,23 +86,12 @@ export function badRequest(message: string): ServingError {
   return new ServingError(400, 'BAD_REQUEST', message);
 }
 
-/** Resolves after `ms`, or rejects with the signal's reason when the client goes away first. */
+/**
+ * Resolves after `ms`, or rejects (AbortError) as soon as the client goes away: scripted handlers
+ * use it for slow streams that stop when the caller disconnects.
+ */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return sleep(ms, undefined, { signal });
 }
 
 /** Shorthand used by the scripted helpers. */
