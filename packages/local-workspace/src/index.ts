@@ -55,3 +55,14 @@ export type {
   ServingTask,
   StreamReply,
 } from './serving/types.js';
+export {
+  disposeLlamaRuntimes,
+  llamaChat,
+  llamaCompletions,
+  toGrammarSchema,
+} from './serving/llama/index.js';
+export type {
+  LlamaBackendOptions,
+  LlamaGenerationRecord,
+  LlamaServingHandler,
+} from './serving/llama/index.js';
