@@ -26,7 +26,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Bump when the produced bytes change, so caches regenerate. */
-export const TINY_GGUF_VERSION = 1;
+export const TINY_GGUF_VERSION = 2;
 
 export const DOLLY_SPECIAL_TOKENS = ['### End', '### Instruction:', '### Response:'];
 
@@ -282,6 +282,10 @@ function llamaVocab(specialType) {
       ['tokenizer.ggml.padding_token_id', 'u32', unk],
       ['tokenizer.ggml.add_bos_token', 'bool', true],
       ['tokenizer.ggml.add_eos_token', 'bool', false],
+      // Byte-level pieces carry their own spaces: with SentencePiece's default space prefix,
+      // llama.cpp strips the leading space of each separately detokenized piece, and text held
+      // back while a stop sequence partially matches would lose its spaces.
+      ['tokenizer.ggml.add_space_prefix', 'bool', false],
       ['tokenizer.chat_template', 'str', CHATML_TEMPLATE],
     ],
     size: tokens.length,

