@@ -183,8 +183,7 @@ describe.runIf(engineReady)('conformance: @databricks/sql against the local work
       ]);
     });
 
-    it('round-trips the types', async () => {
-      const [row] = await rows(`SELECT
+    const TYPES_SQL = `SELECT
           CAST(10000000000 AS BIGINT) AS big,
           CAST(12345.67 AS DECIMAL(10,2)) AS dec,
           DATE'2024-02-29' AS d,
@@ -196,11 +195,15 @@ describe.runIf(engineReady)('conformance: @databricks/sql against the local work
           array('a', 'b') AS arr,
           map('k', 1) AS m,
           named_struct('a', 1, 'b', 'x') AS st,
-          CAST(NULL AS STRING) AS n`);
+          CAST(NULL AS STRING) AS n`;
+
+    it('round-trips the types (Arrow results, native Arrow types: the driver default)', async () => {
+      const [row] = await rows(TYPES_SQL);
       expect(row).toMatchObject({
         big: 10_000_000_000,
         dec: 12345.67,
-        d: '2024-02-29',
+        d: new Date('2024-02-29T00:00:00Z'),
+        ts: new Date('2024-02-29T13:45:01Z'),
         flag: true,
         dbl: 1.5,
         s: 'héllo',
@@ -209,8 +212,87 @@ describe.runIf(engineReady)('conformance: @databricks/sql against the local work
         st: { a: 1, b: 'x' },
         n: null,
       });
-      expect(String(row?.ts)).toMatch(/^2024-02-29 13:45:01/);
       expect(Buffer.from(row?.bin as Uint8Array).toString()).toBe('abc');
+    });
+
+    it('keeps BIGINT above 2^53 and DECIMAL(38,10) exact with preserveBigNumericPrecision', async () => {
+      const exact = await connectDriver(ws);
+      (exact.getConfig() as { preserveBigNumericPrecision?: boolean }).preserveBigNumericPrecision =
+        true;
+      try {
+        const exactSession = await exact.openSession();
+        const operation = await exactSession.executeStatement(`SELECT
+            CAST(9007199254740993 AS BIGINT) AS big,
+            CAST('1234567890123456789012345678.0123456789' AS DECIMAL(38,10)) AS dec,
+            array(named_struct('a', 1, 'b', array(CAST(9007199254740993 AS BIGINT)))) AS nested,
+            map('x', named_struct('d', DATE'2024-01-02')) AS m`);
+        const [row] = (await operation.fetchAll()) as Row[];
+        await operation.close();
+        expect(row?.big).toBe(9007199254740993n);
+        expect(row?.dec).toBe('1234567890123456789012345678.0123456789');
+        expect(row?.nested).toEqual([{ a: 1, b: [9007199254740993n] }]);
+        expect(row?.m).toEqual({ x: { d: new Date('2024-01-02T00:00:00Z') } });
+      } finally {
+        await exact.close();
+      }
+    });
+
+    it('reads nested types with non-string keys and typed leaves over Arrow', async () => {
+      const [row] = await rows(`SELECT
+          map(1, 'a', 2, 'b') AS int_keys,
+          array(CAST(1.5 AS DECIMAL(3,1)), NULL) AS decs,
+          array(TIMESTAMP'2024-01-02 03:04:05', DATE'2024-01-03') AS times,
+          named_struct('m', map('k', array(1, 2)), 's', CAST(NULL AS STRING)) AS deep,
+          CAST(array() AS ARRAY<INT>) AS empty,
+          CAST(NULL AS ARRAY<INT>) AS none`);
+      expect(row).toEqual({
+        int_keys: { 1: 'a', 2: 'b' },
+        decs: [1.5, null],
+        times: [new Date('2024-01-02T03:04:05Z'), new Date('2024-01-03T00:00:00Z')],
+        deep: { m: { k: [1, 2] }, s: null },
+        empty: [],
+        none: null,
+      });
+    });
+
+    it('answers column-based results to a client with Arrow disabled', async () => {
+      const plain = await connectDriver(ws);
+      (plain.getConfig() as { arrowEnabled?: boolean }).arrowEnabled = false;
+      try {
+        const plainSession = await plain.openSession();
+        const operation = await plainSession.executeStatement(TYPES_SQL);
+        const [row] = (await operation.fetchAll()) as Row[];
+        await operation.close();
+        expect(row).toMatchObject({
+          big: 10_000_000_000,
+          dec: 12345.67,
+          d: '2024-02-29',
+          flag: true,
+          dbl: 1.5,
+          s: 'héllo',
+          arr: ['a', 'b'],
+          m: { k: 1 },
+          st: { a: 1, b: 'x' },
+          n: null,
+        });
+        expect(String(row?.ts)).toMatch(/^2024-02-29 13:45:01/);
+        expect(Buffer.from(row?.bin as Uint8Array).toString()).toBe('abc');
+        // Paging on the column path too.
+        const paged = await plainSession.executeStatement('SELECT * FROM range(250000)');
+        let count = 0;
+        let pages = 0;
+        while (await paged.hasMoreRows()) {
+          const chunk = (await paged.fetchChunk({ maxRows: 50_000 })) as Row[];
+          if (chunk.length === 0) continue;
+          pages += 1;
+          count += chunk.length;
+        }
+        await paged.close();
+        expect(count).toBe(250_000);
+        expect(pages).toBeGreaterThanOrEqual(5);
+      } finally {
+        await plain.close();
+      }
     });
 
     it('reports DECIMAL precision and scale in the schema', async () => {
@@ -239,6 +321,15 @@ describe.runIf(engineReady)('conformance: @databricks/sql against the local work
         { id: 2, name: 'b' },
       ]);
       await rows('DROP TABLE main.default.conformance_t');
+    });
+
+    it('reports the table column comment of a pass-through result column', async () => {
+      const operation = await session.executeStatement(
+        'SELECT fare_amount FROM samples.nyctaxi.trips LIMIT 1',
+      );
+      const schema = await operation.getSchema();
+      expect(schema?.columns[0]?.comment).toEqual(expect.stringContaining('fare'));
+      await operation.close();
     });
 
     it('counts the sample trips', async () => {

@@ -7,13 +7,15 @@
 import type {
   EngineResult,
   EngineSession,
+  EngineValue,
   ParameterValue,
   SqlEngine,
   StatementParameters,
 } from './engine_types.js';
 import { Operation, OperationRequestError } from './operations.js';
 import { SessionRegistry, type WarehouseSession } from './sessions.js';
-import { encodeRowSet } from './thrift_results.js';
+import { ArrowEncoder, type ArrowOptions, arrowOptionsOf } from './thrift_arrow.js';
+import { encodeRowSet, withFields } from './thrift_results.js';
 import {
   errorStatus,
   FetchOrientation,
@@ -193,14 +195,53 @@ export function createWarehouseHandler(options: ThriftHandlerOptions): Warehouse
     });
   };
 
-  const metadataResponse = (operation: Operation): ThriftStruct =>
-    new T.TGetResultSetMetadataResp({
+  /** Arrow options of statements whose client reads Arrow; their encoders, built on first use. */
+  const arrowOptions = new WeakMap<Operation, ArrowOptions>();
+  const arrowEncoders = new WeakMap<Operation, ArrowEncoder>();
+  /** The Arrow encoder of an operation answered with ARROW_BASED_SET, else undefined. */
+  const arrowEncoderOf = (operation: Operation): ArrowEncoder | undefined => {
+    const options = arrowOptions.get(operation);
+    if (!options || operation.columns.length === 0) return undefined;
+    let encoder = arrowEncoders.get(operation);
+    if (!encoder) {
+      encoder = new ArrowEncoder(operation.columns, options);
+      arrowEncoders.set(operation, encoder);
+    }
+    return encoder;
+  };
+
+  const metadataResponse = (operation: Operation): ThriftStruct => {
+    const arrow = arrowEncoderOf(operation);
+    return new T.TGetResultSetMetadataResp({
       status: successStatus(),
       schema: tableSchemaOf(operation.columns),
-      resultFormat: RowSetType.COLUMN_BASED_SET,
+      resultFormat: arrow ? RowSetType.ARROW_BASED_SET : RowSetType.COLUMN_BASED_SET,
+      arrowSchema: arrow?.schemaBytes,
       lz4Compressed: false,
       isStagingOperation: false,
     });
+  };
+
+  const encodePage = (
+    operation: Operation,
+    page: { rows: EngineValue[][]; startRowOffset: number },
+  ): ThriftStruct => {
+    const arrow = arrowEncoderOf(operation);
+    if (!arrow) return encodeRowSet(operation.columns, page.rows, page.startRowOffset);
+    return withFields(T.TRowSet, {
+      startRowOffset: toInt64(page.startRowOffset),
+      rows: [],
+      arrowBatches:
+        page.rows.length === 0
+          ? []
+          : [
+              new T.TSparkArrowBatch({
+                batch: arrow.encodeBatch(page.rows),
+                rowCount: toInt64(page.rows.length),
+              }),
+            ],
+    });
+  };
 
   const fetchResponse = async (
     operation: Operation,
@@ -212,7 +253,7 @@ export function createWarehouseHandler(options: ThriftHandlerOptions): Warehouse
     return new T.TFetchResultsResp({
       status: successStatus(),
       hasMoreRows: page.hasMoreRows,
-      results: encodeRowSet(operation.columns, page.rows, page.startRowOffset),
+      results: encodePage(operation, page),
       // The Python connector asks for (and relies on) the metadata with every page.
       resultSetMetadata: includeMetadata ? metadataResponse(operation) : undefined,
     });
@@ -228,6 +269,7 @@ export function createWarehouseHandler(options: ThriftHandlerOptions): Warehouse
     run: (engine: EngineSession, signal: AbortSignal) => Promise<EngineResult>,
     Response: new (args?: Record<string, unknown>) => ThriftStruct,
     timeoutSeconds = 0,
+    arrow?: ArrowOptions,
   ): Promise<ThriftStruct> => {
     try {
       if (closed) throw new OperationRequestError('The warehouse is stopping.', '08006');
@@ -238,6 +280,7 @@ export function createWarehouseHandler(options: ThriftHandlerOptions): Warehouse
         (signal) => run(session.engine, signal),
         timeoutSeconds * 1000,
       );
+      if (arrow) arrowOptions.set(operation, arrow);
       registry.addOperation(session, operation);
       const wantsDirect = Boolean(request.getDirectResults);
       const settled = await operation.settledWithin(wantsDirect ? directWaitMs : 0);
@@ -381,6 +424,7 @@ export function createWarehouseHandler(options: ThriftHandlerOptions): Warehouse
           request,
           registry.session(handleKey(request?.sessionHandle?.sessionId))?.configuration ?? {},
         ),
+        arrowOptionsOf(request),
       );
     },
 

@@ -82,13 +82,13 @@ describe('TCLIService over the driver (fake engine)', () => {
     await operation.close();
   });
 
-  it('round-trips every type', async () => {
+  it('round-trips every type (Arrow results: DATE and TIMESTAMP arrive as Date)', async () => {
     const operation = await session.executeStatement('SELECT types');
     const [row] = (await operation.fetchAll()) as Array<Record<string, unknown>>;
     expect(row).toMatchObject({
       dec: 12345.67,
-      d: '2024-02-29',
-      ts: '2024-02-29 13:45:01.123456',
+      d: new Date('2024-02-29T00:00:00Z'),
+      ts: new Date('2024-02-29T13:45:01.123Z'),
       flag: true,
       dbl: 1.5,
       s: 'héllo',

@@ -31,6 +31,7 @@ const STRUCT_NAMES = [
   'TBinaryColumn',
   'TColumn',
   'TRowSet',
+  'TSparkArrowBatch',
   'TNamespace',
   'THandleIdentifier',
   'TSessionHandle',

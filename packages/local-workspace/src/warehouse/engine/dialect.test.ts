@@ -83,7 +83,7 @@ describe('translate: translation table', () => {
     ['SELECT t.a FROM default.t', 'SELECT t.a FROM "default".t'],
     ['SELECT 10L, 1.5D', 'SELECT CAST(10 AS BIGINT), CAST(1.5 AS DOUBLE)'],
     ['SELECT a == b, a <=> b', 'SELECT a = b, a IS NOT DISTINCT FROM b'],
-    ['SELECT 7 DIV 2', 'SELECT 7 // 2'],
+    ['SELECT 7 DIV 2', 'SELECT 7 // memory.main.lc_nonzero(2)'],
     ['CREATE TABLE t (a INT) USING DELTA', 'CREATE TABLE t (a INT) '],
     ['SELECT * FROM t JOIN u USING (id)', 'SELECT * FROM t JOIN u USING (id)'],
     ['SELECT current_catalog()', "SELECT 'main'"],
@@ -183,6 +183,34 @@ describe('translate: Spark DDL and operators', () => {
     );
     expect(tr('SELECT 1 FROM t LATERAL VIEW OUTER explode(xs) v AS x')).toBe(
       'SELECT 1 FROM t LEFT JOIN unnest(xs) AS "v"("x") ON true',
+    );
+  });
+
+  test('ANSI division: every divisor is checked for zero', () => {
+    const nz = (x: string) => `memory.main.lc_nonzero(${x})`;
+    expect(tr('SELECT a / b, a/b FROM t')).toBe(`SELECT a / ${nz('b')}, a/${nz('b')} FROM t`);
+    expect(tr('SELECT a * b / c / -d.e')).toBe(`SELECT a * b / ${nz('c')} / ${nz('-d.e')}`);
+    expect(tr('SELECT sum(x) / count(*) FROM t')).toBe(`SELECT sum(x) / ${nz('count(*)')} FROM t`);
+    expect(tr('SELECT (a + 1) / (b - 1)')).toBe(`SELECT (a + 1) / ${nz('(b - 1)')}`);
+    expect(tr('SELECT a / CASE WHEN b THEN 1 ELSE 0 END')).toBe(
+      `SELECT a / ${nz('CASE WHEN b THEN 1 ELSE 0 END')}`,
+    );
+    expect(tr('SELECT a / b::int, a / x[1], a / :p')).toBe(
+      `SELECT a / ${nz('b::int')}, a / ${nz('x[1]')}, a / ${nz('$p')}`,
+    );
+    expect(tr('SELECT a / nvl(b, 0)')).toBe(`SELECT a / ${nz('coalesce(b, 0)')}`);
+    // not a division
+    expect(tr("SELECT '1/2', date_format(d, 'yyyy/MM')")).toBe(
+      "SELECT '1/2', strftime(CAST(d AS TIMESTAMP), '%Y/%m')",
+    );
+  });
+
+  test('range() as a table: column id (BIGINT)', () => {
+    expect(tr('SELECT * FROM range(3)')).toBe(
+      'SELECT * FROM (SELECT range AS id FROM range(CAST(3 AS BIGINT)))',
+    );
+    expect(tr('SELECT id FROM range(1, 10, 2) AS r JOIN range(5) s ON r.id = s.id')).toBe(
+      'SELECT id FROM (SELECT range AS id FROM range(CAST(1 AS BIGINT), CAST(10 AS BIGINT), CAST(2 AS BIGINT))) AS r JOIN (SELECT range AS id FROM range(CAST(5 AS BIGINT))) s ON r.id = s.id',
     );
   });
 

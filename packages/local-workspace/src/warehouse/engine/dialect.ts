@@ -721,6 +721,16 @@ function literalString(toks: Token[] | undefined): string | undefined {
 /** Keywords after which an identifier followed by `(` is not a function call. */
 const NOT_CALL_PREV = new Set(['TABLE', 'INTO', 'VIEW', 'EXISTS']);
 
+/** Whether a significant token can end an operand (so a following `/` is a division). */
+function isValueEnd(t: Token): boolean {
+  if (t.kind === 'op') return t.text === ')' || t.text === ']';
+  if (t.kind === 'ident')
+    return !/^(SELECT|WHERE|AND|OR|NOT|ON|BY|WHEN|THEN|ELSE|CASE|IN|IS|AS|FROM|HAVING|LIKE|BETWEEN)$/i.test(
+      t.value,
+    );
+  return t.kind !== 'ws' && t.kind !== 'comment';
+}
+
 class Translator {
   namedParams: string[] = [];
   positionalCount = 0;
@@ -805,6 +815,96 @@ class Translator {
       return undefined;
     }
     return `${fn}(${exprSql.trim()} AS ${typeSql})`;
+  }
+
+  /**
+   * The divisor after `/` or `DIV` starting at significant token `k`: one operand of higher
+   * precedence (unary sign, literal, parameter, dotted name, function call, parenthesised
+   * expression, CASE ... END, followed by `::type` or `[...]`). Returns its end (exclusive), or -1
+   * when the operand is not one of these shapes (the division is then left untouched).
+   */
+  private divisorEnd(k: number, hi: number): number {
+    const toks = this.toks;
+    let j = k;
+    while (j >= 0 && j < hi && (toks[j]?.text === '-' || toks[j]?.text === '+')) {
+      j = this.sigIndex(j + 1, 1, j + 1, hi);
+    }
+    if (j < 0 || j >= hi) return -1;
+    const t = toks[j] as Token;
+    let end: number;
+    if (t.kind === 'op' && t.text === '(') end = this.matchParen(j, hi) + 1;
+    else if (
+      t.kind === 'number' ||
+      t.kind === 'string' ||
+      t.kind === 'named_param' ||
+      t.kind === 'positional_param'
+    )
+      end = j + 1;
+    else if (t.kind === 'ident' && t.value.toUpperCase() === 'CASE') {
+      let depth = 0;
+      end = -1;
+      for (let m = j; m < hi; m++) {
+        const u = toks[m] as Token;
+        if (u.kind !== 'ident') continue;
+        const w = u.value.toUpperCase();
+        if (w === 'CASE') depth++;
+        else if (w === 'END' && --depth === 0) {
+          end = m + 1;
+          break;
+        }
+      }
+      if (end < 0) return -1;
+    } else if (t.kind === 'ident' || t.kind === 'qident') {
+      if (t.kind === 'ident' && /^(INTERVAL|SELECT|NOT|NULL)$/i.test(t.value)) return -1;
+      end = j + 1;
+      for (;;) {
+        const dot = this.sigIndex(end, 1, end, hi);
+        if (dot < 0 || toks[dot]?.text !== '.') break;
+        const nx = this.sigIndex(dot + 1, 1, dot + 1, hi);
+        if (nx < 0 || (toks[nx]?.kind !== 'ident' && toks[nx]?.kind !== 'qident')) break;
+        end = nx + 1;
+      }
+      const open = this.sigIndex(end, 1, end, hi);
+      if (open >= 0 && toks[open]?.text === '(') end = this.matchParen(open, hi) + 1;
+    } else return -1;
+    // postfix: [index], ::type[(args)]
+    for (;;) {
+      const nx = this.sigIndex(end, 1, end, hi);
+      if (nx < 0) break;
+      if (toks[nx]?.text === '[') {
+        end = this.matchParen(nx, hi) + 1;
+        continue;
+      }
+      if (toks[nx]?.text === '::') {
+        const ty = this.sigIndex(nx + 1, 1, nx + 1, hi);
+        if (ty < 0 || toks[ty]?.kind !== 'ident') return -1;
+        end = ty + 1;
+        const open = this.sigIndex(end, 1, end, hi);
+        if (open >= 0 && toks[open]?.text === '(') end = this.matchParen(open, hi) + 1;
+        continue;
+      }
+      break;
+    }
+    return end;
+  }
+
+  /**
+   * ANSI division (Databricks SQL default): the divisor is wrapped in `lc_nonzero`, a macro that
+   * raises `[DIVIDE_BY_ZERO]` on 0. Emits the operator and the wrapped divisor; returns the index
+   * after the divisor, or -1 when the divisor's shape is not recognised.
+   */
+  private ansiDivision(operator: string, after: number, hi: number, out: string[]): number {
+    const k = this.sigIndex(after, 1, after, hi);
+    if (k < 0) return -1;
+    const end = this.divisorEnd(k, hi);
+    if (end < 0) return -1;
+    const prefix = this.ctx.infoSchemaPrefix ?? 'memory.main';
+    const gap = this.toks
+      .slice(after, k)
+      .map((x) => x.text)
+      .join('');
+    out.push(`${operator}${gap}${prefix}.lc_nonzero(${this.sub(k, end).trim()})`);
+    return end;
   }
 
   private absorb(sub: Translator) {
@@ -934,6 +1034,14 @@ class Translator {
                 i = nx + 1;
                 continue;
               }
+            }
+          }
+          if (t.text === '/' && prevSig && isValueEnd(prevSig)) {
+            const end = this.ansiDivision('/', i + 1, hi, out);
+            if (end > 0) {
+              prevSig = toks[end - 1];
+              i = end;
+              continue;
             }
           }
           if (t.text === '==') out.push('=');
@@ -1116,6 +1224,12 @@ class Translator {
               prevSig.kind === 'qident' ||
               prevSig.text === ')')
           ) {
+            const end = this.ansiDivision('//', i + 1, hi, out);
+            if (end > 0) {
+              prevSig = toks[end - 1];
+              i = end;
+              continue;
+            }
             out.push('//');
             break;
           }
@@ -1148,6 +1262,24 @@ class Translator {
             followedByParen &&
             !(prevSig && NOT_CALL_PREV.has(prevSig.value.toUpperCase()))
           ) {
+            // Spark's range(n) / range(start, end[, step[, partitions]]) table: column `id` BIGINT
+            if (
+              upper === 'RANGE' &&
+              prevSig &&
+              (prevSig.text === ',' || /^(FROM|JOIN)$/i.test(prevSig.value))
+            ) {
+              const close = this.matchParen(after, hi);
+              const args = this.splitArgs(after, close)
+                .map(([a, b]) => this.sub(a, b).trim())
+                .slice(0, 3);
+              if (args.length >= 1 && args[0] !== '') {
+                const cast = args.map((a) => `CAST(${a} AS BIGINT)`);
+                out.push(`(SELECT range AS id FROM range(${cast.join(', ')}))`);
+                prevSig = toks[close];
+                i = close + 1;
+                continue;
+              }
+            }
             const fn = FUNCTIONS[t.value.toLowerCase()];
             if (fn) {
               const close = this.matchParen(after, hi);

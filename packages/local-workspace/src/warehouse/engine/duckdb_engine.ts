@@ -21,6 +21,7 @@ import type {
   StatementParameters,
 } from '../engine_types.js';
 import { CatalogRegistry, identQuote, sqlQuote } from './catalogs.js';
+import { resultComments, type SourceColumns, sourceColumns } from './column_comments.js';
 import { checkParameters, completeParameterType, significant, translate } from './dialect.js';
 import {
   canceledError,
@@ -325,6 +326,34 @@ export class DuckDbSession implements EngineSession {
     }
   }
 
+  /** The columns and comments of a table named as in a query (1 to 3 parts), or undefined. */
+  private async tableColumnComments(
+    pc: PooledConnection,
+    parts: string[],
+  ): Promise<Array<{ name: string; comment: string | null }> | undefined> {
+    const table = parts[parts.length - 1] as string;
+    const schema = parts.length >= 2 ? (parts[parts.length - 2] as string) : this.currentSchema;
+    const catalog = parts.length === 3 ? (parts[0] as string) : this.currentCatalog;
+    const internal = this.registry.internalName(catalog);
+    if (internal === undefined) return undefined;
+    try {
+      const rows = await this.engine.queryOn(
+        pc.conn,
+        `SELECT column_name, comment FROM duckdb_columns() WHERE database_name = ${sqlQuote(internal)}
+           AND lower(schema_name) = lower(${sqlQuote(schema)}) AND lower(table_name) = lower(${sqlQuote(table)})
+           ORDER BY column_index`,
+      );
+      if (rows.length === 0) return undefined;
+      return rows.map(([name, comment]) => ({
+        name: String(name),
+        comment:
+          comment === null || comment === undefined || comment === '' ? null : String(comment),
+      }));
+    } catch {
+      return undefined;
+    }
+  }
+
   translateContext(parameters?: StatementParameters) {
     const namedTypes: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(parameters?.named ?? {}))
@@ -379,8 +408,12 @@ export class DuckDbSession implements EngineSession {
     };
     signal?.addEventListener('abort', interrupt, { once: true });
     let result: DuckDBResult;
+    let source: SourceColumns | undefined;
+    let tableColumns: Array<{ name: string; comment: string | null }> | undefined;
     try {
       if (/\binformation_schema\b|lc_is_/i.test(tr.sql)) await refreshTypeNames(pc.conn);
+      source = sourceColumns(significant(sql));
+      tableColumns = source ? await this.tableColumnComments(pc, source.table) : undefined;
       const hasParams = tr.namedParams.length > 0 || tr.positionalCount > 0;
       if (hasParams) {
         const prepared = await pc.conn.prepare(tr.sql);
@@ -472,6 +505,16 @@ export class DuckDbSession implements EngineSession {
     const types = result.columnTypes();
     const names = result.deduplicatedColumnNames?.() ?? result.columnNames();
     const columns = types.map((t, i) => columnMetadata(sparkColumnName(names[i] as string), t));
+    if (source && tableColumns?.some((c) => c.comment)) {
+      resultComments(
+        source,
+        tableColumns,
+        columns.map((c) => c.name),
+      ).forEach((comment, i) => {
+        const column = columns[i];
+        if (column && comment) column.comment = comment;
+      });
+    }
     return new StreamingResult({
       result,
       columns,

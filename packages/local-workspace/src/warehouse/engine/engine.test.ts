@@ -509,12 +509,66 @@ describe('errors', () => {
   });
 });
 
+describe('ANSI semantics and range()', () => {
+  test('division by zero raises DIVIDE_BY_ZERO; try_divide returns NULL', async () => {
+    for (const sql of [
+      'SELECT 1 / 0',
+      'SELECT id / (id - 1) FROM range(3)',
+      'SELECT 1.5 / CAST(0 AS DOUBLE)',
+      'SELECT 7 DIV 0',
+    ]) {
+      const e = await sqlError(q(s, sql));
+      expect(e.message).toBe(
+        '[DIVIDE_BY_ZERO] Division by zero. Use `try_divide` to tolerate divisor being 0 and return NULL instead. If necessary set "ansi_mode" to "false" to bypass this error. SQLSTATE: 22012',
+      );
+      expect(e.sqlState).toBe('22012');
+    }
+    expect(await q(s, 'SELECT try_divide(1, 0), 6 / 3, 7 DIV 2')).toEqual([[null, 2, 3]]);
+  });
+
+  test('range(n) and range(start, end[, step]) have a BIGINT column id', async () => {
+    const r = await s.execute('SELECT * FROM range(3)', {}, never());
+    expect(r.columns.map((c) => [c.name, c.type])).toEqual([['id', 'BIGINT']]);
+    expect(await all(r)).toEqual([[0n], [1n], [2n]]);
+    expect(await q(s, 'SELECT id FROM range(2, 10, 3)')).toEqual([[2n], [5n], [8n]]);
+    expect(await q(s, 'SELECT count(*) FROM range(0, 5) a, range(5) b WHERE a.id = b.id')).toEqual([
+      [5n],
+    ]);
+  });
+});
+
+describe('result column comments', () => {
+  test('columns passed through from one table carry the table column comment', async () => {
+    const comments = async (sql: string) =>
+      (await s.execute(sql, {}, never())).columns.map((c) => [c.name, c.comment]);
+    const all = await comments('SELECT * FROM samples.nyctaxi.trips LIMIT 1');
+    expect(all.length).toBeGreaterThan(3);
+    expect(all.every(([, comment]) => typeof comment === 'string' && comment.length > 0)).toBe(
+      true,
+    );
+    const fare = all.find(([name]) => name === 'fare_amount')?.[1];
+    const picked = await comments(
+      'SELECT t.fare_amount AS f, trip_distance, fare_amount * 2 AS twice FROM samples.nyctaxi.trips AS t WHERE fare_amount > 0 LIMIT 1',
+    );
+    expect(picked[0]).toEqual(['f', fare]);
+    expect(picked[1]?.[1]).toEqual(expect.any(String));
+    expect(picked[2]).toEqual(['twice', undefined]);
+    // Joins, table functions and constants: no comments.
+    expect(await comments('SELECT * FROM range(2)')).toEqual([['id', undefined]]);
+    expect(
+      (
+        await comments(
+          'SELECT a.fare_amount FROM samples.nyctaxi.trips a JOIN samples.nyctaxi.trips b ON a.pickup_zip = b.pickup_zip LIMIT 1',
+        )
+      )[0]?.[1],
+    ).toBeUndefined();
+  });
+});
+
 describe('streaming and cancel', () => {
   test('range(1_000_000) is pulled page by page', async () => {
     const r = await s.execute('SELECT * FROM range(1000000)', {}, never());
-    expect(r.columns).toEqual([
-      { name: 'range', type: 'BIGINT', baseType: 'BIGINT', nullable: true },
-    ]);
+    expect(r.columns).toEqual([{ name: 'id', type: 'BIGINT', baseType: 'BIGINT', nullable: true }]);
     const first = await r.fetch(10_000);
     expect(first).toHaveLength(10_000);
     expect(first[0]).toEqual([0n]);
@@ -537,11 +591,7 @@ describe('streaming and cancel', () => {
   test('the first page of a huge result arrives without materialising it', async () => {
     const before = process.memoryUsage().rss;
     const started = Date.now();
-    const r = await s.execute(
-      'SELECT range AS id, range * 2 AS twice FROM range(500000000)',
-      {},
-      never(),
-    );
+    const r = await s.execute('SELECT id, id * 2 AS twice FROM range(500000000)', {}, never());
     const page = await r.fetch(1000);
     expect(page).toHaveLength(1000);
     expect(page[999]).toEqual([999n, 1998n]);
@@ -559,7 +609,7 @@ describe('streaming and cancel', () => {
       const started = Date.now();
       const p = a
         .execute(
-          'SELECT count(*) FROM range(200000000) x, range(100) y WHERE (x.range * y.range) % 7 = 3',
+          'SELECT count(*) FROM range(200000000) x, range(100) y WHERE (x.id * y.id) % 7 = 3',
           {},
           ac.signal,
         )
@@ -602,7 +652,7 @@ describe('user data', () => {
     const maker = await engine.openSession({});
     await q(
       maker,
-      `COPY (SELECT range AS id, range * 1.5 AS score FROM range(3)) TO '${join(dir, 'scores.parquet')}' (FORMAT parquet)`,
+      `COPY (SELECT id, id * 1.5 AS score FROM range(3)) TO '${join(dir, 'scores.parquet')}' (FORMAT parquet)`,
     );
     await maker.close();
     await mkdir(join(dir, 'tree', 'lake', 'raw'), { recursive: true });

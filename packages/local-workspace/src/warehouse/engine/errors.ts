@@ -6,6 +6,10 @@
  */
 import { SqlError } from '../engine_types.js';
 
+/** Databricks SQL's DIVIDE_BY_ZERO text (ANSI mode, the default on SQL warehouses). */
+export const DIVIDE_BY_ZERO_MESSAGE =
+  'Division by zero. Use `try_divide` to tolerate divisor being 0 and return NULL instead. If necessary set "ansi_mode" to "false" to bypass this error.';
+
 export { SqlError };
 
 /** Error class used when a statement is stopped by its AbortSignal (CancelOperation). */
@@ -137,15 +141,7 @@ const RULES: Rule[] = [
       ),
   ],
   [/Parser Error.*?(?:at or near "([^"]*)")?$/, (m) => parseError(m[1] ?? 'end of input')],
-  [
-    /division by zero/i,
-    () =>
-      new SqlError(
-        'DIVIDE_BY_ZERO',
-        '22012',
-        'Division by zero. Use `try_divide` to tolerate divisor being 0 and return NULL instead.',
-      ),
-  ],
+  [/division by zero/i, () => new SqlError('DIVIDE_BY_ZERO', '22012', DIVIDE_BY_ZERO_MESSAGE)],
   [
     /Could not convert string '([^']*)' to (\w+)/,
     (m) =>

@@ -11,12 +11,16 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlQuote } from './catalogs.js';
+import { DIVIDE_BY_ZERO_MESSAGE } from './errors.js';
 import { databricksTypeFromString } from './types.js';
 
 const CAT_FILTER = '(cat IS NULL OR c.external = lower(cat))';
 
 export const INFORMATION_SCHEMA_SQL: string[] = [
   `CREATE TABLE IF NOT EXISTS memory.main.lc_type_names (duck VARCHAR PRIMARY KEY, full_type VARCHAR, base_type VARCHAR)`,
+  // ANSI division (the dialect layer wraps every divisor): 0 raises DIVIDE_BY_ZERO like Databricks SQL.
+  `CREATE OR REPLACE MACRO memory.main.lc_nonzero(x) AS
+     CASE WHEN x = 0 THEN error('${DIVIDE_BY_ZERO_MESSAGE.replaceAll("'", "''")}') ELSE x END`,
   `CREATE OR REPLACE MACRO memory.main.lc_is_catalogs(cat) AS TABLE
      SELECT c.external AS catalog_name, 'local-user@localhost' AS catalog_owner, c.comment AS comment,
             c.created AS created, 'local-user@localhost' AS created_by, c.created AS last_altered,

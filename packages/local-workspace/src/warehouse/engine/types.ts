@@ -327,16 +327,43 @@ export function jdbcTypeCode(base: string): number {
 
 const pad = (n: number | bigint, w: number) => String(n).padStart(w, '0');
 
-/** Days since epoch → 'YYYY-MM-DD'. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+
+/** Days since epoch → 'YYYY-MM-DD' (proleptic Gregorian, no Date allocation). */
 export function formatDate(days: number): string {
-  const d = new Date(days * 86_400_000);
-  const y = d.getUTCFullYear();
-  const ys = y < 0 ? `-${pad(-y, 4)}` : pad(y, 4);
-  return `${ys}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}`;
+  // Howard Hinnant's civil_from_days.
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const ys = y >= 1000 && y <= 9999 ? String(y) : y < 0 ? `-${pad(-y, 4)}` : pad(y, 4);
+  return `${ys}-${TWO_DIGITS[m]}-${TWO_DIGITS[d]}`;
 }
+
+const SAFE_MICROS = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Microseconds since epoch → 'YYYY-MM-DD HH:MM:SS[.ffffff]' (UTC). */
 export function formatTimestampMicros(micros: bigint): string {
+  if (micros <= SAFE_MICROS && micros >= -SAFE_MICROS) {
+    // Number arithmetic (exact below 2^53 µs, i.e. years 1685..2255): no BigInt allocations.
+    const value = Number(micros);
+    const days = Math.floor(value / 86_400_000_000);
+    const rem = value - days * 86_400_000_000;
+    const secs = Math.floor(rem / 1_000_000);
+    const frac = rem - secs * 1_000_000;
+    const h = Math.floor(secs / 3600);
+    const m = Math.floor((secs % 3600) / 60);
+    const s = secs % 60;
+    const base = `${formatDate(days)} ${TWO_DIGITS[h]}:${TWO_DIGITS[m]}:${TWO_DIGITS[s]}`;
+    return frac === 0 ? base : `${base}.${pad(frac, 6)}`;
+  }
   let days = micros / 86_400_000_000n;
   let rem = micros % 86_400_000_000n;
   if (rem < 0n) {
