@@ -40,7 +40,15 @@ export {
   isRetryableStatus,
   LakechainError,
 } from './errors.js';
-export { REDACTED, redactHeaders, redactSecrets, redactUrl, summarizeBody } from './redact.js';
+export {
+  isSensitiveKey,
+  REDACTED,
+  redactForInspection,
+  redactHeaders,
+  redactSecrets,
+  redactUrl,
+  summarizeBody,
+} from './redact.js';
 
 // Shared contracts.
 export type {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { redactHeaders, redactSecrets, redactUrl, summarizeBody } from './redact.js';
+import {
+  redactForInspection,
+  redactHeaders,
+  redactSecrets,
+  redactUrl,
+  summarizeBody,
+} from './redact.js';
 
 describe('redaction helpers', () => {
   it('replaces every occurrence of every secret, longest first', () => {
@@ -40,5 +46,38 @@ describe('redaction helpers', () => {
     expect(summarizeBody({ token: 'hunter2hunter2' }, ['hunter2hunter2'])).toBe(
       '"{"token":"[REDACTED]"}"',
     );
+  });
+});
+
+describe('redactForInspection', () => {
+  it('masks credential keys at any depth, keeps token counts and everything else', async () => {
+    const { inspect } = await import('node:util');
+    const target = {
+      endpoint: 'chat',
+      token: 'dapi-CANARY-1',
+      maxTokens: 256,
+      input_tokens: 3,
+      nested: { clientSecret: 'CANARY-2', databricksToken: 'CANARY-3', password: 'CANARY-4' },
+      trackingUri: 'https://user:CANARY-5@mlflow.example.com/?token=CANARY-6',
+      tokenProvider: () => 'x',
+    };
+    const printed = inspect(redactForInspection(target), { depth: 10 });
+    expect(printed).not.toMatch(/CANARY/);
+    expect(printed).toContain('maxTokens: 256');
+    expect(printed).toContain('input_tokens: 3');
+    expect(printed).toContain("endpoint: 'chat'");
+    expect(printed).toContain('[Function tokenProvider]');
+  });
+
+  it('survives cycles and names the class', async () => {
+    const { inspect } = await import('node:util');
+    class Model {
+      self = this;
+      apiKey = 'CANARY';
+    }
+    const printed = inspect(redactForInspection(new Model()));
+    expect(printed).toContain('Model');
+    expect(printed).toContain('[Circular]');
+    expect(printed).not.toContain('CANARY');
   });
 });

@@ -113,3 +113,58 @@ function safeStringify(value: unknown): string {
     return String(value);
   }
 }
+
+// Keys whose values are credentials: apiKey, api_key, clientSecret, password, authorization,
+// access_token, refreshToken, token, databricksToken... but not token counts (maxTokens,
+// input_tokens) nor functions that produce tokens (tokenProvider).
+const SENSITIVE_KEY =
+  /(api[_-]?key|secret|passw(or)?d|authorization|credential|private[_-]?key|bearer|cookie|(^|[_-]|[a-z])token)$/i;
+const SENSITIVE_KEY_ANYWHERE = /(secret|passw(or)?d|api[_-]?key)/i;
+
+/** True for object keys that hold credentials (for masking logged or serialised objects). */
+export function isSensitiveKey(key: string): boolean {
+  return key.length > 0 && (SENSITIVE_KEY.test(key) || SENSITIVE_KEY_ANYWHERE.test(key));
+}
+
+/**
+ * A copy of `value` safe to print: values under credential keys become `[REDACTED]`, URLs lose
+ * their user info and credential query values, functions show as `[Function name]`. Cycles and
+ * depth are bounded. Classes use it for `util.inspect` (`console.log` of a model or database
+ * object), which otherwise prints private fields and constructor arguments, tokens included.
+ */
+export function redactForInspection(value: unknown, maxDepth = 6): unknown {
+  const seen = new WeakSet<object>();
+  const visit = (current: unknown, depth: number): unknown => {
+    if (typeof current === 'string') {
+      return /^[a-z][a-z0-9+.-]*:\/\/[^/\s]*@/i.test(current) ? redactUrl(current) : current;
+    }
+    if (typeof current === 'function') return `[Function ${current.name || 'anonymous'}]`;
+    if (current === null || typeof current !== 'object') return current;
+    if (seen.has(current)) return '[Circular]';
+    if (depth >= maxDepth) return Array.isArray(current) ? '[Array]' : '[Object]';
+    seen.add(current);
+    if (Array.isArray(current)) return current.map((item) => visit(item, depth + 1));
+    if (current instanceof Date || current instanceof RegExp) return current;
+    if (current instanceof Map) {
+      return new Map(
+        [...current].map(([key, item]) => [
+          key,
+          typeof key === 'string' && isSensitiveKey(key) ? REDACTED : visit(item, depth + 1),
+        ]),
+      );
+    }
+    const copy: Record<string | symbol, unknown> = {};
+    for (const [key, item] of Object.entries(current)) {
+      copy[key] =
+        isSensitiveKey(key) && item !== undefined && item !== null && typeof item !== 'object'
+          ? REDACTED
+          : visit(item, depth + 1);
+    }
+    const name = (current as { constructor?: { name?: string } }).constructor?.name;
+    if (name && name !== 'Object') {
+      Object.defineProperty(copy, Symbol.toStringTag, { value: name, enumerable: false });
+    }
+    return copy;
+  };
+  return visit(value, 0);
+}

@@ -1,3 +1,4 @@
+import { redactForInspection } from '@lakechain/core';
 import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
 import type {
   BaseLanguageModelInput,
@@ -140,6 +141,14 @@ type StructuredSchema<T> = InteropZodType<T> | SerializableSchema<T> | Record<st
  * ```
  */
 export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIMessageChunk> {
+  /**
+   * What `console.log` / `util.inspect` show: this object with credential-bearing fields masked
+   * (LangChain keeps constructor arguments, tokens included, in plain fields).
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): unknown {
+    return redactForInspection(this);
+  }
+
   static override lc_name() {
     return 'ChatDatabricks';
   }

@@ -1,3 +1,4 @@
+import { redactForInspection } from '@lakechain/core';
 import { Embeddings, type EmbeddingsParams } from '@langchain/core/embeddings';
 import { z } from 'zod';
 import { databricksFailedAttemptHandler, malformedResponse } from './errors.js';
@@ -47,6 +48,14 @@ const embeddingsOptionsSchema = z
  * ```
  */
 export class DatabricksEmbeddings extends Embeddings {
+  /**
+   * What `console.log` / `util.inspect` show: this object with credential-bearing fields masked
+   * (LangChain keeps constructor arguments, tokens included, in plain fields).
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): unknown {
+    return redactForInspection(this);
+  }
+
   endpoint: string;
   batchSize: number;
   documentInputParams?: Record<string, unknown>;

@@ -1,3 +1,4 @@
+import { redactForInspection } from '@lakechain/core';
 import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
 import {
   type BaseLLMCallOptions,
@@ -108,6 +109,14 @@ type Mode = { kind: 'endpoint'; endpointName: string } | { kind: 'driver-proxy';
  * ```
  */
 export class Databricks extends LLM<DatabricksCallOptions> {
+  /**
+   * What `console.log` / `util.inspect` show: this object with credential-bearing fields masked
+   * (LangChain keeps constructor arguments, tokens included, in plain fields).
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): unknown {
+    return redactForInspection(this);
+  }
+
   static override lc_name() {
     return 'Databricks';
   }

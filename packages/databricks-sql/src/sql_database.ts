@@ -5,7 +5,7 @@
  * `appDataSource.query(sql)`, so a small shim stands in for the TypeORM `DataSource` and routes
  * queries through the same guarded, capped path as `run()`.
  */
-import { DatabricksConfigError } from '@lakechain/core';
+import { DatabricksConfigError, redactForInspection } from '@lakechain/core';
 import { SqlDatabase } from '@langchain/classic/sql_db';
 import { resolveConnectOptions } from './auth.js';
 import {
@@ -119,6 +119,14 @@ function normaliseTableName(name: string): string {
  * ```
  */
 export class DatabricksSqlDatabase extends SqlDatabase {
+  /**
+   * What `console.log` / `util.inspect` show: this object with credential-bearing fields masked
+   * (LangChain keeps constructor arguments, tokens included, in plain fields).
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): unknown {
+    return redactForInspection(this);
+  }
+
   static override lc_name(): string {
     return 'DatabricksSqlDatabase';
   }

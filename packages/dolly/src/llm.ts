@@ -1,3 +1,4 @@
+import { redactForInspection } from '@lakechain/core';
 import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
 import {
   type BaseLLMCallOptions,
@@ -173,6 +174,14 @@ export function cutAtStop(text: string, stops: string[]): string {
  * ```
  */
 export class Dolly extends LLM<DollyCallOptions> {
+  /**
+   * What `console.log` / `util.inspect` show: this object with credential-bearing fields masked
+   * (LangChain keeps constructor arguments, tokens included, in plain fields).
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): unknown {
+    return redactForInspection(this);
+  }
+
   static override lc_name() {
     return 'Dolly';
   }

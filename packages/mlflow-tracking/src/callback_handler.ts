@@ -9,7 +9,7 @@
  * are really sent, and the run is really closed.
  */
 
-import { REDACTED, redactSecrets } from '@lakechain/core';
+import { isSensitiveKey, REDACTED, redactForInspection, redactSecrets } from '@lakechain/core';
 import type { AgentAction, AgentFinish } from '@langchain/core/agents';
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import type { DocumentInterface } from '@langchain/core/documents';
@@ -22,7 +22,6 @@ import type { ConnectionOptions } from './connection.js';
 import { flushOnExit } from './exit_hook.js';
 import type { KeyValue, Metric } from './limits.js';
 import { MlflowClient, type RunInfo, type RunStatus } from './mlflow_client.js';
-import { isSecretKey } from './redact.js';
 import { safeJson } from './spans.js';
 import { defaultEnv } from './tracking_uri.js';
 
@@ -144,6 +143,14 @@ const TABLE_COLUMNS = [
  * ```
  */
 export class MlflowCallbackHandler extends BaseCallbackHandler {
+  /**
+   * What `console.log` / `util.inspect` show: this object with credential-bearing fields masked
+   * (LangChain keeps constructor arguments, tokens included, in plain fields).
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): unknown {
+    return redactForInspection(this);
+  }
+
   name = 'lakechain_mlflow_callback_handler';
   override awaitHandlers = true;
 
@@ -307,7 +314,7 @@ export class MlflowCallbackHandler extends BaseCallbackHandler {
       // MLflow params are immutable; the first value of a session is kept.
       if (this.loggedParams.has(full)) continue;
       this.loggedParams.add(full);
-      this.pendingParams.push({ key: full, value: isSecretKey(key) ? REDACTED : String(value) });
+      this.pendingParams.push({ key: full, value: isSensitiveKey(key) ? REDACTED : String(value) });
     }
   }
 

@@ -7,6 +7,8 @@
 export interface Flushable {
   hasPendingWork(): boolean;
   flush(): Promise<unknown>;
+  /** Gives up on what is still pending (the process is exiting): count it and warn. */
+  abandon?(): void;
 }
 
 const flushables = new Map<Flushable, number>();
@@ -20,7 +22,12 @@ export function flushOnExit(target: Flushable): () => void {
     installed = true;
     process.on('beforeExit', () => {
       for (const [f, attempts] of flushables) {
-        if (!f.hasPendingWork() || attempts >= MAX_EXIT_FLUSHES) continue;
+        if (!f.hasPendingWork()) continue;
+        if (attempts >= MAX_EXIT_FLUSHES) {
+          f.abandon?.();
+          flushables.delete(f);
+          continue;
+        }
         flushables.set(f, attempts + 1);
         void f.flush().catch(() => undefined);
       }

@@ -1,11 +1,20 @@
 /**
  * Background export of finished traces (protocol A: StartTraceV3, then `traces.json` to the
  * returned artifact location). The tracer only enqueues; requests happen later, in batches, off
- * the caller's critical path. Failures never reach the user's chain: the HTTP layer (core's
- * transport) retries, then the trace is dropped and a single warning is printed.
+ * the caller's critical path. Failures never reach the user's chain.
+ *
+ * Retries live here, at the queue, not in the HTTP layer: a trace whose export fails for a
+ * transient reason (connection refused while the server restarts, 429, 503) goes back in the
+ * queue with a backoff (honouring Retry-After) and resumes where it stopped, for up to
+ * `retryWindowMs`. Only then, or on a permanent error, is it dropped, with a single warning.
  */
 import type { RetryOptions } from '@lakechain/core';
-import { redactSecrets } from '@lakechain/core';
+import {
+  DatabricksApiError,
+  DatabricksConnectionError,
+  redactForInspection,
+  redactSecrets,
+} from '@lakechain/core';
 import type { ConnectionOptions } from './connection.js';
 import { flushOnExit } from './exit_hook.js';
 import { MlflowClient } from './mlflow_client.js';
@@ -28,6 +37,11 @@ export interface TraceExporterOptions extends ConnectionOptions {
   flushIntervalMs?: number;
   /** Queued traces kept while the server is slow; the oldest are dropped beyond this. Default 1000. */
   maxQueueSize?: number;
+  /**
+   * How long a trace keeps being retried after its first failed export (server down, 429, 503)
+   * before it is dropped. Default 120 000 ms, enough for a tracking server to restart.
+   */
+  retryWindowMs?: number;
   /** Where the one warning goes. Default `console.warn`. */
   warn?: (message: string) => void;
   /** Register a `beforeExit` hook so a normally exiting process loses nothing. Default true. */
@@ -40,22 +54,51 @@ export interface ExporterStats {
   queued: number;
 }
 
-/**
- * Retry budget for export requests. Short on purpose: a dead server should cost a few seconds of
- * background work, not the two-minute default meant for interactive API calls.
- */
-const EXPORT_RETRY: RetryOptions = {
-  maxAttempts: 3,
-  initialDelayMs: 250,
-  maxDelayMs: 2000,
-  totalTimeoutMs: 15_000,
-};
+/** One attempt per request: the queue retries (see the file comment), so no second layer. */
+const EXPORT_RETRY: RetryOptions = { maxAttempts: 1 };
+
+/** Backoff between export attempts of one trace: 1 s, 2 s, 4 s... capped at 15 s. */
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_DELAY_MS = 15_000;
+
+interface QueuedTrace {
+  trace: FinishedTrace;
+  attempts: number;
+  /** When the first attempt failed (epoch ms); the retry window runs from here. */
+  firstFailureAt?: number;
+  /** Not retried before this time (epoch ms). */
+  notBefore: number;
+  /** Set once StartTraceV3 succeeded, so a retry only uploads the spans. */
+  stored?: TraceInfo;
+}
+
+/** Whether an export failure may pass (server restarting, overloaded, rate limiting). */
+function isTransient(error: unknown): boolean {
+  if (DatabricksConnectionError.isInstance(error)) return true;
+  if (DatabricksApiError.isInstance(error)) return error.retryable || error.statusCode >= 500;
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return cause !== undefined && cause !== error && isTransient(cause);
+}
+
+function retryAfterOf(error: unknown): number | undefined {
+  if (DatabricksApiError.isInstance(error)) return error.retryAfterMs;
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return cause !== undefined && cause !== error ? retryAfterOf(cause) : undefined;
+}
 
 export class TraceExporter {
+  /**
+   * What `console.log` / `util.inspect` show: this object with credential-bearing fields masked
+   * (LangChain keeps constructor arguments, tokens included, in plain fields).
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): unknown {
+    return redactForInspection(this);
+  }
+
   private readonly options: TraceExporterOptions;
   private clientInstance: MlflowClient | undefined;
   private experimentPromise: Promise<string> | undefined;
-  private readonly queue: FinishedTrace[] = [];
+  private readonly queue: QueuedTrace[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private draining: Promise<void> | undefined;
   private warned = false;
@@ -122,49 +165,77 @@ export class TraceExporter {
         `the export queue is full (${max} traces); the MLflow server is not keeping up`,
       );
     }
-    this.queue.push(trace);
-    this.schedule();
+    this.queue.push({ trace, attempts: 0, notBefore: 0 });
+    this.schedule(this.options.flushIntervalMs ?? 50);
   }
 
-  private schedule(): void {
-    if (this.timer !== undefined || this.draining !== undefined) return;
+  private schedule(delayMs: number): void {
+    if (this.draining !== undefined) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.drain();
-    }, this.options.flushIntervalMs ?? 50);
-    // Never keep an otherwise finished process alive just for the batching delay;
+      void this.drain(false);
+    }, delayMs);
+    // Never keep an otherwise finished process alive just for batching or a retry backoff;
     // the beforeExit hook (or flush()) picks the work up instead.
     this.timer.unref?.();
   }
 
-  private drain(): Promise<void> {
+  /** Exports every queued trace that is due (all of them when `ignoreBackoff`). */
+  private drain(ignoreBackoff: boolean): Promise<void> {
     if (this.draining) return this.draining;
     const run = (async () => {
       const size = Math.max(1, this.options.batchSize ?? 4);
+      const due = (item: QueuedTrace) => ignoreBackoff || item.notBefore <= Date.now();
+      const retryLater: QueuedTrace[] = [];
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, size);
-        await Promise.all(batch.map((trace) => this.exportOne(trace)));
+        const batch: QueuedTrace[] = [];
+        while (this.queue.length > 0 && batch.length < size) {
+          const item = this.queue.shift() as QueuedTrace;
+          (due(item) ? batch : retryLater).push(item);
+        }
+        const results = await Promise.all(batch.map((item) => this.exportOne(item)));
+        retryLater.push(...batch.filter((_, index) => results[index] === 'retry'));
       }
+      this.queue.push(...retryLater);
     })();
     this.draining = run.finally(() => {
       this.draining = undefined;
-      if (this.queue.length > 0) this.schedule();
+      if (this.queue.length > 0) {
+        const next = Math.min(...this.queue.map((item) => item.notBefore));
+        this.schedule(Math.max(0, next - Date.now()));
+      }
     });
     return this.draining;
   }
 
-  private async exportOne(trace: FinishedTrace): Promise<void> {
+  private async exportOne(item: QueuedTrace): Promise<'done' | 'retry'> {
     try {
       const client = this.client();
       const secrets = client.connection.secrets();
-      const experimentId = await this.experimentId();
-      const info = JSON.parse(
-        redactSecrets(JSON.stringify(buildTraceInfo(trace, experimentId)), secrets),
-      ) as TraceInfo;
-      const stored = await client.startTrace(info);
-      await client.uploadTraceData(stored, redactSecrets(tracesJson(trace.spans), secrets));
+      if (!item.stored) {
+        const experimentId = await this.experimentId();
+        const info = JSON.parse(
+          redactSecrets(JSON.stringify(buildTraceInfo(item.trace, experimentId)), secrets),
+        ) as TraceInfo;
+        item.stored = await client.startTrace(info);
+      }
+      await client.uploadTraceData(
+        item.stored,
+        redactSecrets(tracesJson(item.trace.spans), secrets),
+      );
       this.counters.exported++;
+      return 'done';
     } catch (error) {
+      item.attempts += 1;
+      const now = Date.now();
+      item.firstFailureAt ??= now;
+      const window = this.options.retryWindowMs ?? 120_000;
+      if (!this.closed && isTransient(error) && now - item.firstFailureAt < window) {
+        const backoff = Math.min(RETRY_BASE_MS * 2 ** (item.attempts - 1), RETRY_MAX_DELAY_MS);
+        item.notBefore = now + Math.max(backoff, retryAfterOf(error) ?? 0);
+        return 'retry';
+      }
       this.counters.dropped++;
       const message = (error instanceof Error ? error.message : String(error)).replace(/\.+$/, '');
       let secrets: readonly string[] = [];
@@ -174,6 +245,7 @@ export class TraceExporter {
         // No connection could be built; the message cannot contain its secrets either.
       }
       this.warnOnce(redactSecrets(message, secrets));
+      return 'done';
     }
   }
 
@@ -194,21 +266,35 @@ export class TraceExporter {
     );
   }
 
-  /** Resolves when every trace enqueued so far has been exported or dropped. */
+  /**
+   * Exports every queued trace now (without waiting for retry backoffs) and resolves when each has
+   * been exported, dropped, or, if the server is still unreachable, put back for a later retry
+   * within its retry window. `shutdown()` drops what is left instead.
+   */
   async flush(): Promise<void> {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    while (this.queue.length > 0 || this.draining) {
-      await this.drain();
-    }
+    if (this.draining) await this.draining;
+    await this.drain(true);
   }
 
-  /** Flushes, then refuses new traces and unregisters from the exit hook. */
+  /** Flushes, then refuses new traces, drops what could not be exported, and unregisters. */
   async shutdown(): Promise<void> {
-    await this.flush();
     this.closed = true;
+    await this.flush();
+    this.abandon();
     this.unregister();
+  }
+
+  /** Drops every trace still waiting for a retry, with the one warning (the process is ending). */
+  abandon(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.queue.length === 0) return;
+    this.counters.dropped += this.queue.length;
+    this.queue.length = 0;
+    this.warnOnce('the MLflow server was still unreachable when the process ended');
   }
 }

@@ -11,7 +11,7 @@ import { ScriptedChatModel } from './testing/scripted_chat_model.js';
 const url = inject('mlflowUrl');
 
 describe('server outages', () => {
-  it('server stopped: the chain keeps working, traces are dropped with exactly one warning', async () => {
+  it('server stopped: the chain keeps working; traces wait for a retry, and are dropped with one warning at shutdown', async () => {
     const server = (await startMlflowServer()) as { url: string; stop(): Promise<void> };
     const warnings: string[] = [];
     const tracer = new MlflowTracer({
@@ -36,6 +36,10 @@ describe('server outages', () => {
       expect(await chain.invoke(`down${i}`, { callbacks: [tracer] })).toBe(`down${i}!`);
     }
     await tracer.flush();
+    // Still within the retry window: nothing is lost yet, nothing is reported yet.
+    expect(tracer.exporter.stats).toMatchObject({ exported: 1, dropped: 0, queued: 5 });
+    expect(warnings).toHaveLength(0);
+    await tracer.exporter.shutdown();
     expect(tracer.exporter.stats).toMatchObject({ exported: 1, dropped: 5, queued: 0 });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('Could not export traces');

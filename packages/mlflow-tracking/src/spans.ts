@@ -3,8 +3,7 @@
  * MLflow attribute conventions, plus the serialisers for `traces.json` and `TraceInfoV3`.
  */
 import { randomFillSync } from 'node:crypto';
-import { REDACTED } from '@lakechain/core';
-import { isSecretKey } from './redact.js';
+import { isSensitiveKey, REDACTED } from '@lakechain/core';
 
 export const SpanType = {
   LLM: 'LLM',
@@ -120,7 +119,7 @@ export function safeJson(value: unknown): string {
   const seen = new WeakSet<object>();
   try {
     const text = JSON.stringify(value, function replacer(this: unknown, key, v: unknown) {
-      if (v != null && v !== '' && isSecretKey(key) && typeof v !== 'object') return REDACTED;
+      if (v != null && v !== '' && isSensitiveKey(key) && typeof v !== 'object') return REDACTED;
       if (typeof v === 'bigint') return v.toString();
       if (typeof v === 'function' || typeof v === 'symbol') return undefined;
       if (v instanceof Error) return { type: v.name, message: v.message };

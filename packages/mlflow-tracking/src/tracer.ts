@@ -6,6 +6,7 @@
  * handed to the exporter when a root run ends.
  */
 
+import { redactForInspection } from '@lakechain/core';
 import type { AgentAction, AgentFinish } from '@langchain/core/agents';
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import type { DocumentInterface } from '@langchain/core/documents';
@@ -123,6 +124,14 @@ function chainSpanType(runType: string | undefined, name: string): SpanType {
  * ```
  */
 export class MlflowTracer extends BaseCallbackHandler {
+  /**
+   * What `console.log` / `util.inspect` show: this object with credential-bearing fields masked
+   * (LangChain keeps constructor arguments, tokens included, in plain fields).
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): unknown {
+    return redactForInspection(this);
+  }
+
   name = 'lakechain_mlflow_tracer';
   // The handlers only do in-memory work, so awaiting them is cheap and guarantees a trace is
   // complete (and queued for export) by the time the user's `invoke()` resolves.

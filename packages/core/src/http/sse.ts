@@ -48,18 +48,26 @@ export async function* parseSseStream(
   signal?.addEventListener('abort', onAbort, { once: true });
 
   let finished = false;
+  let lastChunk = '';
   try {
     for (;;) {
       const result = await Promise.race([reader.read(), aborted]);
       if (result.done) {
-        parser.feed(decoder.decode());
+        const rest = decoder.decode();
+        parser.feed(rest);
+        // A bare CR ends a line, but the parser waits for a possible LF before deciding: at the
+        // end of the body no LF can come, so complete the pending line break (CR + LF is still
+        // one line break), or an event terminated by `\r\r` would be dropped.
+        if ((rest || lastChunk).endsWith('\r')) parser.feed('\n');
         // An event not terminated by a blank line is dropped, as the SSE spec says: its data may
         // be cut mid-line (a truncated JSON chunk), and yielding it would pass it off as whole.
         finished = true;
         yield* queue.splice(0);
         return;
       }
-      parser.feed(decoder.decode(result.value, { stream: true }));
+      const text = decoder.decode(result.value, { stream: true });
+      if (text) lastChunk = text;
+      parser.feed(text);
       while (queue.length > 0) {
         signal?.throwIfAborted();
         yield queue.shift() as SseEvent;
