@@ -47,7 +47,10 @@ export interface LocalWorkspaceOptions {
    * Tests may inject their own; the workspace closes it on `stop()`.
    */
   engine?: SqlEngine;
-  /** How long ExecuteStatement waits to inline a fast result (directResults). Default 50 ms. */
+  /**
+   * How long ExecuteStatement waits for a statement to finish and answer it inline
+   * (directResults, one round trip). Default 5000 ms, like Databricks.
+   */
   directResultsWaitMs?: number;
 }
 

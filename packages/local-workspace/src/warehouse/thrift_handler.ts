@@ -125,9 +125,14 @@ export function statementTimeoutSeconds(
   return Number.isFinite(configured) && configured > 0 ? configured : 0;
 }
 
+/** How long ExecuteStatement may wait for a statement to finish and answer it inline. */
+export const DEFAULT_DIRECT_RESULTS_WAIT_MS = 5000;
+
 export function createWarehouseHandler(options: ThriftHandlerOptions): WarehouseHandler {
   const registry = new SessionRegistry();
-  const directWaitMs = options.directResultsWaitMs ?? 50;
+  // Databricks answers ExecuteStatement with direct results (one round trip) when the statement
+  // finishes within about five seconds, and with a handle to poll otherwise.
+  const directWaitMs = options.directResultsWaitMs ?? DEFAULT_DIRECT_RESULTS_WAIT_MS;
   const maxRowsPerPage = options.maxRowsPerPage ?? 100_000;
   let closed = false;
 

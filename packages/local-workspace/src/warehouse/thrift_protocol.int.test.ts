@@ -40,7 +40,8 @@ describe('TCLIService over the driver (fake engine)', () => {
 
   beforeAll(async () => {
     engine = createFakeEngine();
-    ws = await startLocalWorkspace({ engine });
+    // A short inline wait, so the fake engine's slow statements take the polling path.
+    ws = await startLocalWorkspace({ engine, directResultsWaitMs: 50 });
     client = await connectDriver(ws);
     session = await client.openSession({ initialCatalog: 'main', initialSchema: 'default' });
   });
