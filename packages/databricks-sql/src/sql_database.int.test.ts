@@ -168,6 +168,18 @@ describe('run() and query()', () => {
     expect(String(row.ts)).toMatch(/^2024-02-29[ T]13:14:15/);
   });
 
+  it('keeps BIGINT beyond 2^53 and DECIMAL(38,10) exact, end to end', async () => {
+    const out = await db.run(
+      "SELECT CAST(9007199254740993 AS BIGINT) AS big, CAST(-9223372036854775807 AS BIGINT) AS low, " +
+        "CAST('12345678901234567890.1234567890' AS DECIMAL(38,10)) AS dec",
+    );
+    // A JS number would print 9007199254740992 and 12345678901234567000: the digits prove no
+    // float ever held these values (Arrow from the warehouse, bigint and exact decimal strings).
+    expect(out).toContain('9007199254740993');
+    expect(out).toContain('-9223372036854775807');
+    expect(out).toContain('12345678901234567890.1234567890');
+  });
+
   it('stops fetching after maxRows and says the result was truncated', async () => {
     const small = await connect({ maxRows: 10 });
     const before = thrift();
