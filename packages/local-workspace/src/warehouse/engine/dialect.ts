@@ -160,6 +160,24 @@ export function tokenize(sql: string): Token[] {
       });
       continue;
     }
+    // A quoted named marker, :`name` (Spark accepts it; SQLAlchemy's Databricks dialect sends
+    // every bound value this way). Names a DuckDB `$name` can carry are the ones clients use.
+    if (
+      c === ':' &&
+      sql[i + 1] === '`' &&
+      sql[i - 1] !== ':' &&
+      /^`[A-Za-z_][A-Za-z0-9_]*`/.test(sql.slice(i + 1))
+    ) {
+      const close = sql.indexOf('`', i + 2);
+      out.push({
+        kind: 'named_param',
+        text: sql.slice(start, close + 1),
+        value: sql.slice(i + 2, close),
+        pos: start,
+      });
+      i = close + 1;
+      continue;
+    }
     if (c === '?') {
       i++;
       out.push({ kind: 'positional_param', text: '?', value: '?', pos: start });

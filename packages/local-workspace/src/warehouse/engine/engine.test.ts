@@ -432,6 +432,19 @@ describe('parameters', () => {
     ).toEqual([[42, 9007199254740993n, '123.450', '2020-01-02 03:04:05', false, null]]);
   });
 
+  test('quoted named markers, as SQLAlchemy sends them', async () => {
+    expect(
+      await q(
+        s,
+        'SELECT r_name FROM samples.tpch.region WHERE r_regionkey = :`param_1` LIMIT :`param_2`',
+        {
+          named: { param_1: { value: 2, type: 'INT' }, param_2: { value: 1, type: 'INT' } },
+        },
+      ),
+    ).toEqual([['ASIA']]);
+    expect(await q(s, "SELECT ':`x`' AS a", {})).toEqual([[':`x`']]);
+  });
+
   test('markers inside strings, comments and casts are not parameters', async () => {
     expect(await q(s, "SELECT ':x' AS a, 1::INT AS b -- :y ?\n", {})).toEqual([[':x', 1]]);
   });
