@@ -1,0 +1,475 @@
+/**
+ * The "ask your lakehouse" chain, written to let a small model succeed honestly and to run
+ * unchanged against a large FM API model:
+ *
+ * 1. schema: `getTableInfo()` of the chosen catalog.schema (DDL, comments, sample rows);
+ * 2. SQL: structured output whose table and column names are enums of that schema
+ *    (`response_format: json_schema`, a grammar on the local backend);
+ * 3. validation: `EXPLAIN <sql>` on the warehouse; an error goes back to the model, at most
+ *    `maxRepairs` times;
+ * 4. execution under the read-only guard with `maxRows`, cancellable through `signal`;
+ * 5. answer: the model answers from the rows, or the chain says plainly that it could not.
+ *
+ * Every step is a LangChain runnable, so a tracer passed in `callbacks` sees one trace:
+ * ask_lakehouse > load_schema, generate_sql (chat model), explain_sql, run_sql, answer (chat model).
+ */
+
+import type {
+  DatabricksQueryResult,
+  DatabricksSqlDatabase,
+  QueryColumn,
+} from '@lakechain/databricks-sql';
+import type { Callbacks } from '@langchain/core/callbacks/manager';
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import type { AIMessage, BaseMessage } from '@langchain/core/messages';
+import { type RunnableConfig, RunnableLambda } from '@langchain/core/runnables';
+import {
+  assembleSql,
+  buildSqlAnswerSchema,
+  buildSqlStringSchema,
+  checkSqlAnswer,
+  type SchemaTable,
+} from './schema_enums.js';
+
+export interface TokenCounts {
+  input: number;
+  output: number;
+  total: number;
+}
+
+export interface SqlAttempt {
+  sql?: string;
+  /** Why the attempt was rejected (parse, EXPLAIN or execution error), if it was. */
+  error?: string;
+  stage: 'generate' | 'explain' | 'execute' | 'ok';
+}
+
+export type ChainEvent =
+  | { type: 'schema'; tables: string[] }
+  | { type: 'generating'; attempt: number }
+  | { type: 'sql'; sql: string; attempt: number }
+  | { type: 'rejected'; attempt: number; stage: SqlAttempt['stage']; error: string }
+  | { type: 'executing'; sql: string }
+  | { type: 'rows'; count: number; truncated: boolean }
+  | { type: 'answering' };
+
+export interface AskResult {
+  question: string;
+  /** The SQL that ran (the last attempt), if any ran. */
+  sql?: string;
+  attempts: SqlAttempt[];
+  columns: QueryColumn[];
+  rows: Array<Record<string, unknown>>;
+  truncated: boolean;
+  /** The answer, or a plain statement that the chain could not answer. */
+  answer: string;
+  answered: boolean;
+  tokens: TokenCounts;
+  timings: {
+    schemaMs: number;
+    sqlMs: number;
+    executeMs: number;
+    answerMs: number;
+    totalMs: number;
+  };
+}
+
+export interface AskOptions {
+  db: DatabricksSqlDatabase;
+  /** Writes the SQL (structured output). */
+  sqlModel: BaseChatModel;
+  /**
+   * Writes the SQL on repair attempts; defaults to `sqlModel`. A small greedy model repeats its
+   * failed answer word for word, so the offline demo repairs with some temperature.
+   */
+  repairModel?: BaseChatModel;
+  /** Answers from the rows (plain text); defaults to `sqlModel`. */
+  answerModel?: BaseChatModel;
+  /** Repairs after a failed attempt (default 2: three attempts in all). */
+  maxRepairs?: number;
+  /** Rows fetched (default 50). */
+  maxRows?: number;
+  /** Rows shown to the answering model (default 20). */
+  answerRows?: number;
+  callbacks?: Callbacks;
+  signal?: AbortSignal;
+  onEvent?: (event: ChainEvent) => void;
+  /** Run name of the root span. */
+  runName?: string;
+  /**
+   * Output format of the SQL step: `sql` (default: one string next to enum lists of the tables
+   * and columns) or `clauses` (the SELECT/FROM/JOIN skeleton enforced by the schema, table names
+   * as enums). The small offline model scored better with `sql` (see README).
+   */
+  format?: SqlFormat;
+}
+
+export type SqlFormat = 'clauses' | 'sql';
+
+const SQL_SYSTEM_PROMPT = `You are a Databricks SQL expert. Answer the user's question with ONE SELECT statement over the tables below, given as JSON clauses:
+SELECT <select> FROM <from> [JOIN <joins.table> ON <joins.on>] [WHERE <where>] [GROUP BY <group_by>] [ORDER BY <order_by>] [LIMIT <limit>]
+Rules:
+- Use only the tables and columns listed below.
+- Aggregate (count, sum, avg, min, max) when the question asks for a number.
+- Filter in "where"; dates: DATE 'YYYY-MM-DD' literals, year(col), month(col).
+- Leave a clause "" (limit 0) when it is not needed.
+
+Tables of {schema}:
+{table_info}
+
+Examples:
+{examples}`;
+
+const SQL_STRING_SYSTEM_PROMPT = `You are a Databricks SQL expert. Write ONE Databricks SQL SELECT statement that answers the user's question.
+Rules:
+- Use only the tables and columns listed below.
+- Aggregate (count, sum, avg, min, max) when the question asks for a number.
+- Dates: DATE 'YYYY-MM-DD' literals, year(col), month(col).
+- Return JSON with "tables" (the tables you read), "columns" (the columns you use) and "sql".
+
+Tables of {schema}:
+{table_info}
+
+Examples:
+{examples}`;
+
+const ANSWER_SYSTEM_PROMPT = `You answer questions about data. Use only the SQL result given. Answer in one or two short sentences, with the numbers from the result. If the result is empty, say that no rows matched.`;
+
+const NUMERIC_TYPE = /^(DOUBLE|FLOAT|DECIMAL|INT|BIGINT|SMALLINT)/i;
+const DATE_TYPE = /^(DATE|TIMESTAMP)/i;
+
+function clauses(
+  from: string,
+  select: string,
+  extra: {
+    columns?: string[];
+    where?: string;
+    group_by?: string;
+    order_by?: string;
+    limit?: number;
+  } = {},
+) {
+  return {
+    select,
+    from,
+    joins: [],
+    where: extra.where ?? '',
+    group_by: extra.group_by ?? '',
+    order_by: extra.order_by ?? '',
+    limit: extra.limit ?? 0,
+    columns: extra.columns ?? [],
+  };
+}
+
+/**
+ * Format examples built from the schema itself (never from the evaluation set): a count, a
+ * filtered count and an average of a numeric column, a date range, each as the JSON to return.
+ */
+export function schemaExamples(
+  tables: readonly SchemaTable[],
+  format: SqlFormat = 'clauses',
+): string {
+  const examples: Array<{ question: string; answer: Record<string, unknown> }> = [];
+  const first = tables[0];
+  if (!first) return '';
+  examples.push({
+    question: `How many rows does the ${first.name} table have?`,
+    answer: clauses(first.name, 'count(*) AS row_count'),
+  });
+  const all = tables.flatMap((table) => table.columns.map((column) => ({ table, column })));
+  const numeric =
+    all.find(({ column }) => /^(DOUBLE|FLOAT|DECIMAL)/i.test(column.type)) ??
+    all.find(({ column }) => NUMERIC_TYPE.test(column.type) && !/key$|_id$/i.test(column.name));
+  if (numeric) {
+    const { table, column } = numeric;
+    const words = column.name.replace(/_/g, ' ');
+    examples.push(
+      {
+        question: `How many ${table.name} rows have a ${words} above 100?`,
+        answer: clauses(table.name, 'count(*) AS row_count', {
+          columns: [column.name],
+          where: `${column.name} > 100`,
+        }),
+      },
+      {
+        question: `What is the average ${words}?`,
+        answer: clauses(table.name, `avg(${column.name}) AS average`, { columns: [column.name] }),
+      },
+    );
+  }
+  const dated = all.find(({ column }) => DATE_TYPE.test(column.type));
+  if (dated) {
+    const { table, column } = dated;
+    examples.push({
+      question: `How many ${table.name} rows have a ${column.name.replace(/_/g, ' ')} in June 2020?`,
+      answer: clauses(table.name, 'count(*) AS row_count', {
+        columns: [column.name],
+        where: `${column.name} >= DATE '2020-06-01' AND ${column.name} < DATE '2020-07-01'`,
+      }),
+    });
+  }
+  return examples
+    .map((example) => {
+      const answer =
+        format === 'clauses'
+          ? example.answer
+          : {
+              tables: [example.answer.from],
+              columns: example.answer.columns,
+              sql: assembleSql(example.answer as unknown as Parameters<typeof assembleSql>[0]),
+            };
+      return `Q: ${example.question}\nA: ${JSON.stringify(answer)}`;
+    })
+    .join('\n');
+}
+
+/** Fills `{name}` placeholders. */
+function fill(template: string, values: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+}
+
+function addUsage(total: TokenCounts, message: BaseMessage | undefined): void {
+  const usage = (message as AIMessage | undefined)?.usage_metadata;
+  if (!usage) return;
+  total.input += usage.input_tokens ?? 0;
+  total.output += usage.output_tokens ?? 0;
+  total.total += usage.total_tokens ?? (usage.input_tokens ?? 0) + (usage.output_tokens ?? 0);
+}
+
+function messageText(message: BaseMessage): string {
+  const content = message.content;
+  if (typeof content === 'string') return content;
+  return content
+    .map((part) => (typeof part === 'string' ? part : 'text' in part ? String(part.text) : ''))
+    .join('');
+}
+
+function errorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  // The first lines carry the Databricks error class and hint; the rest is noise for a model.
+  return message.split('\n').slice(0, 3).join(' ').slice(0, 600);
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw signal.reason instanceof Error
+      ? signal.reason
+      : new DOMException('Aborted', 'AbortError');
+  }
+}
+
+/** SQL as the model wrote it, minus a code fence, a `SQLQuery:` label and trailing semicolons. */
+export function cleanSql(sql: string): string {
+  let text = sql.trim();
+  const fence = /^```[a-zA-Z]*\s*([\s\S]*?)\s*```$/.exec(text);
+  if (fence) text = fence[1] ?? text;
+  text = text.replace(/^SQLQuery:\s*/i, '');
+  return text.replace(/[;\s]+$/, '').trim();
+}
+
+/** The tables (and their columns) of the database's schema, as the enum builder wants them. */
+export function schemaTables(db: DatabricksSqlDatabase): SchemaTable[] {
+  const usable = new Set(db.getUsableTableNames());
+  return db.allTables
+    .filter((table) => usable.has(table.tableName))
+    .map((table) => ({
+      name: table.tableName,
+      columns: table.columns.map((column) => ({
+        name: column.columnName,
+        type: String(column.dataType ?? ''),
+      })),
+    }));
+}
+
+/** Rows as JSON-safe values for the answering prompt (bigint, Date, Buffer). */
+function jsonSafe(rows: Array<Record<string, unknown>>): string {
+  return JSON.stringify(rows, (_key, value: unknown) => {
+    if (typeof value === 'bigint') return value.toString();
+    if (value instanceof Date) return value.toISOString();
+    if (Buffer.isBuffer(value)) return value.toString('hex');
+    return value;
+  });
+}
+
+/** Asks one question. Throws only on cancellation and infrastructure errors, never on bad SQL. */
+export async function askLakehouse(question: string, options: AskOptions): Promise<AskResult> {
+  const {
+    db,
+    sqlModel,
+    answerModel = sqlModel,
+    maxRepairs = 2,
+    maxRows = 50,
+    answerRows = 20,
+    signal,
+  } = options;
+  const emit = options.onEvent ?? (() => undefined);
+  const started = performance.now();
+  const tokens: TokenCounts = { input: 0, output: 0, total: 0 };
+  const timings = { schemaMs: 0, sqlMs: 0, executeMs: 0, answerMs: 0, totalMs: 0 };
+  const attempts: SqlAttempt[] = [];
+  let sqlResult: { sql: string; result: DatabricksQueryResult } | undefined;
+
+  const loadSchema = RunnableLambda.from(async () => {
+    const tables = schemaTables(db);
+    const tableInfo = await db.getTableInfo(tables.map((table) => table.name));
+    return { tables, tableInfo };
+  }).withConfig({ runName: 'load_schema' });
+
+  const explainSql = RunnableLambda.from(async (sql: string, config?: RunnableConfig) => {
+    await db.query(`EXPLAIN ${sql}`, { maxRows: 1, signal: config?.signal ?? signal });
+    return 'ok';
+  }).withConfig({ runName: 'explain_sql' });
+
+  const runSql = RunnableLambda.from(async (sql: string, config?: RunnableConfig) => {
+    return db.query(sql, { maxRows, signal: config?.signal ?? signal });
+  }).withConfig({ runName: 'run_sql' });
+
+  const chain = RunnableLambda.from(
+    async (input: { question: string }, config?: RunnableConfig) => {
+      const child = (runName?: string): RunnableConfig => ({
+        ...config,
+        ...(runName ? { runName } : {}),
+      });
+      let phase = performance.now();
+      const { tables, tableInfo } = await loadSchema.invoke(undefined, child());
+      emit({ type: 'schema', tables: tables.map((table) => table.name) });
+      timings.schemaMs = performance.now() - phase;
+
+      const format = options.format ?? 'sql';
+      const schema =
+        format === 'clauses' ? buildSqlAnswerSchema(tables) : buildSqlStringSchema(tables);
+      const structuredOptions = {
+        method: 'jsonSchema',
+        name: 'sql_query',
+        includeRaw: true,
+      } as const;
+      const structured = sqlModel.withStructuredOutput(schema, structuredOptions);
+      const structuredRepair = (options.repairModel ?? sqlModel).withStructuredOutput(
+        schema,
+        structuredOptions,
+      );
+      const messages: Array<[string, string]> = [
+        [
+          'system',
+          fill(format === 'clauses' ? SQL_SYSTEM_PROMPT : SQL_STRING_SYSTEM_PROMPT, {
+            schema: `${db.catalog}.${db.schema}`,
+            table_info: tableInfo,
+          }),
+        ],
+        ['human', input.question],
+      ];
+
+      let result: DatabricksQueryResult | undefined;
+      let sql: string | undefined;
+      for (let attempt = 1; attempt <= maxRepairs + 1; attempt++) {
+        throwIfAborted(signal);
+        emit({ type: 'generating', attempt });
+        phase = performance.now();
+        const writer = attempt === 1 ? structured : structuredRepair;
+        const output = (await writer.invoke(messages, child('generate_sql'))) as {
+          raw: BaseMessage;
+          parsed: unknown;
+          parsing_error: unknown;
+        };
+        timings.sqlMs += performance.now() - phase;
+        addUsage(tokens, output.raw);
+        const rawText = messageText(output.raw);
+        let candidate: string;
+        try {
+          if (output.parsing_error)
+            throw new Error(`Your answer was not valid JSON: ${errorText(output.parsing_error)}`);
+          candidate = cleanSql(checkSqlAnswer(output.parsed, tables).sql);
+        } catch (error) {
+          throwIfAborted(signal);
+          const message = errorText(error);
+          attempts.push({ stage: 'generate', error: message });
+          emit({ type: 'rejected', attempt, stage: 'generate', error: message });
+          messages.push(['ai', rawText || '{}'], ['human', `${message} Answer again with JSON.`]);
+          continue;
+        }
+        emit({ type: 'sql', sql: candidate, attempt });
+        phase = performance.now();
+        let stage: SqlAttempt['stage'] = 'explain';
+        try {
+          await explainSql.invoke(candidate, child());
+          stage = 'execute';
+          emit({ type: 'executing', sql: candidate });
+          result = await runSql.invoke(candidate, child());
+          timings.executeMs += performance.now() - phase;
+          sql = candidate;
+          attempts.push({ stage: 'ok', sql: candidate });
+          break;
+        } catch (error) {
+          timings.executeMs += performance.now() - phase;
+          throwIfAborted(signal);
+          const message = errorText(error);
+          attempts.push({ stage, sql: candidate, error: message });
+          emit({ type: 'rejected', attempt, stage, error: message });
+          messages.push(
+            ['ai', rawText],
+            [
+              'human',
+              `The query ${candidate} failed: ${message}\nFix it. Use only the tables and columns listed above.`,
+            ],
+          );
+        }
+      }
+
+      if (!result || !sql) {
+        const last = attempts.at(-1);
+        return {
+          answered: false,
+          answer: `I could not answer this question: after ${attempts.length} attempt${attempts.length === 1 ? '' : 's'} the model did not produce SQL that runs on ${db.catalog}.${db.schema}${last?.error ? ` (last error: ${last.error})` : ''}.`,
+        };
+      }
+      emit({ type: 'rows', count: result.rows.length, truncated: result.truncated });
+      sqlResult = { sql, result };
+
+      emit({ type: 'answering' });
+      phase = performance.now();
+      const shown = result.rows.slice(0, answerRows);
+      const more =
+        result.rows.length > shown.length || result.truncated
+          ? `\n(${result.truncated ? 'More than' : 'In all'} ${result.rows.length} rows; the first ${shown.length} are shown.)`
+          : '';
+      const reply = await answerModel.invoke(
+        [
+          ['system', ANSWER_SYSTEM_PROMPT],
+          [
+            'human',
+            `Question: ${input.question}\nSQL: ${sql}\nResult (${result.rows.length} row${result.rows.length === 1 ? '' : 's'}): ${jsonSafe(shown)}${more}\nAnswer:`,
+          ],
+        ],
+        child('answer'),
+      );
+      timings.answerMs = performance.now() - phase;
+      addUsage(tokens, reply);
+      const text = messageText(reply).trim();
+      if (text === '') {
+        return {
+          answered: false,
+          answer: 'The query ran (see the rows above), but the model gave no answer from them.',
+        };
+      }
+      return { answered: true, answer: text };
+    },
+  ).withConfig({ runName: options.runName ?? 'ask_lakehouse' });
+
+  const outcome = await chain.invoke(
+    { question },
+    { callbacks: options.callbacks, signal, runName: options.runName ?? 'ask_lakehouse' },
+  );
+  timings.totalMs = performance.now() - started;
+  return {
+    question,
+    sql: sqlResult?.sql,
+    attempts,
+    columns: sqlResult?.result.columns ?? [],
+    rows: sqlResult?.result.rows ?? [],
+    truncated: sqlResult?.result.truncated ?? false,
+    answer: outcome.answer,
+    answered: outcome.answered,
+    tokens,
+    timings,
+  };
+}

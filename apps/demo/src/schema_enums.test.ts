@@ -1,0 +1,177 @@
+import { describe, expect, test } from 'vitest';
+import { schemaExamples } from './chain.js';
+import { assembleSql, buildSqlAnswerSchema, checkSqlAnswer, completeFrom } from './schema_enums.js';
+
+const tables = [
+  {
+    name: 'orders',
+    columns: [
+      { name: 'o_orderkey', type: 'BIGINT' },
+      { name: 'o_custkey', type: 'BIGINT' },
+      { name: 'o_totalprice', type: 'DECIMAL(18,2)' },
+      { name: 'o_orderdate', type: 'DATE' },
+    ],
+  },
+  {
+    name: 'customer',
+    columns: [
+      { name: 'c_custkey', type: 'BIGINT' },
+      { name: 'c_name', type: 'STRING' },
+    ],
+  },
+];
+
+type Schema = {
+  properties: Record<
+    string,
+    {
+      enum?: string[];
+      items?: { enum?: string[]; properties?: Record<string, { enum?: string[] }> };
+      type: string;
+      maxItems?: number;
+    }
+  >;
+  required: string[];
+  additionalProperties: boolean;
+};
+
+describe('buildSqlAnswerSchema', () => {
+  test('table and column names are enums of the real schema', () => {
+    const schema = buildSqlAnswerSchema(tables) as Schema;
+    expect(schema.properties.from?.enum).toEqual(['customer', 'orders']);
+    expect(schema.properties.joins?.items?.properties?.table?.enum).toEqual(['customer', 'orders']);
+    expect(schema.properties.columns?.items?.enum).toEqual([
+      'c_custkey',
+      'c_name',
+      'o_custkey',
+      'o_orderdate',
+      'o_orderkey',
+      'o_totalprice',
+    ]);
+    expect(schema.properties.select?.type).toBe('string');
+    expect(schema.properties.limit?.type).toBe('integer');
+    expect(schema.required).toEqual(Object.keys(schema.properties));
+    expect(schema.additionalProperties).toBe(false);
+    // The statement's skeleton first; the column list last (a small model copied it everywhere).
+    expect(Object.keys(schema.properties)).toEqual([
+      'select',
+      'from',
+      'joins',
+      'where',
+      'group_by',
+      'order_by',
+      'limit',
+      'columns',
+    ]);
+  });
+
+  test('a single-table schema allows no joins; duplicates collapse; no tables is an error', () => {
+    const single = buildSqlAnswerSchema([
+      {
+        name: 'trips',
+        columns: [
+          { name: 'a', type: 'INT' },
+          { name: 'a', type: 'INT' },
+        ],
+      },
+    ]) as Schema;
+    expect(single.properties.from?.enum).toEqual(['trips']);
+    expect(single.properties.columns?.items?.enum).toEqual(['a']);
+    expect(single.properties.joins?.maxItems).toBe(0);
+    expect(() => buildSqlAnswerSchema([])).toThrow(/no tables/);
+  });
+});
+
+describe('checkSqlAnswer / assembleSql', () => {
+  const base = {
+    columns: [],
+    select: 'count(*)',
+    from: 'orders',
+    joins: [],
+    where: '',
+    group_by: '',
+    order_by: '',
+    limit: 0,
+  };
+
+  test('clauses become one statement; empty clauses are left out', () => {
+    expect(checkSqlAnswer(base, tables)).toEqual({
+      tables: ['orders'],
+      columns: [],
+      sql: 'SELECT count(*) FROM orders',
+    });
+    const full = checkSqlAnswer(
+      {
+        ...base,
+        select: 'SELECT c_name, sum(o_totalprice) AS total',
+        joins: [{ table: 'customer', on: 'ON o_custkey = c_custkey' }],
+        where: 'WHERE year(o_orderdate) = 1998',
+        group_by: 'GROUP BY c_name',
+        order_by: 'total DESC',
+        limit: 5,
+      },
+      tables,
+    );
+    expect(full.tables).toEqual(['orders', 'customer']);
+    expect(full.sql).toBe(
+      'SELECT c_name, sum(o_totalprice) AS total FROM orders JOIN customer ON o_custkey = c_custkey WHERE year(o_orderdate) = 1998 GROUP BY c_name ORDER BY total DESC LIMIT 5',
+    );
+  });
+
+  test('invented tables and empty selects are refused with a message the model can act on', () => {
+    expect(() => checkSqlAnswer({ ...base, from: 'ordres' }, tables)).toThrow(
+      /Unknown table "ordres"; the tables are customer, orders/,
+    );
+    expect(() => checkSqlAnswer({ ...base, joins: [{ table: 'x', on: '' }] }, tables)).toThrow(
+      /Unknown table "x"/,
+    );
+    expect(() => checkSqlAnswer({ ...base, select: ' ' }, tables)).toThrow(
+      /"select" clause is empty/,
+    );
+    expect(() => checkSqlAnswer(null, tables)).toThrow(/JSON object/);
+  });
+
+  test('a plain {sql} answer (a model ignoring the clause format) is accepted', () => {
+    expect(checkSqlAnswer({ sql: ' SELECT 1 ', tables: ['orders', 'customer'] }, tables)).toEqual({
+      tables: ['orders', 'customer'],
+      columns: [],
+      sql: 'SELECT 1',
+    });
+    expect(() => checkSqlAnswer({ sql: '' }, tables)).toThrow(/no SQL/);
+  });
+
+  test('a statement without FROM gets the one table the model listed', () => {
+    const known = new Set(['orders', 'customer']);
+    expect(
+      checkSqlAnswer({ tables: ['orders'], sql: 'SELECT avg(o_totalprice) AS a' }, tables).sql,
+    ).toBe('SELECT avg(o_totalprice) AS a FROM orders');
+    expect(completeFrom('SELECT count(*) WHERE o_totalprice > 5 LIMIT 3', ['orders'], known)).toBe(
+      'SELECT count(*) FROM orders WHERE o_totalprice > 5 LIMIT 3',
+    );
+    // Left alone: a FROM already there, two tables listed, an unknown table, not a SELECT.
+    expect(completeFrom('SELECT 1 FROM customer', ['orders'], known)).toBe(
+      'SELECT 1 FROM customer',
+    );
+    expect(completeFrom('SELECT 1', ['orders', 'customer'], known)).toBe('SELECT 1');
+    expect(completeFrom('SELECT 1', ['nope'], known)).toBe('SELECT 1');
+    expect(completeFrom('SHOW TABLES', ['orders'], known)).toBe('SHOW TABLES');
+  });
+
+  test('a join without a condition is a cross join', () => {
+    expect(assembleSql({ ...base, joins: [{ table: 'customer', on: '' }] })).toBe(
+      'SELECT count(*) FROM orders CROSS JOIN customer',
+    );
+  });
+
+  test('format examples come from the schema and satisfy its enums', () => {
+    const text = schemaExamples(tables);
+    const answers = text
+      .split('\n')
+      .filter((line) => line.startsWith('A: '))
+      .map((line) => JSON.parse(line.slice(3)) as unknown);
+    expect(answers.length).toBe(4);
+    const sqls = answers.map((answer) => checkSqlAnswer(answer, tables).sql);
+    expect(sqls).toContain('SELECT count(*) AS row_count FROM orders WHERE o_totalprice > 100');
+    expect(sqls.some((sql) => sql.includes("o_orderdate >= DATE '2020-06-01'"))).toBe(true);
+  });
+});
