@@ -1,0 +1,286 @@
+"""Python anchors of the lakechain benchmarks. Run by bench/run.mjs inside bench/.venv:
+
+    bench/.venv/bin/python bench/anchor.py <case> '<json args>'
+
+Environment: BENCH_HOST (https://127.0.0.1:PORT), BENCH_TOKEN, BENCH_WAREHOUSE_ID, BENCH_CA_FILE,
+BENCH_CONTROL (the workspace's loopback control server, for request counts).
+Prints one JSON line on stdout. An exception is reported as {"error": "...", "traceback": "..."}
+so the orchestrator can put it in the table.
+"""
+
+import json
+import os
+import resource
+import sys
+import time
+import traceback
+import urllib.request
+
+HOST = os.environ.get("BENCH_HOST", "")
+TOKEN = os.environ.get("BENCH_TOKEN", "")
+WAREHOUSE = os.environ.get("BENCH_WAREHOUSE_ID", "")
+CA_FILE = os.environ.get("BENCH_CA_FILE", "")
+CONTROL = os.environ.get("BENCH_CONTROL", "")
+HOSTNAME = HOST.split("://", 1)[-1].split(":")[0]
+PORT = int(HOST.rsplit(":", 1)[-1]) if HOST.count(":") == 2 else 443
+
+
+def counts():
+    with urllib.request.urlopen(CONTROL + "/counts") as r:
+        return json.loads(r.read())
+
+
+def thrift():
+    return counts().get("thrift", 0)
+
+
+def maxrss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def median(values):
+    s = sorted(values)
+    return s[len(s) // 2]
+
+
+def sql_database(schema, **kwargs):
+    return _sql_database(schema, **kwargs)
+
+
+def _sql_database(schema, **kwargs):
+    from langchain_community.utilities import SQLDatabase
+
+    return SQLDatabase.from_databricks(
+        catalog="main",
+        schema=schema,
+        host=f"{HOSTNAME}",
+        api_token=TOKEN,
+        warehouse_id=WAREHOUSE,
+        # The URI has no port and no CA: the connector takes both as connect args.
+        engine_args={"connect_args": {"_port": PORT, "_tls_trusted_ca_file": CA_FILE}},
+        **kwargs,
+    )
+
+
+def case_schema(args):
+    """from_databricks + get_table_info(); wall time and Thrift round trips per repetition."""
+    from langchain_community.utilities import SQLDatabase  # noqa: F401  (import outside the timing)
+
+    schema = args["schema"]
+    runs = []
+    if args.get("warmup"):
+        # Same process, not measured: first connection, dialect initialisation.
+        w = sql_database(args["warmup"], sample_rows_in_table_info=3)
+        w.get_table_info()
+        w._engine.dispose()
+    for _ in range(args.get("repeat", 1)):
+        before = thrift()
+        t0 = time.perf_counter()
+        db = sql_database(schema, sample_rows_in_table_info=3)
+        info = db.get_table_info()
+        ms = (time.perf_counter() - t0) * 1000
+        trips = thrift() - before
+        db._engine.dispose()
+        runs.append({"ms": ms, "trips": trips, "chars": len(info), "tables": len(db.get_usable_table_names())})
+    return {"runs": runs}
+
+
+def case_query(args):
+    """SQLDatabase.run(SELECT ... LIMIT n) in a fresh process: time and peak RSS."""
+    import sqlalchemy  # noqa: F401  (imported before the baseline, like the Node side)
+
+    db = sql_database("bench_rows")
+    # Connect + warm the pool outside the measurement.
+    db.run("SELECT 1")
+    baseline = maxrss_mb()
+    before = thrift()
+    t0 = time.perf_counter()
+    mode = args.get("mode", "run")
+    if mode == "run":
+        out = db.run(args["sql"])
+        size = len(out)
+        rows = None
+    elif mode == "first100":
+        # What an app does when it wants 100 rows of a big result through SQLDatabase:
+        # run(..., fetch="many") is not available, so use the engine: fetchmany(100) then close.
+        from sqlalchemy import text
+
+        with db._engine.connect() as conn:
+            result = conn.execute(text(args["sql"]))
+            got = result.fetchmany(100)
+            result.close()
+        rows = len(got)
+        size = None
+    ms = (time.perf_counter() - t0) * 1000
+    trips = thrift() - before
+    db._engine.dispose()
+    return {"ms": ms, "trips": trips, "chars": size, "rows": rows, "peakRssMb": maxrss_mb(), "baselineRssMb": baseline}
+
+
+def _raw_client():
+    import httpx
+
+    return httpx.Client(verify=CA_FILE, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
+
+
+def case_llm(args):
+    """ChatDatabricks (databricks-langchain) vs a raw httpx call to the same endpoint."""
+    import httpx
+
+    from databricks_langchain import ChatDatabricks
+
+    iters = args.get("iterations", 100)
+    warm = args.get("warmup", 10)
+    endpoint = args["endpoint"]
+    url = f"{HOST}/serving-endpoints/{endpoint}/invocations"
+    body = {"messages": [{"role": "user", "content": "hello"}]}
+    raw = _raw_client()
+
+    def raw_invoke():
+        r = raw.post(url, json=body)
+        r.raise_for_status()
+        return r.json()
+
+    def raw_first_token():
+        t0 = time.perf_counter()
+        first = None
+        with raw.stream("POST", url, json={**body, "stream": True}) as r:
+            for line in r.iter_lines():
+                if first is None and line.startswith("data:") and '"content":"' in line and '"content":""' not in line:
+                    first = (time.perf_counter() - t0) * 1000
+        return first
+
+    model = ChatDatabricks(endpoint=endpoint)
+
+    def model_first_token():
+        t0 = time.perf_counter()
+        first = None
+        for chunk in model.stream("hello"):
+            if first is None and chunk.content:
+                first = (time.perf_counter() - t0) * 1000
+        return first
+
+    def timed(fn):
+        for _ in range(warm):
+            fn()
+        out = []
+        for _ in range(iters):
+            t0 = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - t0) * 1000)
+        return out
+
+    res = {}
+    res["rawInvoke"] = median(timed(raw_invoke))
+    res["modelInvoke"] = median(timed(lambda: model.invoke("hello")))
+    for _ in range(warm):
+        raw_first_token()
+        model_first_token()
+    rt, mt = [], []
+    for _ in range(iters):
+        rt.append(raw_first_token())
+        mt.append(model_first_token())
+    res["rawTtft"] = median(rt)
+    res["modelTtft"] = median(mt)
+
+    # 200 concurrent calls: LangChain's batch() (a thread pool) and ainvoke() under asyncio.gather.
+    n = args.get("concurrency", 200)
+    t0 = time.perf_counter()
+    model.batch(["hello"] * n, config={"max_concurrency": n})
+    res["batchMs"] = (time.perf_counter() - t0) * 1000
+    import asyncio
+
+    async def burst():
+        await asyncio.gather(*[model.ainvoke("hello") for _ in range(n)])
+
+    t0 = time.perf_counter()
+    try:
+        asyncio.run(burst())
+        res["asyncMs"] = (time.perf_counter() - t0) * 1000
+    except Exception as e:  # noqa: BLE001
+        res["asyncError"] = f"{type(e).__name__}: {e}"[:300]
+
+    # Raw concurrent anchor: httpx.AsyncClient, 200 at once.
+    async def raw_burst():
+        async with httpx.AsyncClient(verify=CA_FILE, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60,
+                                     limits=httpx.Limits(max_connections=n)) as c:
+            await asyncio.gather(*[c.post(url, json=body) for _ in range(n)])
+
+    t0 = time.perf_counter()
+    asyncio.run(raw_burst())
+    res["rawBurstMs"] = (time.perf_counter() - t0) * 1000
+    res["peakRssMb"] = maxrss_mb()
+    return res
+
+
+def case_trace(args):
+    """Per-call overhead of mlflow.langchain.autolog() on a small chain, and spans exported."""
+    import mlflow
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import ChatPromptTemplate
+    from langchain_core.runnables import RunnableLambda
+
+    iters = args.get("iterations", 100)
+    warm = args.get("warmup", 10)
+    prompt = ChatPromptTemplate.from_messages([("system", "You are terse."), ("human", "{q}")])
+    llm = FakeListChatModel(responses=["ok, three words"])
+    chain = prompt | llm | StrOutputParser() | RunnableLambda(lambda s: s.upper())
+
+    def run_n(n):
+        out = []
+        for i in range(n):
+            t0 = time.perf_counter()
+            chain.invoke({"q": f"hello {i}"})
+            out.append((time.perf_counter() - t0) * 1000)
+        return out
+
+    run_n(warm)
+    plain = median(run_n(iters))
+
+    mlflow.set_tracking_uri(args["trackingUri"])
+    mlflow.set_experiment(args.get("experiment", "bench-python"))
+    mlflow.langchain.autolog()
+    run_n(warm)
+    mlflow.flush_trace_async_logging() if hasattr(mlflow, "flush_trace_async_logging") else None
+    t0 = time.perf_counter()
+    traced = run_n(iters)
+    # Exports may be asynchronous: include the flush in a separate figure.
+    call_ms = median(traced)
+    try:
+        mlflow.flush_trace_async_logging(terminate=False)
+    except TypeError:
+        mlflow.flush_trace_async_logging()
+    except AttributeError:
+        pass
+    total_ms = (time.perf_counter() - t0) * 1000
+    # Spans per trace, from the last trace.
+    spans = None
+    try:
+        trace = mlflow.get_trace(mlflow.get_last_active_trace_id())
+        spans = len(trace.data.spans)
+    except Exception:  # noqa: BLE001
+        pass
+    return {"plainMs": plain, "tracedMs": call_ms, "totalWithFlushMs": total_ms, "iterations": iters,
+            "spansPerTrace": spans, "peakRssMb": maxrss_mb()}
+
+
+def case_spans(args):
+    """Spans the MLflow server holds for a trace (used for the Node side's traces)."""
+    import mlflow
+
+    mlflow.set_tracking_uri(args["trackingUri"])
+    trace = mlflow.get_trace(args["traceId"])
+    return {"spans": len(trace.data.spans) if trace else None}
+
+
+CASES = {"spans": case_spans, "schema": case_schema, "query": case_query, "llm": case_llm, "trace": case_trace}
+
+if __name__ == "__main__":
+    case = sys.argv[1]
+    args = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
+    try:
+        out = CASES[case](args)
+    except Exception as e:  # noqa: BLE001
+        out = {"error": f"{type(e).__name__}: {e}"[:2000], "traceback": traceback.format_exc()[-4000:]}
+    print(json.dumps(out))

@@ -1,0 +1,423 @@
+#!/usr/bin/env node
+// lakechain benchmarks against Python anchors (issue 9). Needs `pnpm build` first.
+//
+//   node bench/run.mjs [--quick] [--only schema,query,llm,trace] [--no-markdown]
+//
+// 1. Ensures bench/.venv (pinned: bench/requirements.txt + bench/requirements.lock.txt; idempotent).
+// 2. Starts the local workspace in its own process (bench/workspace.mjs) and creates the data
+//    through SQL: main.bench_{10,50,200} (t_001... with 6 columns, 20 rows) and
+//    main.bench_rows.big (1M rows).
+// 3. Runs each case as a child process per side (bench/node_client.mjs, bench/anchor.py), the
+//    two sides one after another against the same workspace.
+// 4. Writes bench/results/<date>.json and regenerates BENCHMARKS.md at the repo root.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { renderMarkdown } from './report.mjs';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const rootDir = dirname(benchDir);
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string', default: 'schema,query,llm,trace' },
+    'no-markdown': { type: 'boolean', default: false },
+    // Re-run some cases into today's existing results file (the other sections are kept).
+    merge: { type: 'boolean', default: false },
+  },
+});
+const only = new Set(opts.only.split(','));
+const quick = opts.quick;
+const log = (m) => process.stderr.write(`[bench] ${m}\n`);
+
+// ---------------------------------------------------------------- venv
+const venv = join(benchDir, '.venv');
+const python = join(venv, 'bin', 'python');
+function ensureVenv() {
+  const req = readFileSync(join(benchDir, 'requirements.txt'), 'utf8');
+  const lock = readFileSync(join(benchDir, 'requirements.lock.txt'), 'utf8');
+  const digest = createHash('sha256').update(req).update(lock).digest('hex');
+  const stamp = join(venv, '.bench-stamp');
+  if (existsSync(python) && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === digest) {
+    log(`reusing ${venv}`);
+    return;
+  }
+  log(`creating ${venv} (pinned versions from bench/requirements*.txt; first time takes minutes)`);
+  if (!existsSync(python)) execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
+  execFileSync(
+    python,
+    [
+      '-m',
+      'pip',
+      'install',
+      '--disable-pip-version-check',
+      '--quiet',
+      '-r',
+      join(benchDir, 'requirements.txt'),
+      '-c',
+      join(benchDir, 'requirements.lock.txt'),
+    ],
+    { stdio: 'inherit' },
+  );
+  writeFileSync(stamp, `${digest}\n`);
+}
+
+// ---------------------------------------------------------------- workspace process
+async function startWorkspace(caFile) {
+  const child = spawn(process.execPath, [join(benchDir, 'workspace.mjs'), caFile], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const info = await new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      const line = buf.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve(JSON.parse(line));
+    });
+    child.on('exit', (code) => reject(new Error(`workspace exited with ${code}`)));
+  });
+  const call = async (path, body) => {
+    const res = await fetch(`${info.control}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await res.json();
+    if (json.error) throw new Error(`${path}: ${json.error}`);
+    return json;
+  };
+  return {
+    ...info,
+    child,
+    sql: (sql) => call('/sql', { sql }),
+    setRules: (rules) => call('/rules', rules),
+    counts: () => call('/counts'),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function createData(ws, sizes) {
+  const t0 = performance.now();
+  for (const n of sizes) {
+    await ws.sql(`CREATE SCHEMA IF NOT EXISTS main.bench_${n}`);
+    for (let t = 1; t <= n; t++) {
+      const name = `main.bench_${n}.t_${String(t).padStart(3, '0')}`;
+      await ws.sql(
+        `CREATE TABLE ${name} (id INT, name STRING, amount DECIMAL(10,2), created DATE, flag BOOLEAN, category STRING)`,
+      );
+      const rows = Array.from(
+        { length: 20 },
+        (_, i) =>
+          `(${i}, 'name_${t}_${i}', ${(i * 1.5).toFixed(2)}, DATE'2024-01-${String((i % 28) + 1).padStart(2, '0')}', ${i % 2 === 0}, 'cat${i % 5}')`,
+      );
+      await ws.sql(`INSERT INTO ${name} VALUES ${rows.join(', ')}`);
+    }
+  }
+  await ws.sql('CREATE SCHEMA IF NOT EXISTS main.bench_rows');
+  await ws.sql(
+    "CREATE TABLE main.bench_rows.big AS SELECT id, concat('name_', cast(id AS STRING)) AS name, cast(id * 1.5 AS DOUBLE) AS amount, id % 7 AS bucket, DATE'2024-01-01' + cast(id % 365 AS INT) AS day FROM range(1000000)",
+  );
+  log(`data created in ${Math.round(performance.now() - t0)} ms`);
+}
+
+// ---------------------------------------------------------------- children
+function childEnv(ws) {
+  return {
+    ...process.env,
+    BENCH_HOST: ws.host,
+    BENCH_TOKEN: ws.token,
+    BENCH_WAREHOUSE_ID: ws.warehouseId,
+    BENCH_CA_FILE: ws.caFile,
+    BENCH_CONTROL: ws.control,
+    NODE_EXTRA_CA_CERTS: ws.caFile,
+    // databricks-langchain / Databricks SDK / OpenAI client / requests / httpx
+    DATABRICKS_HOST: ws.host,
+    DATABRICKS_TOKEN: ws.token,
+    REQUESTS_CA_BUNDLE: ws.caFile,
+    SSL_CERT_FILE: ws.caFile,
+    PYTHONWARNINGS: 'ignore',
+    MLFLOW_TRACKING_URI: '',
+  };
+}
+
+function runChild(side, ws, name, args, timeoutMs = 600_000) {
+  const cmd = side === 'node' ? process.execPath : python;
+  const script = join(benchDir, side === 'node' ? 'node_client.mjs' : 'anchor.py');
+  const res = spawnSync(cmd, [script, name, JSON.stringify(args)], {
+    env: childEnv(ws),
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const line = (res.stdout ?? '')
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .at(-1);
+  if (!line) {
+    return {
+      error: `no result (exit ${res.status}${res.signal ? `, ${res.signal}` : ''}${res.error ? `, ${res.error.message}` : ''})`,
+      stderr: (res.stderr ?? '').slice(-2000),
+    };
+  }
+  const out = JSON.parse(line);
+  if (out.error) log(`${side} ${name} ${JSON.stringify(args)}: ${out.error.split('\n')[0]}`);
+  return out;
+}
+
+const median = (values) => {
+  const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  return v.length ? v[Math.floor(v.length / 2)] : null;
+};
+
+// ---------------------------------------------------------------- cases
+async function benchSchema(ws) {
+  const sizes = [10, 50, 200];
+  const latencyMs = 50;
+  // Runs per size: [node, python]. The Python anchor at 200 tables takes ~1.5 min per run.
+  const reps = quick
+    ? { 10: [2, 1], 50: [1, 1], 200: [1, 1] }
+    : { 10: [5, 5], 50: [3, 3], 200: [3, 3] };
+  const rows = [];
+  for (const n of sizes) {
+    const result = { tables: n, latencyMs };
+    for (const [i, side] of ['node', 'python'].entries()) {
+      await ws.setRules([{ route: 'thrift', latencyMs }]);
+      const out = runChild(side, ws, 'schema', {
+        schema: `bench_${n}`,
+        repeat: reps[n][i],
+        warmup: 'bench_10',
+      });
+      await ws.setRules([]);
+      if (out.error) {
+        result[side] = { error: out.error };
+        continue;
+      }
+      result[side] = {
+        runs: out.runs,
+        ms: median(out.runs.map((r) => r.ms)),
+        trips: median(out.runs.map((r) => r.trips)),
+        tablesSeen: out.runs[0]?.tables,
+        chars: out.runs[0]?.chars,
+      };
+      log(
+        `schema ${n} ${side}: ${Math.round(result[side].ms)} ms, ${result[side].trips} round trips`,
+      );
+    }
+    if (result.node?.ms && result.python?.ms) result.ratio = result.node.ms / result.python.ms;
+    rows.push(result);
+  }
+  return rows;
+}
+
+async function benchQuery(ws) {
+  const big = 'main.bench_rows.big';
+  const reps = (rows) => (quick ? 1 : rows >= 1_000_000 ? 2 : 3);
+  const cases = [];
+  for (const rows of [100, 10_000, 1_000_000]) {
+    const sql = `SELECT * FROM ${big} LIMIT ${rows}`;
+    cases.push({
+      id: `all-${rows}`,
+      title: `all ${rows.toLocaleString('en-US')} rows`,
+      rows,
+      reps: reps(rows),
+      python: { mode: 'run', sql, label: 'SQLDatabase.run(sql)' },
+      node: {
+        mode: 'query',
+        sql,
+        maxRows: rows,
+        label: `db.query(sql, {maxRows: ${rows.toLocaleString('en-US')}})`,
+      },
+      nodeAlt: { mode: 'run', sql, label: 'db.run(sql) (maxRows 100: capped)' },
+    });
+  }
+  const sqlBig = `SELECT * FROM ${big}`;
+  cases.push({
+    id: 'first100-of-1M',
+    title: '100 rows wanted from a 1,000,000-row result',
+    rows: 100,
+    reps: reps(1_000_000),
+    python: { mode: 'run', sql: sqlBig, label: 'SQLDatabase.run(sql) (no row cap: fetches all)' },
+    pythonAlt: { mode: 'first100', sql: sqlBig, label: 'engine: execute + fetchmany(100) + close' },
+    node: { mode: 'run', sql: sqlBig, label: 'db.run(sql) (maxRows 100)' },
+    nodeAlt: { mode: 'query', sql: sqlBig, maxRows: 100, label: 'db.query(sql, {maxRows: 100})' },
+  });
+  const results = [];
+  for (const c of cases) {
+    const result = { id: c.id, title: c.title };
+    for (const key of ['node', 'python', 'nodeAlt', 'pythonAlt']) {
+      if (!c[key]) continue;
+      const side = key.startsWith('node') ? 'node' : 'python';
+      const runs = [];
+      for (let i = 0; i < c.reps; i++) {
+        const out = runChild(side, ws, 'query', c[key], 900_000);
+        runs.push(out);
+        if (out.error) break;
+      }
+      const ok = runs.filter((r) => !r.error);
+      result[key] = ok.length
+        ? {
+            label: c[key].label,
+            runs: ok,
+            ms: median(ok.map((r) => r.ms)),
+            trips: median(ok.map((r) => r.trips)),
+            peakRssMb: median(ok.map((r) => r.peakRssMb)),
+            deltaRssMb: median(ok.map((r) => r.peakRssMb - r.baselineRssMb)),
+            rows: ok[0].rows,
+            chars: ok[0].chars,
+          }
+        : { label: c[key].label, error: runs[0]?.error };
+      if (result[key].ms)
+        log(
+          `query ${c.id} ${key}: ${Math.round(result[key].ms)} ms, ${Math.round(result[key].peakRssMb)} MB`,
+        );
+    }
+    if (result.node?.ms && result.python?.ms) result.ratio = result.node.ms / result.python.ms;
+    results.push(result);
+  }
+  return results;
+}
+
+async function benchLlm(ws) {
+  const args = quick
+    ? { endpoint: 'bench-chat', iterations: 20, warmup: 5, concurrency: 200 }
+    : { endpoint: 'bench-chat', iterations: 100, warmup: 10, concurrency: 200 };
+  const node = runChild('node', ws, 'llm', args);
+  const py = runChild('python', ws, 'llm', args, 900_000);
+  return { args, node, python: py };
+}
+
+async function benchTrace() {
+  const { startMlflowServer } = await import(
+    '../packages/mlflow-tracking/scripts/mlflow-server.mjs'
+  );
+  const args = quick ? { iterations: 30, warmup: 5 } : { iterations: 100, warmup: 10 };
+  const env = { host: '', token: '', warehouseId: '', caFile: '', control: '' };
+  const result = { args };
+  // A fresh server (own SQLite store) per side: a server that stops answering under one side's
+  // exports must not take the other side's figures with it.
+  for (const side of ['node', 'python']) {
+    const server = await startMlflowServer();
+    try {
+      const out = runChild(
+        side,
+        env,
+        'trace',
+        { ...args, trackingUri: server.url, experiment: `bench-${side}` },
+        240_000,
+      );
+      if (side === 'node' && out.traceId) {
+        const spans = runChild(
+          'python',
+          env,
+          'spans',
+          { trackingUri: server.url, traceId: out.traceId },
+          60_000,
+        );
+        out.spansPerTrace = spans.spans ?? null;
+        if (spans.error) out.spansError = spans.error;
+      }
+      const health = await fetch(`${server.url}/health`, {
+        signal: AbortSignal.timeout(5000),
+      }).then(
+        (r) => r.ok,
+        () => false,
+      );
+      out.serverHealthyAfter = health;
+      result[side] = out;
+      log(`trace ${side}: ${JSON.stringify(out).slice(0, 300)}`);
+    } finally {
+      await server.stop();
+    }
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------- main
+const started = new Date();
+ensureVenv();
+const versions = JSON.parse(
+  execFileSync(
+    python,
+    [
+      '-c',
+      'import json,sys,importlib.metadata as m; print(json.dumps({"python": sys.version.split()[0], **{p: m.version(p) for p in ["langchain-community","langchain-core","SQLAlchemy","databricks-sql-connector","databricks-sqlalchemy","databricks-langchain","databricks-sdk","openai","httpx","mlflow"]}}))',
+    ],
+    { encoding: 'utf8' },
+  ),
+);
+const pkgVersion = (p) =>
+  JSON.parse(readFileSync(join(rootDir, 'packages', p, 'package.json'), 'utf8')).version;
+const machine = {
+  cores: cpus().length,
+  cpu: cpus()[0]?.model,
+  memoryGb: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  python: versions.python,
+  platform: `${process.platform} ${process.arch}`,
+  loadAvgAtStart: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(2))),
+};
+const needsWorkspace = ['schema', 'query', 'llm'].some((c) => only.has(c));
+const tmp = mkdtempSync(join(tmpdir(), 'lakechain-bench-'));
+const ws = needsWorkspace ? await startWorkspace(join(tmp, 'ca.pem')) : undefined;
+const results = {
+  startedAt: started.toISOString(),
+  quick,
+  machine,
+  anchors: versions,
+  ours: Object.fromEntries(
+    ['databricks-sql', 'databricks-llm', 'mlflow-tracking', 'local-workspace'].map((p) => [
+      `@lakechain/${p}`,
+      pkgVersion(p),
+    ]),
+  ),
+};
+try {
+  if (ws && (only.has('schema') || only.has('query'))) await createData(ws, [10, 50, 200]);
+  if (only.has('schema')) results.schema = await benchSchema(ws);
+  if (only.has('query')) results.query = await benchQuery(ws);
+  if (only.has('llm')) results.llm = await benchLlm(ws);
+} finally {
+  await ws?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+}
+if (only.has('trace')) {
+  try {
+    results.trace = await benchTrace();
+  } catch (error) {
+    results.trace = { error: String(error?.message ?? error) };
+  }
+}
+results.finishedAt = new Date().toISOString();
+results.durationS = Math.round((Date.now() - started.getTime()) / 1000);
+mkdirSync(join(benchDir, 'results'), { recursive: true });
+const file = join(
+  benchDir,
+  'results',
+  `${started.toISOString().slice(0, 10)}${quick ? '-quick' : ''}.json`,
+);
+if (opts.merge && existsSync(file)) {
+  const previous = JSON.parse(readFileSync(file, 'utf8'));
+  const rerun = [...only];
+  for (const key of ['schema', 'query', 'llm', 'trace'])
+    if (!only.has(key) && previous[key]) results[key] = previous[key];
+  results.startedAt = previous.startedAt;
+  results.durationS = (previous.durationS ?? 0) + results.durationS;
+  results.rerun = [...(previous.rerun ?? []), { cases: rerun, at: results.finishedAt }];
+}
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+log(`wrote ${file} (${results.durationS} s)`);
+if (!opts['no-markdown'] && !quick) {
+  writeFileSync(
+    join(rootDir, 'BENCHMARKS.md'),
+    renderMarkdown(results, file.slice(rootDir.length + 1)),
+  );
+  log('regenerated BENCHMARKS.md');
+}

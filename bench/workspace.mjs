@@ -1,0 +1,104 @@
+// The local workspace the benchmark clients (Node and Python) talk to, in its own process so
+// that neither client shares a CPU thread with the server. Started by bench/run.mjs:
+//
+//   node bench/workspace.mjs <caFile>
+//
+// Prints one JSON line on stdout ({host, token, warehouseId, httpPath, control}) once it is ready.
+// `control` is a loopback HTTP server (plain HTTP) the orchestrator and clients use:
+//   GET  /counts          -> workspace.faults.counts() (requests per route, e.g. {thrift: 12})
+//   POST /rules  [rules]  -> workspace.faults.setRules(rules)
+//   POST /sql    {sql}    -> runs one statement on the engine directly (setup; not counted)
+//   POST /clear           -> serving.clearRequests()
+// Stops on SIGTERM / SIGINT / stdin close.
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { scriptedChat, startLocalWorkspace } from '../packages/local-workspace/dist/index.js';
+
+const requireLw = createRequire(
+  new URL('../packages/local-workspace/package.json', import.meta.url),
+);
+const { DBSQLClient } = requireLw('@databricks/sql');
+const caFile = process.argv[2];
+const words = 'The quick brown fox jumps over the lazy dog and keeps running'.split(' ');
+const ws = await startLocalWorkspace({
+  samples: false,
+  servingEndpoints: [
+    {
+      name: 'bench-chat',
+      task: 'llm/v1/chat',
+      handler: scriptedChat(() => words.join(' ')),
+    },
+  ],
+});
+writeFileSync(caFile, ws.caCert);
+
+// Setup statements go through the real driver (no latency rules are active at setup time).
+const client = new DBSQLClient({ logger: { log() {} } });
+await client.connect({ ...ws.connectionOptions(), telemetryEnabled: false });
+const session = await client.openSession();
+async function runSql(sql) {
+  const op = await session.executeStatement(sql);
+  const rows = await op.fetchAll();
+  await op.close();
+  return rows;
+}
+
+const readBody = (req) =>
+  new Promise((resolve, reject) => {
+    let data = '';
+    req.on('data', (c) => {
+      data += c;
+    });
+    req.on('end', () => resolve(data ? JSON.parse(data) : undefined));
+    req.on('error', reject);
+  });
+
+const control = createServer(async (req, res) => {
+  try {
+    let out = { ok: true };
+    if (req.url === '/counts') out = ws.faults.counts();
+    else if (req.url === '/rules') ws.faults.setRules(await readBody(req));
+    else if (req.url === '/sql') out = { rows: await runSql((await readBody(req)).sql) };
+    else if (req.url === '/clear') ws.serving.clearRequests();
+    else if (req.url === '/tokens') out = { issued: ws.tokens.issuedCount };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(out, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
+  } catch (error) {
+    res.writeHead(500, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: String(error?.message ?? error) }));
+  }
+});
+// The orchestrator blocks in spawnSync between calls: never close its idle keep-alive socket.
+control.keepAliveTimeout = 0;
+await new Promise((r) => control.listen(0, '127.0.0.1', r));
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  control.close();
+  try {
+    await session.close();
+    await client.close();
+  } catch {}
+  await ws.stop();
+  process.exit(0);
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+process.stdin.on('end', stop);
+process.stdin.resume();
+
+console.log(
+  JSON.stringify({
+    host: ws.host,
+    hostname: ws.hostname,
+    port: ws.port,
+    token: ws.token,
+    warehouseId: ws.warehouseId,
+    httpPath: ws.httpPath,
+    caFile,
+    control: `http://127.0.0.1:${control.address().port}`,
+  }),
+);
