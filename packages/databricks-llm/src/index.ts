@@ -22,6 +22,7 @@ export {
   type DatabricksInput,
   type DatabricksLLMRequest,
 } from './llms.js';
+export { pickAuthOptions } from './serving.js';
 export type { DatabricksAuthOptions, ServingClientRequest, ServingHttpClient } from './serving.js';
 export type { DatabricksTool, DatabricksToolChoice } from './tools.js';
 export { VERSION } from './version.js';

@@ -10,6 +10,7 @@ import { DatabricksClient, type DatabricksConfig, resolveConfig } from '@lakecha
 import {
   Databricks,
   type DatabricksAuthOptions,
+  pickAuthOptions,
   type ServingHttpClient,
 } from '@lakechain/databricks-llm';
 import { DollyError } from '../errors.js';
@@ -37,19 +38,6 @@ export interface DollyDatabricksBackendOptions extends DatabricksAuthOptions {
 }
 
 const OPENAI_TASKS = new Set(['llm/v1/completions', 'llm/v1/chat']);
-const AUTH_KEYS = [
-  'host',
-  'token',
-  'clientId',
-  'clientSecret',
-  'authType',
-  'profile',
-  'configFile',
-  'caCert',
-  'fetch',
-  'tokenProvider',
-  'env',
-] as const;
 
 export function createDatabricksBackend(
   options: DollyDatabricksBackendOptions,
@@ -65,14 +53,8 @@ export function createDatabricksBackend(
       client = (async () => {
         const config: DatabricksConfig =
           options.config ??
-          (await resolveConfig(
-            Object.fromEntries(
-              AUTH_KEYS.filter((key) => options[key] !== undefined).map((key) => [
-                key,
-                options[key],
-              ]),
-            ),
-          ));
+          // The same option names as @lakechain/databricks-llm's classes, resolved by core.
+          (await resolveConfig(pickAuthOptions(options)));
         return new DatabricksClient({
           config,
           fetch: options.fetch ?? config.fetch,
