@@ -8,7 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { DatabricksSqlDatabase } from '@lakechain/databricks-sql';
 import ora, { type Ora } from 'ora';
-import pc from 'picocolors';
+import picocolors from 'picocolors';
 import { type AskResult, askLakehouse, type ChainEvent, type SqlFormat } from './chain.js';
 import {
   createEnvironment,
@@ -238,7 +238,7 @@ async function answerOne(session: Session, question: string): Promise<AskResult>
         if (event.type === 'sql' && (args.showSql || args.verbose)) {
           spinner.stop();
           out(io, pc.dim(`SQL attempt ${event.attempt}:`));
-          out(io, highlightSql(event.sql, pc.isColorSupported && io.stdout.isTTY === true));
+          out(io, highlightSql(event.sql, pc.isColorSupported));
         }
         const text = eventText(event, maxAttempts);
         if (text) spinner.start(text);
@@ -247,7 +247,7 @@ async function answerOne(session: Session, question: string): Promise<AskResult>
   } finally {
     spinner.stop();
   }
-  const color = pc.isColorSupported && io.stdout.isTTY === true;
+  const color = pc.isColorSupported;
   if (result.sql) {
     if (!(args.showSql || args.verbose)) {
       out(io, pc.dim('SQL:'));
@@ -310,7 +310,21 @@ async function chooseTraceTarget(
 }
 
 /** Runs the demo; returns the process exit code. */
+/**
+ * Colour functions for this run: on for a terminal, off when the output is piped or captured
+ * (picocolors alone also turns colours on whenever `CI` is set), unless FORCE_COLOR asks for them.
+ * NO_COLOR always wins (picocolors checks it).
+ */
+let pc: ReturnType<typeof picocolors.createColors> = picocolors;
+
+function colorsFor(io: MainIo): ReturnType<typeof picocolors.createColors> {
+  const enabled =
+    picocolors.isColorSupported && ('FORCE_COLOR' in io.env || io.stdout.isTTY === true);
+  return picocolors.createColors(enabled);
+}
+
 export async function main(argv: string[], io: MainIo): Promise<number> {
+  pc = colorsFor(io);
   let args: ParsedArgs;
   try {
     args = parseCommandLine(argv);

@@ -47,11 +47,9 @@ export function renderTable(
   }
   const lines = [rows.length === 0 ? '(no rows)' : table.toString()];
   if (rows.length > limit || options.truncated) {
-    lines.push(
-      pc.dim(
-        `${options.truncated ? 'More than' : ''} ${rows.length} rows${rows.length > limit ? `, first ${limit} shown` : ''}`.trim(),
-      ),
-    );
+    const note =
+      `${options.truncated ? 'More than' : ''} ${rows.length} rows${rows.length > limit ? `, first ${limit} shown` : ''}`.trim();
+    lines.push(color ? pc.dim(note) : note);
   }
   return lines.join('\n');
 }
