@@ -170,7 +170,7 @@ describe('run() and query()', () => {
 
   it('keeps BIGINT beyond 2^53 and DECIMAL(38,10) exact, end to end', async () => {
     const out = await db.run(
-      "SELECT CAST(9007199254740993 AS BIGINT) AS big, CAST(-9223372036854775807 AS BIGINT) AS low, " +
+      'SELECT CAST(9007199254740993 AS BIGINT) AS big, CAST(-9223372036854775807 AS BIGINT) AS low, ' +
         "CAST('12345678901234567890.1234567890' AS DECIMAL(38,10)) AS dec",
     );
     // A JS number would print 9007199254740992 and 12345678901234567000: the digits prove no
