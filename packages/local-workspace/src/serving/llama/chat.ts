@@ -16,6 +16,7 @@ import {
   nextId,
   rejectN,
   sampling,
+  usageOf,
 } from './common.js';
 import {
   type LlamaBackendOptions,
@@ -278,14 +279,6 @@ async function generate(
       chat.dispose({ disposeSequence: false });
     }
   });
-}
-
-function usageOf(promptTokens: number, completionTokens: number) {
-  return {
-    prompt_tokens: promptTokens,
-    completion_tokens: completionTokens,
-    total_tokens: promptTokens + completionTokens,
-  };
 }
 
 /**

@@ -144,3 +144,12 @@ export function asServingError(error: unknown): unknown {
   const message = error instanceof Error ? error.message : String(error);
   return new ServingError(500, 'INTERNAL_ERROR', message);
 }
+
+/** OpenAI `usage` for one or more generations. */
+export function usageOf(promptTokens: number, completionTokens: number) {
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+  };
+}

@@ -15,6 +15,7 @@ import {
   nextId,
   rejectN,
   sampling,
+  usageOf,
 } from './common.js';
 import { type LlamaBackendOptions, type LlamaRuntime, sharedRuntime } from './runtime.js';
 
@@ -110,11 +111,7 @@ export function llamaCompletions(options: LlamaBackendOptions): LlamaServingHand
           finish_reason: finishReason(outcome.stopReason),
           logprobs: null,
         })),
-        usage: {
-          prompt_tokens: promptTokens,
-          completion_tokens: completionTokens,
-          total_tokens: promptTokens + completionTokens,
-        },
+        usage: usageOf(promptTokens, completionTokens),
       };
     }
 
@@ -150,11 +147,7 @@ export function llamaCompletions(options: LlamaBackendOptions): LlamaServingHand
               created,
               model,
               choices: [],
-              usage: {
-                prompt_tokens: outcome.promptTokens,
-                completion_tokens: outcome.completionTokens,
-                total_tokens: outcome.promptTokens + outcome.completionTokens,
-              },
+              usage: usageOf(outcome.promptTokens, outcome.completionTokens),
             });
           channel.close();
         },
