@@ -23,6 +23,7 @@ import { flushOnExit } from './exit_hook.js';
 import type { KeyValue, Metric } from './limits.js';
 import { MlflowClient, type RunInfo, type RunStatus } from './mlflow_client.js';
 import { safeJson } from './spans.js';
+import { runName as displayNameOf } from './tracer.js';
 import { defaultEnv } from './tracking_uri.js';
 
 export interface MlflowCallbackHandlerOptions extends ConnectionOptions {
@@ -87,19 +88,6 @@ function randomSuffix(): string {
   let out = '';
   for (let i = 0; i < 7; i++) out += alphabet[Math.floor(Math.random() * alphabet.length)];
   return out;
-}
-
-function nameOf(
-  explicit: string | undefined,
-  serialized: Serialized | undefined,
-  fallback: string,
-): string {
-  if (explicit) return explicit;
-  const s = serialized as { name?: unknown; id?: unknown } | undefined;
-  if (typeof s?.name === 'string') return s.name;
-  if (Array.isArray(s?.id) && typeof s.id[s.id.length - 1] === 'string')
-    return s.id[s.id.length - 1] as string;
-  return fallback;
 }
 
 function escapeHtml(text: string): string {
@@ -330,7 +318,7 @@ export class MlflowCallbackHandler extends BaseCallbackHandler {
     _metadata?: Record<string, unknown>,
     runName?: string,
   ): void {
-    const name = nameOf(runName, llm, 'llm');
+    const name = displayNameOf(runName, llm, 'llm');
     const step = this.bump('llm_starts', 'starts');
     this.startCall(runId, name, 'llm');
     this.params(
@@ -353,7 +341,7 @@ export class MlflowCallbackHandler extends BaseCallbackHandler {
     _metadata?: Record<string, unknown>,
     runName?: string,
   ): void {
-    const name = nameOf(runName, llm, 'chat model');
+    const name = displayNameOf(runName, llm, 'chat model');
     const step = this.bump('llm_starts', 'starts');
     this.startCall(runId, name, 'llm');
     this.params(
@@ -433,7 +421,7 @@ export class MlflowCallbackHandler extends BaseCallbackHandler {
     _runType?: string,
     runName?: string,
   ): void {
-    const name = nameOf(runName, chain, 'chain');
+    const name = displayNameOf(runName, chain, 'chain');
     const step = this.bump('chain_starts', 'starts');
     this.startCall(runId, name, 'chain');
     this.record(step, 'on_chain_start', runId, parentRunId, { name, input: inputs });
@@ -460,7 +448,7 @@ export class MlflowCallbackHandler extends BaseCallbackHandler {
     _metadata?: Record<string, unknown>,
     runName?: string,
   ): void {
-    const name = nameOf(runName, tool, 'tool');
+    const name = displayNameOf(runName, tool, 'tool');
     const step = this.bump('tool_starts', 'starts');
     this.startCall(runId, name, 'tool');
     this.record(step, 'on_tool_start', runId, parentRunId, { name, input });
@@ -484,7 +472,7 @@ export class MlflowCallbackHandler extends BaseCallbackHandler {
     _metadata?: Record<string, unknown>,
     runName?: string,
   ): void {
-    const name = nameOf(runName, retriever, 'retriever');
+    const name = displayNameOf(runName, retriever, 'retriever');
     const step = this.bump('retriever_starts', 'starts');
     this.startCall(runId, name, 'retriever');
     this.record(step, 'on_retriever_start', runId, parentRunId, { name, input: query });

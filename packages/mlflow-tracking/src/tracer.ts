@@ -78,7 +78,8 @@ const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !
 const PREVIEW_CHARS = 1000;
 const METADATA_CHARS = 250;
 
-function runName(
+/** A run's display name: its own, else the serialized name or class id, else `fallback`. */
+export function runName(
   explicit: string | undefined,
   serialized: Serialized | undefined,
   fallback: string,
