@@ -5,8 +5,8 @@
  * per endpoint and cached.
  */
 import type {
-  AuthType,
   DatabricksConfig,
+  DatabricksConfigOptions,
   FetchFunction,
   TokenProviderFunction,
 } from '@lakechain/core';
@@ -41,27 +41,21 @@ export interface ServingHttpClient {
  * Workspace and auth options, resolved by @lakechain/core's unified auth chain (options, then
  * `DATABRICKS_*` environment variables, then `~/.databrickscfg` profiles, then the runtime).
  */
-export interface DatabricksAuthOptions {
-  /** Workspace URL, e.g. `https://adb-123.azuredatabricks.net`. Env: `DATABRICKS_HOST`. */
-  host?: string;
-  /** Personal access token. Env: `DATABRICKS_TOKEN`. Never serialised. */
-  token?: string;
-  /** OAuth M2M service principal. Env: `DATABRICKS_CLIENT_ID`. */
-  clientId?: string;
-  /** OAuth M2M secret. Env: `DATABRICKS_CLIENT_SECRET`. Never serialised. */
-  clientSecret?: string;
-  authType?: AuthType;
-  /** `~/.databrickscfg` profile. Env: `DATABRICKS_CONFIG_PROFILE`. */
-  profile?: string;
-  configFile?: string;
-  /** PEM bundle for workspaces behind a private CA. */
-  caCert?: string;
-  /** `fetch` used for every request (tests inject one). */
-  fetch?: FetchFunction;
-  /** Custom bearer-token source (`authType: 'custom'`). */
-  tokenProvider?: TokenProviderFunction;
-  /** Environment to read instead of `process.env` (tests, multi-tenant servers). */
-  env?: Record<string, string | undefined>;
+export interface DatabricksAuthOptions
+  extends Pick<
+    DatabricksConfigOptions,
+    | 'host'
+    | 'token'
+    | 'clientId'
+    | 'clientSecret'
+    | 'authType'
+    | 'profile'
+    | 'configFile'
+    | 'caCert'
+    | 'fetch'
+    | 'tokenProvider'
+    | 'env'
+  > {
   /** An already-resolved workspace config (shared with other lakechain clients). */
   config?: DatabricksConfig;
   /** A ready client (e.g. a `DatabricksClient` shared by several models). Wins over the rest. */
