@@ -75,6 +75,29 @@ describe('parseErrorBody', () => {
       null,
       { kind: 'html', message: 'Oops' },
     ],
+    [
+      'S3 XML error',
+      '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region &apos;us-east-1&apos; is wrong; expecting &apos;us-west-2&apos;</Message><Region>us-west-2</Region><RequestId>R1</RequestId></Error>',
+      'application/xml',
+      {
+        kind: 'xml',
+        errorCode: 'AuthorizationHeaderMalformed',
+        message: "the region 'us-east-1' is wrong; expecting 'us-west-2'",
+        details: { Region: 'us-west-2', RequestId: 'R1' },
+      },
+    ],
+    [
+      'Azure Blob XML error without a declaration',
+      '<Error><Code>AuthenticationFailed</Code><Message>Signature did not match</Message></Error>',
+      null,
+      { kind: 'xml', errorCode: 'AuthenticationFailed', message: 'Signature did not match' },
+    ],
+    [
+      'XML that is not an error',
+      '<?xml version="1.0"?><Other/>',
+      'application/xml',
+      { kind: 'text' },
+    ],
     ['empty', '', 'application/json', { kind: 'empty' }],
     ['truncated JSON', '{"error_code":"X"', 'application/json', { kind: 'text' }],
   ])('%s', (_name, body, contentType, expected) => {

@@ -2,7 +2,9 @@
  * Turns an HTTP error response into a `DatabricksApiError` with a message a user can act on.
  * Handles every body shape seen in front of Databricks: the REST `{error_code, message}`, the
  * OpenAI-compatible `{error: {message, type, code}}` of serving endpoints, OAuth
- * `{error, error_description}`, plain text, and HTML pages from proxies and load balancers.
+ * `{error, error_description}`, the XML `<Error><Code/><Message/></Error>` of cloud object storage
+ * (S3, Azure Blob, GCS's XML API; signed-URL uploads go through this transport too), plain text,
+ * and HTML pages from proxies and load balancers.
  */
 
 import { DatabricksApiError } from '../errors.js';
@@ -12,11 +14,14 @@ import { redactSecrets } from '../redact.js';
 export const MAX_BODY_CHARS = 500;
 
 export interface ParsedErrorBody {
-  kind: 'json' | 'html' | 'text' | 'empty';
+  kind: 'json' | 'xml' | 'html' | 'text' | 'empty';
   /** The server's own message (capped), or the page title for HTML. */
   message?: string;
   errorCode?: string;
-  /** The parsed JSON body, for `DatabricksApiError.details`. */
+  /**
+   * The parsed JSON body, or for XML the simple child elements of `<Error>` (`{Code, Message,
+   * Region, ...}`), for `DatabricksApiError.details`.
+   */
   details?: unknown;
 }
 
@@ -63,6 +68,26 @@ function fromJson(json: unknown): Omit<ParsedErrorBody, 'kind' | 'details'> {
   return { message: collapse(JSON.stringify(record)) };
 }
 
+/** `<Error><Code>..</Code><Message>..</Message>...</Error>`: leaf elements only, entities decoded. */
+function fromXml(body: string): Omit<ParsedErrorBody, 'kind'> | undefined {
+  const error = /<Error\b[^>]*>([\s\S]*?)<\/Error>/.exec(body);
+  if (!error?.[1]) return undefined;
+  const fields: Record<string, string> = {};
+  for (const match of error[1].matchAll(/<([A-Za-z][\w.-]*)>([^<]*)<\/\1>/g)) {
+    const [, name, raw] = match;
+    if (name && raw !== undefined && fields[name] === undefined)
+      fields[name] = collapse(
+        raw
+          .replace(/&lt;/g, '<')
+          .replace(/&gt;/g, '>')
+          .replace(/&quot;/g, '"')
+          .replace(/&apos;/g, "'")
+          .replace(/&amp;/g, '&'),
+      );
+  }
+  return { message: fields.Message, errorCode: fields.Code, details: fields };
+}
+
 function looksLikeHtml(contentType: string | null, body: string): boolean {
   if (contentType?.toLowerCase().includes('text/html')) return true;
   return /^\s*(<!doctype html|<html|<head|<body)/i.test(body);
@@ -88,6 +113,10 @@ export function parseErrorBody(body: string, contentType: string | null): Parsed
     } catch {
       // Not JSON after all (a truncated body, or a proxy lying about its content type).
     }
+  }
+  if (/^\s*(<\?xml|<Error\b)/.test(body)) {
+    const xml = fromXml(body);
+    if (xml) return { kind: 'xml', ...xml };
   }
   if (looksLikeHtml(contentType, body)) return { kind: 'html', message: htmlTitle(body) };
   return { kind: 'text', message: collapse(body) };
@@ -174,7 +203,7 @@ export function toApiError(info: ErrorResponseInfo): DatabricksApiError {
     requestId,
     method: info.method,
     path: info.path,
-    details: parsed.kind === 'json' ? parsed.details : undefined,
+    details: parsed.kind === 'json' || parsed.kind === 'xml' ? parsed.details : undefined,
     retryAfterMs: info.retryAfterMs,
   });
 }
