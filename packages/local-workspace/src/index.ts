@@ -9,6 +9,23 @@ export type {
   FaultRule,
   TokenRegistry,
 } from './types.js';
+export type {
+  ArtifactCredentialType,
+  LocalMlflow,
+  MlflowExperimentView,
+  MlflowMetric,
+  MlflowOptions,
+  MlflowRunInfoView,
+  MlflowRunView,
+  MlflowSettings,
+  MlflowStorageNames,
+  MlflowTag,
+  MlflowTraceView,
+  ModelStorageMode,
+  ModelVersionView,
+  RegisteredModelView,
+  StorageRequestRecord,
+} from './mlflow/types.js';
 export { SqlError } from './warehouse/engine_types.js';
 export type {
   ColumnMetadata,

@@ -10,8 +10,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export interface FaultRule {
   /**
    * Which requests: a route name (`'thrift'`, `'oauth-token'`, `'oidc-discovery'`,
-   * `'serving-invocations'`, `'serving-endpoints'`, `'driver-proxy'`) or a path prefix starting
-   * with `/`. `'*'` matches everything.
+   * `'serving-invocations'`, `'serving-endpoints'`, `'driver-proxy'`, `'scim-me'`, `'mlflow'`,
+   * `'mlflow-traces'`, `'uc-registry'`, `'cloud-storage'`) or a path prefix starting with `/`.
+   * `'*'` matches everything.
    */
   route: string;
   /** Added latency before the request is handled, in ms. */

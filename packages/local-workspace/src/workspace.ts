@@ -1,10 +1,13 @@
 /**
  * `startLocalWorkspace()`: a Databricks workspace on localhost. One HTTPS listener serves the SQL
  * warehouse (TCLIService over Thrift, backed by DuckDB) at the warehouse and cluster HTTP paths,
- * and the REST surface (serving endpoints, driver proxy, OAuth) everywhere else.
+ * and the REST surface (serving endpoints, driver proxy, OAuth, MLflow and the cloud storage its
+ * clients upload to) everywhere else.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createFaultInjector } from './faults.js';
+import { createMlflowService } from './mlflow/service.js';
+import type { LocalMlflow, MlflowOptions } from './mlflow/types.js';
 import { createTokenRegistry } from './oauth/token_registry.js';
 import { createRestHandler } from './rest/router.js';
 import { startWorkspaceServer, type WorkspaceServer } from './server.js';
@@ -52,6 +55,11 @@ export interface LocalWorkspaceOptions {
    * (directResults, one round trip). Default 5000 ms, like Databricks.
    */
   directResultsWaitMs?: number;
+  /**
+   * MLflow on Databricks: tracking, traces, the Unity Catalog model registry and the cloud
+   * storage clients upload to. Registered models must live in a schema the SQL engine has.
+   */
+  mlflow?: MlflowOptions;
 }
 
 export interface ConnectionOptions {
@@ -84,6 +92,8 @@ export interface LocalWorkspace {
   readonly serving: ServingRegistry;
   /** Driver-proxy apps by port; add or remove while running. */
   readonly driverProxyApps: Map<number, DriverProxyAppDefinition>;
+  /** MLflow state (experiments, runs, traces, models, stored files) and its settings. */
+  readonly mlflow: LocalMlflow;
   /** Options for `DBSQLClient.connect()` (add `telemetryEnabled: false` in tests). */
   connectionOptions(options?: { target?: 'warehouse' | 'cluster' }): ConnectionOptions;
   /** `DATABRICKS_HOST`, `DATABRICKS_TOKEN`, `DATABRICKS_WAREHOUSE_ID`, `DATABRICKS_HTTP_PATH`, ... */
@@ -131,6 +141,14 @@ export async function startLocalWorkspace(
   });
 
   let publicHost = '';
+  let mlflow: ReturnType<typeof createMlflowService>;
+  try {
+    mlflow = createMlflowService({ ...options.mlflow, host: () => publicHost, engine });
+  } catch (error) {
+    // Invalid mlflow options: do not leave the engine open behind the error.
+    await engine.close().catch(() => undefined);
+    throw error;
+  }
   const rest = createRestHandler({
     host: () => publicHost,
     tokens,
@@ -139,6 +157,7 @@ export async function startLocalWorkspace(
     oauth,
     servingEndpoints: options.servingEndpoints ?? [],
     driverProxyApps: options.driverProxyApps ?? [],
+    mlflow,
   });
 
   let server: WorkspaceServer;
@@ -181,6 +200,7 @@ export async function startLocalWorkspace(
     engine,
     serving: rest.serving,
     driverProxyApps: rest.driverProxyApps,
+    mlflow: mlflow.api,
     connectionOptions(connection = {}) {
       return {
         host: hostname,

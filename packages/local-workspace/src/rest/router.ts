@@ -2,12 +2,15 @@
  * The REST half of the local workspace: everything that is not Thrift. Serving endpoints (the
  * Databricks `/api/2.0/serving-endpoints` API, `/serving-endpoints/{name}/invocations` and the
  * OpenAI-compatible `/serving-endpoints/{chat/completions,completions,embeddings}`), cluster
- * driver-proxy apps, OIDC discovery and the OAuth token endpoint. Every request first goes through
- * the fault injector, then bearer authentication (except the OAuth routes).
+ * driver-proxy apps, OIDC discovery and the OAuth token endpoint, and (when given an MLflow
+ * service) MLflow on Databricks with the cloud storage its clients upload to. Every request first
+ * goes through the fault injector, then bearer authentication (except the OAuth routes and the
+ * cloud-storage routes, which check their own signatures).
  */
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MlflowService } from '../mlflow/service.js';
 import { createOAuthServer } from '../oauth/oidc.js';
 import { createServingRegistry, type ServingRegistry } from '../serving/registry.js';
 import { isAsyncIterable, isReply, isStreamReply, ServingError } from '../serving/reply.js';
@@ -49,6 +52,8 @@ export interface RestRouterOptions {
   expiredTokenStatus?: 401 | 403;
   /** Public OAuth clients (no secret) allowed in the authorize flow. Default `['databricks-cli']`. */
   publicClientIds?: string[];
+  /** MLflow tracking, traces, the UC model registry and emulated cloud storage. */
+  mlflow?: MlflowService;
 }
 
 /** The REST handler plus the live state tests inspect. */
@@ -501,11 +506,13 @@ export function createRestHandler(options: RestRouterOptions): LocalRestHandler 
     const url = new URL(request.url ?? '/', 'http://local');
     const path = (context?.path || url.pathname).split('?')[0] ?? url.pathname;
     const route = matchRoute(path);
-    if (!route) return false;
+    const mlflowRoute = route ? undefined : options.mlflow?.match(request.method ?? 'GET', path);
+    const routeName = route?.name ?? mlflowRoute?.name;
+    if (!routeName) return false;
     // Databricks tags every answer with a request id; clients quote it in their errors.
     if (!response.headersSent) response.setHeader('x-request-id', randomUUID());
 
-    const decision = await options.faults.before(route.name, path);
+    const decision = await options.faults.before(routeName, path);
     if (decision.kind === 'reset') {
       request.socket.destroy();
       return true;
@@ -533,6 +540,21 @@ export function createRestHandler(options: RestRouterOptions): LocalRestHandler 
         );
       return true;
     }
+
+    if (mlflowRoute && options.mlflow) {
+      // Cloud storage checks its own signatures: a workspace token must never be needed there.
+      if (mlflowRoute.name === 'cloud-storage') {
+        await options.mlflow.handleStorage(request, response);
+        return true;
+      }
+      if (!authenticate(request, response)) {
+        request.resume();
+        return true;
+      }
+      await options.mlflow.handleApi(request, response, mlflowRoute);
+      return true;
+    }
+    if (!route) return false;
 
     switch (route.name) {
       case 'oidc-discovery':
