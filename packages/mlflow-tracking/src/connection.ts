@@ -13,6 +13,7 @@ import type {
   RetryOptions,
 } from '@lakechain/core';
 import { createHttpTransport, DatabricksClient, resolveConfig } from '@lakechain/core';
+import type { StorageSend } from './cloud_storage.js';
 import {
   ossAuthHeaders,
   redactUrl,
@@ -42,8 +43,11 @@ export interface MlflowConnection {
   /** Display form of the server (no credentials). */
   readonly displayHost: string;
   request<T>(req: MlflowRequest): Promise<T>;
-  /** PUT to a pre-signed cloud URL: no tracking-server credentials are attached. */
-  putSigned(url: string, body: Uint8Array | string, headers: Record<string, string>): Promise<void>;
+  /**
+   * A request to cloud object storage (signed URLs, temporary credentials): the same transport and
+   * retry policy, but never the tracking server's or workspace's credentials.
+   */
+  storage: StorageSend;
   /** Secret strings to scrub from anything this package writes or prints. */
   secrets(): readonly string[];
 }
@@ -71,9 +75,22 @@ export function createConnection(options: ConnectionOptions = {}): MlflowConnect
     : databricksConnection(target, options);
 }
 
-function makeTransport(options: ConnectionOptions): HttpTransport {
+function makeTransport(options: ConnectionOptions, caCert?: string): HttpTransport {
   if (options.transport) return options.transport;
-  return createHttpTransport({ fetch: options.fetch, userAgent: USER_AGENT, retry: options.retry });
+  return createHttpTransport({
+    fetch: options.fetch,
+    userAgent: USER_AGENT,
+    retry: options.retry,
+    // The workspace's extra CA (a corporate TLS proxy, a local workspace) applies to the storage
+    // it hands out too; it is added to the system roots, never instead of them.
+    ...(caCert ? { caCert } : {}),
+  });
+}
+
+/** Storage requests are idempotent writes of whole files (or ADLS steps that fail cleanly on replay). */
+function storageSender(getTransport: () => Promise<HttpTransport> | HttpTransport): StorageSend {
+  return async ({ method, url, body, headers }) =>
+    (await getTransport()).request({ method, url, body, headers, idempotent: true });
 }
 
 function ossConnection(target: TrackingTarget, options: ConnectionOptions): MlflowConnection {
@@ -103,9 +120,7 @@ function ossConnection(target: TrackingTarget, options: ConnectionOptions): Mlfl
       });
       return res.data;
     },
-    async putSigned(url, body, headers) {
-      await getTransport().request({ method: 'PUT', url, headers, body, idempotent: true });
-    },
+    storage: storageSender(getTransport),
     secrets: () => secrets,
   };
 }
@@ -116,6 +131,7 @@ function databricksConnection(
 ): MlflowConnection {
   let clientPromise: Promise<DatabricksClient> | undefined;
   let transport: HttpTransport | undefined;
+  let caCert: string | undefined;
   const getClient = () => {
     clientPromise ??= (async () => {
       const config =
@@ -125,6 +141,7 @@ function databricksConnection(
           ...(options.fetch ? { fetch: options.fetch } : {}),
           ...(options.env ? { env: { ...options.env } } : {}),
         }));
+      caCert = config.caCert;
       return new DatabricksClient({
         config,
         fetch: options.fetch,
@@ -154,10 +171,14 @@ function databricksConnection(
         retry: req.retry ?? options.retry,
       });
     },
-    async putSigned(url, body, headers) {
-      transport ??= makeTransport(options);
-      await transport.request({ method: 'PUT', url, headers, body, idempotent: true });
-    },
+    storage: storageSender(async () => {
+      if (!transport) {
+        await getClient();
+        // With an injected fetch, TLS belongs to that fetch (as in core's client).
+        transport = makeTransport(options, options.fetch ? undefined : caCert);
+      }
+      return transport;
+    }),
     // Databricks tokens never reach this package: core adds them inside its client.
     secrets: () => [],
   };

@@ -1,25 +1,34 @@
 /**
- * Databricks mode: `MLFLOW_TRACKING_URI=databricks` with nothing else MLflow-specific set.
- * Host and auth resolution run through @lakechain/core against @lakechain/local-workspace. It has
- * no MLflow routes (and answers 404 before checking auth there), so auth is proven on its
- * authenticated `serving-endpoints` route through the same connection; the MLflow protocol on
- * Databricks (StartTraceV3, credentials-for-data-upload, signed-URL PUT without workspace auth,
- * credentials-for-write) is checked with an injected fetch.
+ * Databricks mode against @lakechain/local-workspace, which emulates MLflow on Databricks:
+ * tracking, MLflow 3 traces, the Unity Catalog model registry, and the cloud storage that signed
+ * URLs and temporary credentials point at (presigned S3/GCS URLs, Azure Blob and ADLS Gen2 SAS,
+ * S3 with SigV4, GCS with OAuth). `MLFLOW_TRACKING_URI=databricks` and nothing else
+ * MLflow-specific: host and auth come from @lakechain/core.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabricksApiError } from '@lakechain/core';
 import { type LocalWorkspace, startLocalWorkspace } from '@lakechain/local-workspace';
+import { StringOutputParser } from '@langchain/core/output_parsers';
+import { ChatPromptTemplate } from '@langchain/core/prompts';
 import { RunnableLambda } from '@langchain/core/runnables';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConnection, MlflowClient, MlflowTracer } from './index.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createConnection,
+  logChain,
+  MlflowCallbackHandler,
+  MlflowClient,
+  MlflowConfigError,
+  MlflowTracer,
+} from './index.js';
+import { ScriptedChatModel } from './testing/scripted_chat_model.js';
 
 let ws: LocalWorkspace;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  ws = await startLocalWorkspace();
+  ws = await startLocalWorkspace({ samples: false });
   const dir = mkdtempSync(join(tmpdir(), 'mlflow-dbx-'));
   const caFile = join(dir, 'ca.pem');
   writeFileSync(caFile, ws.caCert);
@@ -34,6 +43,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ws?.stop();
+});
+
+beforeEach(() => {
+  ws.faults.setRules([]);
+  ws.mlflow.reset();
+  ws.mlflow.configure({ modelStorage: 'default', artifactCredentialType: 'AWS_PRESIGNED_URL' });
 });
 
 describe('Databricks mode against @lakechain/local-workspace', () => {
@@ -54,7 +69,8 @@ describe('Databricks mode against @lakechain/local-workspace', () => {
       })
       .catch((e: unknown) => e);
     expect(DatabricksApiError.isInstance(error)).toBe(true);
-    expect((error as DatabricksApiError).statusCode).toBe(404); // reached the workspace; no MLflow there
+    expect((error as DatabricksApiError).statusCode).toBe(404); // the workspace's own MLflow answer
+    expect((error as DatabricksApiError).errorCode).toBe('RESOURCE_DOES_NOT_EXIST');
   });
 
   it('a wrong token is refused and the token never appears in the error', async () => {
@@ -88,138 +104,199 @@ describe('Databricks mode against @lakechain/local-workspace', () => {
   });
 });
 
-describe('Databricks MLflow protocol (injected fetch)', () => {
-  const host = 'https://adb-123.azuredatabricks.net';
-  const token = 'dapi-abcdef0123456789';
-  type Call = { url: string; method: string; headers: Headers; body: string };
+const chainOf = () =>
+  ChatPromptTemplate.fromMessages([
+    ['system', 'You answer questions about {topic}.'],
+    ['human', '{question}'],
+  ])
+    .pipe(new ScriptedChatModel([{ content: 'Forty-two.' }]))
+    .pipe(new StringOutputParser());
 
-  function fakeWorkspace() {
-    const calls: Call[] = [];
-    const fetchImpl: typeof fetch = async (input, init) => {
-      const url = String(input instanceof Request ? input.url : input);
-      const headers = new Headers(init?.headers);
-      const body =
-        typeof init?.body === 'string'
-          ? init.body
-          : init?.body
-            ? new TextDecoder().decode(init.body as Uint8Array)
-            : '';
-      calls.push({ url, method: init?.method ?? 'GET', headers, body });
-      const json = (data: unknown) =>
-        new Response(JSON.stringify(data), {
-          status: 200,
-          headers: { 'content-type': 'application/json' },
-        });
-      const path = new URL(url).pathname;
-      if (path === '/api/2.0/mlflow/experiments/get-by-name') {
-        return json({ experiment: { experiment_id: '42', name: '/Users/me@example.com/app' } });
-      }
-      if (path === '/api/3.0/mlflow/traces') {
-        const sent = JSON.parse(body) as { trace: { trace_info: Record<string, unknown> } };
-        return json({
-          trace: {
-            trace_info: {
-              ...sent.trace.trace_info,
-              tags: {
-                'mlflow.artifactLocation': 'dbfs:/databricks/mlflow-tracking/42/traces/x/artifacts',
-              },
-            },
-          },
-        });
-      }
-      if (path.endsWith('/credentials-for-data-upload')) {
-        return json({
-          credential_info: {
-            type: 'AWS_PRESIGNED_URL',
-            signed_uri: 'https://bucket.s3.amazonaws.com/traces.json?X-Amz-Signature=abc',
-            headers: [{ name: 'x-amz-server-side-encryption', value: 'AES256' }],
-          },
-        });
-      }
-      if (path === '/api/2.0/mlflow/artifacts/credentials-for-write') {
-        return json({
-          credential_infos: [
-            {
-              type: 'AZURE_SAS_URI',
-              signed_uri: 'https://acct.blob.core.windows.net/c/f.json?sig=1',
-              headers: [],
-            },
-          ],
-        });
-      }
-      if (url.startsWith('https://bucket.s3') || url.startsWith('https://acct.blob'))
-        return new Response('', { status: 200 });
-      return new Response(JSON.stringify({ error_code: 'ENDPOINT_NOT_FOUND', message: 'no' }), {
-        status: 404,
-      });
-    };
-    return { calls, fetchImpl };
+/** Every emulated cloud-storage request so far, with the workspace token nowhere in them. */
+function expectNoWorkspaceCredentialsInStorage() {
+  for (const request of ws.mlflow.storageRequests()) {
+    if (request.kind === 'presigned' || request.kind === 'adls')
+      expect(request.hadAuthorization).toBe(false);
+    expect(request.url).not.toContain(ws.token);
   }
+}
 
-  it('exports a trace: StartTraceV3 + traces.json to the signed URL, workspace auth only on workspace calls', async () => {
-    const { calls, fetchImpl } = fakeWorkspace();
-    const warnings: string[] = [];
+describe('tracing on Databricks', () => {
+  it.each([
+    'AWS_PRESIGNED_URL',
+    'AZURE_SAS_URI',
+    'AZURE_ADLS_GEN2_SAS_URI',
+    'GCP_SIGNED_URL',
+  ] as const)(
+    'exports a trace: StartTraceV3, then traces.json through a %s credential',
+    async (type) => {
+      ws.mlflow.configure({ artifactCredentialType: type });
+      const warnings: string[] = [];
+      const tracer = new MlflowTracer({
+        env,
+        experimentName: 'app-traces',
+        warn: (m) => warnings.push(m),
+      });
+      const out = await chainOf().invoke(
+        { topic: 'life', question: 'The answer?' },
+        { callbacks: [tracer] },
+      );
+      expect(out).toBe('Forty-two.');
+      await tracer.flush();
+      expect(warnings).toEqual([]);
+      expect(tracer.exporter.stats).toMatchObject({ exported: 1, dropped: 0 });
+
+      // A bare experiment name lands in the user's home folder, as a notebook experiment would.
+      const experiment = ws.mlflow.experiment(`/Users/${ws.mlflow.userName}/app-traces`);
+      expect(experiment).toBeDefined();
+      const id = tracer.lastTraceId ?? '';
+      const stored = ws.mlflow.trace(id);
+      expect(stored?.experimentId).toBe(experiment?.experiment_id);
+      expect(stored?.traceInfo).toMatchObject({
+        state: 'OK',
+        tags: { 'mlflow.traceName': 'RunnableSequence' },
+      });
+      const spans = (stored?.data as { spans: { name: string }[] } | undefined)?.spans ?? [];
+      expect(spans.map((s) => s.name).sort()).toEqual([
+        'ChatPromptTemplate',
+        'RunnableSequence',
+        'ScriptedChatModel',
+        'StrOutputParser',
+      ]);
+      // Databricks takes no OTLP from this client; only the artifact protocol was used.
+      expect(ws.mlflow.storageRequests().length).toBeGreaterThan(0);
+      expectNoWorkspaceCredentialsInStorage();
+    },
+  );
+
+  it('a 503 from the traces API is retried and the trace still arrives', async () => {
+    ws.faults.setRules([{ route: 'mlflow-traces', rate503: 1, times: 1 }]);
     const tracer = new MlflowTracer({
-      env: {
-        MLFLOW_TRACKING_URI: 'databricks',
-        DATABRICKS_HOST: host,
-        DATABRICKS_TOKEN: token,
-        HOME: '/nonexistent',
-      },
-      experimentName: '/Users/me@example.com/app',
-      fetch: fetchImpl,
-      warn: (m) => warnings.push(m),
+      env,
+      experimentName: '/Shared/retry',
+      warn: () => undefined,
     });
-    await RunnableLambda.from((x: number) => x + 1)
-      .withConfig({ runName: 'Add' })
-      .invoke(1, { callbacks: [tracer] });
+    await RunnableLambda.from((x: number) => x + 1).invoke(1, { callbacks: [tracer] });
     await tracer.flush();
-    expect(warnings).toEqual([]);
+    await tracer.flush();
     expect(tracer.exporter.stats).toMatchObject({ exported: 1, dropped: 0 });
-    const start = calls.find((c) => c.url === `${host}/api/3.0/mlflow/traces`);
-    expect(start?.method).toBe('POST');
-    expect(start?.headers.get('authorization')).toBe(`Bearer ${token}`);
-    const info = (
-      JSON.parse(start?.body ?? '{}') as {
-        trace: { trace_info: { trace_location: unknown; trace_id: string } };
-      }
-    ).trace.trace_info;
-    expect(info.trace_location).toEqual({
-      type: 'MLFLOW_EXPERIMENT',
-      mlflow_experiment: { experiment_id: '42' },
-    });
-    expect(
-      calls.some(
-        (c) =>
-          c.url === `${host}/api/2.0/mlflow/traces/${info.trace_id}/credentials-for-data-upload`,
-      ),
-    ).toBe(true);
-    const put = calls.find((c) => c.url.startsWith('https://bucket.s3'));
-    expect(put?.method).toBe('PUT');
-    expect(put?.headers.get('authorization')).toBeNull();
-    expect(put?.headers.get('x-amz-server-side-encryption')).toBe('AES256');
-    expect(put?.body).toContain('"name":"Add"');
+    expect(ws.mlflow.trace(tracer.lastTraceId ?? '')?.data).toBeDefined();
   });
+});
 
-  it('uploads run artifacts through credentials-for-write (Azure SAS gets BlockBlob)', async () => {
-    const { calls, fetchImpl } = fakeWorkspace();
-    const client = new MlflowClient({
-      trackingUri: 'databricks',
-      env: { DATABRICKS_HOST: host, DATABRICKS_TOKEN: token, HOME: '/nonexistent' },
-      fetch: fetchImpl,
-    });
-    await client.uploadArtifact(
-      'dbfs:/databricks/mlflow-tracking/42/run123/artifacts',
-      'records/f.json',
-      '{}',
+describe('run tracking on Databricks', () => {
+  it('MlflowCallbackHandler logs a run with metrics and artifacts through credentials-for-write', async () => {
+    ws.mlflow.configure({ artifactCredentialType: 'AZURE_ADLS_GEN2_SAS_URI' });
+    const handler = new MlflowCallbackHandler({ env, experimentName: 'app-runs' });
+    await chainOf().invoke({ topic: 'x', question: 'y' }, { callbacks: [handler] });
+    await handler.endRun();
+    const [run] = ws.mlflow.runs();
+    expect(run?.info.status).toBe('FINISHED');
+    expect(Object.keys(run?.metrics ?? {})).toEqual(
+      expect.arrayContaining(['llm_starts', 'chain_starts']),
     );
-    const cred = calls.find((c) => c.url.endsWith('/credentials-for-write'));
-    expect(JSON.parse(cred?.body ?? '{}')).toEqual({ run_id: 'run123', path: ['records/f.json'] });
-    const put = calls.find((c) => c.url.startsWith('https://acct.blob'));
-    expect(put?.headers.get('x-ms-blob-type')).toBe('BlockBlob');
-    expect(put?.headers.get('authorization')).toBeNull();
+    const files = ws.mlflow.listFiles(run?.info.artifact_uri ?? '');
+    expect(files.some((f) => f.endsWith('/session_table.csv'))).toBe(true);
+    expect(files.some((f) => /\/records\/\d+_/.test(f))).toBe(true);
+    expectNoWorkspaceCredentialsInStorage();
+  });
+});
+
+describe('registering a chain in Unity Catalog', () => {
+  it.each(['default', 's3', 'adls', 'gcs'] as const)(
+    'logChain registers catalog.schema.model with its files in %s storage',
+    async (modelStorage) => {
+      ws.mlflow.configure({ modelStorage });
+      const logged = await logChain(chainOf(), {
+        // No AWS_REGION: the client learns the bucket's region from S3's answer.
+        env: { ...env, ...ws.mlflow.storageEnv() },
+        experimentName: 'chains',
+        registeredModelName: 'main.default.support_bot',
+        description: 'The support chain',
+      });
+      expect(logged.registry).toBe('unity-catalog');
+      expect(logged.modelVersion).toMatchObject({
+        name: 'main.default.support_bot',
+        version: '1',
+        status: 'READY',
+        run_id: logged.runId,
+        source: `${logged.artifactUri}/chain`,
+      });
+      const version = ws.mlflow.modelVersion('main.default.support_bot', 1);
+      expect(version?.storageMode).toBe(modelStorage);
+      const root =
+        modelStorage === 'default'
+          ? '/Models/main/default/support_bot/1'
+          : (version?.storage_location ?? '');
+      // The version's own storage holds the same bytes as the run's artifact folder.
+      for (const file of ['MLmodel', 'chain.json', 'prompts.json', 'meta.json']) {
+        const inVersion = ws.mlflow.readFile(`${root}/${file}`);
+        expect(inVersion, file).toBeDefined();
+        expect(
+          inVersion?.equals(ws.mlflow.readFile(`${logged.source}/${file}`) ?? Buffer.alloc(0)),
+        ).toBe(true);
+      }
+      const mlmodel = ws.mlflow.readFile(`${root}/MLmodel`)?.toString('utf8') ?? '';
+      expect(mlmodel).toContain('langchainjs:');
+      const inputs = /^ {2}inputs: (.*)$/m.exec(mlmodel)?.[1] ?? '"[]"';
+      expect((JSON.parse(JSON.parse(inputs)) as { name: string }[]).map((c) => c.name)).toEqual([
+        'topic',
+        'question',
+      ]);
+      expect(ws.mlflow.registeredModel('main.default.support_bot')?.description).toBe(
+        'The support chain',
+      );
+
+      // A second registration reuses the model and adds version 2.
+      const again = await logChain(chainOf(), {
+        env: { ...env, ...ws.mlflow.storageEnv() },
+        experimentName: 'chains',
+        registeredModelName: 'main.default.support_bot',
+      });
+      expect(again.modelVersion?.version).toBe('2');
+      if (modelStorage === 's3') {
+        // One wrong-region answer for the first file, then the learnt region for the rest.
+        const s3 = ws.mlflow.storageRequests().filter((r) => r.kind === 's3');
+        expect(s3.filter((r) => r.status >= 400).length).toBe(2); // once per logChain call
+        expect(s3.filter((r) => r.status === 200).length).toBe(8);
+      }
+      expectNoWorkspaceCredentialsInStorage();
+    },
+  );
+
+  it('a name without three levels fails before anything is logged, saying what to do', async () => {
+    const error = await logChain(chainOf(), {
+      env,
+      registeredModelName: 'support_bot',
+    }).catch((e: unknown) => e);
+    expect(MlflowConfigError.isInstance(error)).toBe(true);
+    expect(String(error)).toMatch(/<catalog>\.<schema>\.<model>/);
+    expect(ws.mlflow.runs()).toEqual([]);
   });
 
+  it("an unknown schema is Unity Catalog's 404, with no token in the error", async () => {
+    const error = await logChain(chainOf(), {
+      env,
+      experimentName: 'chains',
+      registeredModelName: 'main.missing_schema.bot',
+    }).catch((e: unknown) => e);
+    expect(DatabricksApiError.isInstance(error)).toBe(true);
+    expect((error as DatabricksApiError).errorCode).toBe('RESOURCE_DOES_NOT_EXIST');
+    expect(JSON.stringify(error) + String(error)).not.toContain(ws.token);
+  });
+
+  it("registry: 'unity-catalog' on an open-source server is a configuration error", async () => {
+    const error = await logChain(chainOf(), {
+      trackingUri: 'http://127.0.0.1:1',
+      env: {},
+      registeredModelName: 'a.b.c',
+      registry: 'unity-catalog',
+    }).catch((e: unknown) => e);
+    expect(MlflowConfigError.isInstance(error)).toBe(true);
+  });
+});
+
+describe('artifact locations', () => {
   it('non-proxy artifact locations on OSS fail clearly', async () => {
     const client = new MlflowClient({ trackingUri: 'http://127.0.0.1:1', env: {} });
     await expect(

@@ -16,14 +16,12 @@ import {
   redactSecrets,
 } from '@lakechain/core';
 import type { ConnectionOptions } from './connection.js';
+import { MlflowConfigError } from './errors.js';
 import { flushOnExit } from './exit_hook.js';
-import { MlflowClient } from './mlflow_client.js';
+import { isOtlpUnsupported, MlflowClient } from './mlflow_client.js';
+import { otlpTraceRequest } from './otlp.js';
 import { buildTraceInfo, type FinishedTrace, type TraceInfo, tracesJson } from './spans.js';
-import {
-  type ExperimentSelector,
-  MlflowConfigError,
-  resolveExperimentSelector,
-} from './tracking_uri.js';
+import { type ExperimentSelector, resolveExperimentSelector } from './tracking_uri.js';
 
 export interface TraceExporterOptions extends ConnectionOptions {
   /** Use this client (and its connection) instead of building one from the options. */
@@ -42,6 +40,13 @@ export interface TraceExporterOptions extends ConnectionOptions {
    * before it is dropped. Default 120 000 ms, enough for a tracking server to restart.
    */
   retryWindowMs?: number;
+  /**
+   * How spans reach an open-source server: `'auto'` (default) sends them over OTLP (`/v1/traces`,
+   * stored in the tracking database, MLflow ≥ 3.4 with a SQL backend) and falls back to the
+   * `traces.json` artifact for good once the server shows it cannot take them; `'artifact'`
+   * always uploads `traces.json`. Databricks always uses the artifact protocol, as Python does.
+   */
+  spanTransport?: 'auto' | 'artifact';
   /** Where the one warning goes. Default `console.warn`. */
   warn?: (message: string) => void;
   /** Register a `beforeExit` hook so a normally exiting process loses nothing. Default true. */
@@ -70,6 +75,8 @@ interface QueuedTrace {
   notBefore: number;
   /** Set once StartTraceV3 succeeded, so a retry only uploads the spans. */
   stored?: TraceInfo;
+  /** Set once the spans went over OTLP, so a retry does not send them twice. */
+  spansLogged?: boolean;
 }
 
 /** Whether an export failure may pass (server restarting, overloaded, rate limiting). */
@@ -103,6 +110,8 @@ export class TraceExporter {
   private draining: Promise<void> | undefined;
   private warned = false;
   private closed = false;
+  /** Cleared after the first answer showing the server cannot ingest OTLP spans. */
+  private otlp = true;
   private readonly counters = { exported: 0, dropped: 0 };
   private readonly unregister: () => void;
 
@@ -215,11 +224,30 @@ export class TraceExporter {
       const secrets = client.connection.secrets();
       if (!item.stored) {
         const experimentId = await this.experimentId();
+        if (
+          !item.spansLogged &&
+          this.otlp &&
+          this.options.spanTransport !== 'artifact' &&
+          client.connection.kind === 'oss'
+        ) {
+          try {
+            await client.logSpansOtlp(
+              experimentId,
+              redactSecrets(otlpTraceRequest(item.trace.spans), secrets),
+            );
+            item.spansLogged = true;
+          } catch (error) {
+            if (!isOtlpUnsupported(error)) throw error;
+            this.otlp = false;
+          }
+        }
         const info = JSON.parse(
           redactSecrets(JSON.stringify(buildTraceInfo(item.trace, experimentId)), secrets),
         ) as TraceInfo;
         item.stored = await client.startTrace(info);
       }
+      // The server tags traces whose spans it holds (`spansLocation=TRACKING_STORE`); the
+      // artifact upload is skipped for those.
       await client.uploadTraceData(
         item.stored,
         redactSecrets(tracesJson(item.trace.spans), secrets),

@@ -5,15 +5,25 @@ export { MlflowTracer } from './tracer.js';
 export type { MlflowTracerOptions } from './tracer.js';
 export { TraceExporter } from './exporter.js';
 export type { ExporterStats, TraceExporterOptions } from './exporter.js';
-export { MlflowArtifactError, MlflowClient } from './mlflow_client.js';
-export type { Experiment, ModelVersion, Run, RunInfo, RunStatus } from './mlflow_client.js';
+export { MlflowArtifactError, MlflowConfigError } from './errors.js';
+export { MlflowClient } from './mlflow_client.js';
+export type {
+  Experiment,
+  ModelFile,
+  ModelVersion,
+  Run,
+  RunInfo,
+  RunStatus,
+} from './mlflow_client.js';
+export type {
+  ArtifactCredentialInfo,
+  ArtifactCredentialType,
+  TemporaryCredentials,
+} from './cloud_storage.js';
+export { otlpTraceRequest } from './otlp.js';
 export { createConnection } from './connection.js';
 export type { ConnectionOptions, MlflowConnection, MlflowRequest } from './connection.js';
-export {
-  MlflowConfigError,
-  resolveExperimentSelector,
-  resolveTrackingTarget,
-} from './tracking_uri.js';
+export { resolveExperimentSelector, resolveTrackingTarget } from './tracking_uri.js';
 export type {
   Env,
   ExperimentSelector,

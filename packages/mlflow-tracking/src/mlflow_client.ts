@@ -4,7 +4,14 @@
  * semantics: error codes, limits, artifact URI schemes, the StartTraceV3 + traces.json protocol.
  */
 import { DatabricksApiError } from '@lakechain/core';
+import {
+  type ArtifactCredentialInfo,
+  type TemporaryCredentials,
+  uploadToStorageLocation,
+  uploadWithCredential,
+} from './cloud_storage.js';
 import { type ConnectionOptions, createConnection, type MlflowConnection } from './connection.js';
+import { MlflowArtifactError } from './errors.js';
 import {
   type KeyValue,
   type LogBatch,
@@ -46,14 +53,24 @@ export interface ModelVersion {
   version: string;
   source: string;
   run_id?: string;
+  /** `PENDING_REGISTRATION`, `FAILED_REGISTRATION` or `READY`. */
   status?: string;
+  status_message?: string;
+  /** Unity Catalog: where the version's files live (`s3://`, `abfss://`, `gs://`). */
+  storage_location?: string;
+  creation_timestamp?: number;
+  description?: string;
 }
 
-export class MlflowArtifactError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MlflowArtifactError';
-  }
+/** One file of a model version, relative to the version's root. */
+export interface ModelFile {
+  path: string;
+  body: string | Uint8Array;
+}
+
+/** The server has no usable OTLP span ingestion (older MLflow, FileStore, non-uvicorn server). */
+export function isOtlpUnsupported(error: unknown): boolean {
+  return DatabricksApiError.isInstance(error) && [404, 405, 415, 501].includes(error.statusCode);
 }
 
 export function errorCodeOf(error: unknown): string | undefined {
@@ -91,8 +108,12 @@ function parseDatabricksRunArtifactUri(
 export class MlflowClient {
   readonly connection: MlflowConnection;
 
+  /** Environment for cloud-storage settings (`AWS_REGION`, endpoint overrides); default process.env. */
+  readonly #env: Record<string, string | undefined> | undefined;
+
   constructor(options: ConnectionOptions | { connection: MlflowConnection } = {}) {
     this.connection = 'connection' in options ? options.connection : createConnection(options);
+    this.#env = 'connection' in options ? undefined : options.env;
   }
 
   // --- experiments ------------------------------------------------------------------------
@@ -129,8 +150,36 @@ export class MlflowClient {
     return res.experiment_id;
   }
 
+  #userName?: Promise<string>;
+
+  /** The signed-in workspace user (`GET /api/2.0/preview/scim/v2/Me`), asked once. Databricks only. */
+  async currentUserName(): Promise<string> {
+    this.#userName ??= this.connection
+      .request<{ userName?: string }>({ method: 'GET', path: '/api/2.0/preview/scim/v2/Me' })
+      .then((me) => {
+        if (!me.userName)
+          throw new Error('The workspace returned no userName for the current user.');
+        return me.userName;
+      });
+    this.#userName.catch(() => {
+      this.#userName = undefined;
+    });
+    return this.#userName;
+  }
+
+  /**
+   * Databricks keeps experiments in the workspace tree and refuses names that are not absolute
+   * paths; a bare name (the `langchain` default, `MLFLOW_EXPERIMENT_NAME=chatbot`) goes to the
+   * current user's home folder, `/Users/<user>/<name>`, as a notebook's experiment would.
+   */
+  async workspaceExperimentName(name: string): Promise<string> {
+    if (this.connection.kind !== 'databricks' || name.startsWith('/')) return name;
+    return `/Users/${await this.currentUserName()}/${name}`;
+  }
+
   /** Gets the experiment id for a name, creating it if missing; tolerates a concurrent creator. */
-  async getOrCreateExperiment(name: string): Promise<string> {
+  async getOrCreateExperiment(requestedName: string): Promise<string> {
+    const name = await this.workspaceExperimentName(requestedName);
     const existing = await this.getExperimentByName(name);
     if (existing && existing.lifecycle_stage !== 'deleted') return existing.experiment_id;
     if (existing) {
@@ -248,13 +297,7 @@ export class MlflowClient {
         const path = run.subPath
           ? `${run.subPath.replace(/\/+$/, '')}/${relativePath}`
           : relativePath;
-        const res = await this.connection.request<{
-          credential_infos?: {
-            signed_uri: string;
-            headers?: { name: string; value: string }[];
-            type?: string;
-          }[];
-        }>({
+        const res = await this.connection.request<{ credential_infos?: ArtifactCredentialInfo[] }>({
           method: 'POST',
           path: `${API2}/artifacts/credentials-for-write`,
           body: { run_id: run.runId, path: [path] },
@@ -263,7 +306,7 @@ export class MlflowClient {
         const cred = res.credential_infos?.[0];
         if (!cred)
           throw new MlflowArtifactError(`Databricks returned no upload credential for ${path}.`);
-        await this.putWithCredential(cred, body);
+        await uploadWithCredential(this.connection.storage, cred, body);
         return;
       }
     }
@@ -272,19 +315,6 @@ export class MlflowClient {
         'and Databricks run artifacts are supported. Start the server with artifact serving enabled ' +
         '(the default, or --serve-artifacts) and without a local --default-artifact-root.',
     );
-  }
-
-  private async putWithCredential(
-    cred: { signed_uri: string; headers?: { name: string; value: string }[]; type?: string },
-    body: string | Uint8Array,
-  ): Promise<void> {
-    const headers: Record<string, string> = {};
-    for (const h of cred.headers ?? []) headers[h.name] = h.value;
-    if (cred.type === 'AZURE_ADLS_GEN2_SAS_URI') {
-      throw new MlflowArtifactError('ADLS Gen2 trace/artifact upload is not supported yet.');
-    }
-    if (cred.type === 'AZURE_SAS_URI') headers['x-ms-blob-type'] = 'BlockBlob';
-    await this.connection.putSigned(cred.signed_uri, body, headers);
   }
 
   // --- traces (protocol A) ----------------------------------------------------------------
@@ -302,21 +332,32 @@ export class MlflowClient {
     return res.trace.trace_info;
   }
 
+  /**
+   * Logs a trace's spans over OTLP (`POST /v1/traces`, open-source MLflow ≥ 3.4 with a SQL store).
+   * `body` is `otlpTraceRequest(spans)`. Servers without the route answer 404/405, FileStore
+   * backends 501: `isOtlpUnsupported()` tells those apart from transient failures.
+   */
+  async logSpansOtlp(experimentId: string, body: string): Promise<void> {
+    await this.connection.request({
+      method: 'POST',
+      path: '/v1/traces',
+      body,
+      headers: { 'Content-Type': 'application/json', 'x-mlflow-experiment-id': experimentId },
+      // Span ids are client-chosen and the store upserts them (a replay answered 200 in a test
+      // against MLflow 3.17), so a lost response can be retried safely.
+      idempotent: true,
+    });
+  }
+
   /** Uploads `traces.json` to where the server said the trace's spans live. */
   async uploadTraceData(traceInfo: TraceInfo, json: string): Promise<void> {
     if (traceInfo.tags?.['mlflow.trace.spansLocation'] === 'TRACKING_STORE') return;
     if (this.connection.kind === 'databricks') {
-      const res = await this.connection.request<{
-        credential_info: {
-          signed_uri: string;
-          headers?: { name: string; value: string }[];
-          type?: string;
-        };
-      }>({
+      const res = await this.connection.request<{ credential_info: ArtifactCredentialInfo }>({
         method: 'GET',
         path: `${API2}/traces/${encodeURIComponent(traceInfo.trace_id)}/credentials-for-data-upload`,
       });
-      await this.putWithCredential(res.credential_info, json);
+      await uploadWithCredential(this.connection.storage, res.credential_info, json);
       return;
     }
     const location = traceInfo.tags?.['mlflow.artifactLocation'];
@@ -380,5 +421,107 @@ export class MlflowClient {
       },
     });
     return res.model_version;
+  }
+
+  // --- Unity Catalog model registry (Databricks) ------------------------------------------
+
+  /**
+   * Registers a model version in Unity Catalog the way MLflow's `databricks-uc` registry does:
+   * create the registered model (an existing one is reused), create a version (status
+   * `PENDING_REGISTRATION`), write its files to the version's storage with credentials scoped to
+   * it, then finalize (`READY`). Files can only be written before finalize, so a failed upload
+   * leaves a pending version that Unity Catalog marks failed; nothing already registered changes.
+   */
+  async registerUnityCatalogModelVersion(options: {
+    /** `catalog.schema.model`. */
+    name: string;
+    /** Where the files came from (the run's artifact folder). */
+    source: string;
+    runId?: string;
+    description?: string;
+    tags?: Record<string, string>;
+    files: ModelFile[];
+  }): Promise<ModelVersion> {
+    const UC = `${API2}/unity-catalog`;
+    const tags = Object.entries(options.tags ?? {}).map(([k, v]) => sanitizeTag(k, v));
+    try {
+      await this.connection.request({
+        method: 'POST',
+        path: `${UC}/registered-models/create`,
+        body: {
+          name: options.name,
+          ...(options.description ? { description: options.description } : {}),
+        },
+      });
+    } catch (error) {
+      if (errorCodeOf(error) !== 'RESOURCE_ALREADY_EXISTS') throw error;
+    }
+    const { model_version: created } = await this.connection.request<{
+      model_version: ModelVersion;
+    }>({
+      method: 'POST',
+      path: `${UC}/model-versions/create`,
+      body: {
+        name: options.name,
+        source: options.source,
+        ...(options.runId ? { run_id: options.runId } : {}),
+        ...(options.description ? { description: options.description } : {}),
+        tags,
+      },
+    });
+    const { credentials } = await this.connection.request<{ credentials: TemporaryCredentials }>({
+      method: 'POST',
+      path: `${UC}/model-versions/generate-temporary-credentials`,
+      body: {
+        name: options.name,
+        version: created.version,
+        operation: 'MODEL_VERSION_OPERATION_READ_WRITE',
+      },
+      idempotent: true,
+    });
+    const regionCache = new Map<string, string>();
+    for (const file of options.files) {
+      if (credentials.storage_mode === 'DEFAULT_STORAGE') {
+        // Serverless default storage: no cloud credential, one signed URL per file instead.
+        const root = `/Models/${options.name.split('.').join('/')}/${created.version}`;
+        const url = await this.connection.request<{
+          url: string;
+          headers?: { name: string; value: string }[];
+        }>({
+          method: 'POST',
+          path: '/api/2.0/fs/create-upload-url',
+          body: { path: `${root}/${file.path}` },
+          idempotent: true,
+        });
+        await uploadWithCredential(
+          this.connection.storage,
+          { signed_uri: url.url, headers: url.headers },
+          file.body,
+        );
+        continue;
+      }
+      if (!created.storage_location)
+        throw new MlflowArtifactError(
+          `Unity Catalog returned no storage location for ${options.name} version ${created.version}.`,
+        );
+      await uploadToStorageLocation(this.connection.storage, {
+        storageLocation: created.storage_location,
+        credentials,
+        relativePath: file.path,
+        body: file.body,
+        contentType: contentTypeOf(file.path),
+        regionCache,
+        ...(this.#env ? { env: this.#env } : {}),
+      });
+    }
+    const { model_version: finalized } = await this.connection.request<{
+      model_version: ModelVersion;
+    }>({
+      method: 'POST',
+      path: `${UC}/model-versions/finalize`,
+      body: { name: options.name, version: created.version },
+      idempotent: true,
+    });
+    return finalized;
   }
 }

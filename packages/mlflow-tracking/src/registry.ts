@@ -1,17 +1,22 @@
 /**
  * Logging a chain definition to MLflow and registering it: the serialised runnable (LangChain's
- * `toJSON()` form, secrets already replaced by LangChain) plus its prompt templates, uploaded as
- * run artifacts, then a registered model + version whose source is that artifact folder.
+ * `toJSON()` form, secrets already replaced by LangChain) plus its prompt templates and an
+ * `MLmodel` file with a signature, uploaded as run artifacts, then a registered model + version
+ * whose source is that artifact folder: in the tracking server's registry (open source), or in
+ * Unity Catalog on Databricks (its default registry; the files are copied to the version's own
+ * storage, which is what Unity Catalog serves them from).
  *
- * The artifact is a record of the definition, not an MLflow "flavor": Python cannot load it with
- * `mlflow.langchain.load_model`.
+ * The artifact is a record of the definition under its own `langchainjs` flavor, not MLflow's
+ * Python `langchain` flavor: Python cannot load it with `mlflow.langchain.load_model`.
  */
+import { randomUUID } from 'node:crypto';
 
 import { redactSecrets } from '@lakechain/core';
 import type { ConnectionOptions } from './connection.js';
-import { MlflowClient, type ModelVersion, type RunInfo } from './mlflow_client.js';
+import { MlflowConfigError } from './errors.js';
+import { MlflowClient, type ModelFile, type ModelVersion, type RunInfo } from './mlflow_client.js';
 import { safeJson } from './spans.js';
-import { defaultEnv, MlflowConfigError } from './tracking_uri.js';
+import { defaultEnv } from './tracking_uri.js';
 
 export interface SerializableRunnable {
   toJSON(): unknown;
@@ -25,8 +30,23 @@ export interface LogChainOptions extends ConnectionOptions {
   runName?: string;
   /** Folder under the run's artifacts. Default `chain`. */
   artifactPath?: string;
-  /** Create (or reuse) this registered model and add a version pointing at the artifacts. */
+  /**
+   * Create (or reuse) this registered model and add a version of the chain. On Databricks this is
+   * a Unity Catalog name, `catalog.schema.model` (the schema must exist); on an open-source server
+   * any name.
+   */
   registeredModelName?: string;
+  /**
+   * Which registry `registeredModelName` goes to on Databricks: `unity-catalog` (default, like
+   * MLflow's `databricks-uc`) or the legacy per-workspace registry (`workspace`, like
+   * `databricks`). Default from `MLFLOW_REGISTRY_URI` when it is `databricks-uc` or `databricks`.
+   */
+  registry?: 'unity-catalog' | 'workspace';
+  /**
+   * Input column names for the `MLmodel` signature (Unity Catalog requires one). Default: the
+   * input variables of the chain's first prompt template.
+   */
+  inputNames?: string[];
   description?: string;
   tags?: Record<string, string>;
   client?: MlflowClient;
@@ -45,7 +65,10 @@ export interface LoggedChain {
   /** `<run artifact uri>/<artifactPath>`. */
   source: string;
   prompts: PromptRecord[];
+  /** Set when `registeredModelName` was given; `status` is `READY` once registered. */
   modelVersion?: ModelVersion;
+  /** Where the version was registered, when it was. */
+  registry?: 'unity-catalog' | 'workspace' | 'tracking-server';
 }
 
 type Obj = Record<string, unknown>;
@@ -151,13 +174,12 @@ export async function logChain(
   options: LogChainOptions = {},
 ): Promise<LoggedChain> {
   const client = options.client ?? new MlflowClient(options);
-  if (options.registeredModelName && client.connection.kind === 'databricks') {
-    // Databricks' default registry is Unity Catalog (catalog.schema.model, MLmodel with a
-    // signature, temporary credentials); the workspace registry flow below does not apply.
-    throw new MlflowConfigError(
-      'Registering chains in Unity Catalog is not supported yet; log the chain without registeredModelName.',
-    );
-  }
+  const env = options.env ?? defaultEnv();
+  const registry = options.registeredModelName
+    ? chooseRegistry(client.connection.kind, options.registry, env)
+    : undefined;
+  if (registry === 'unity-catalog' && options.registeredModelName)
+    assertUnityCatalogName(options.registeredModelName);
   const serialized = runnable.toJSON();
   const name = runnable.getName?.() ?? 'runnable';
   let prompts = extractPrompts(serialized);
@@ -168,7 +190,6 @@ export async function logChain(
   if (options.runId) {
     run = (await client.getRun(options.runId)).info;
   } else {
-    const env = options.env ?? defaultEnv();
     const experimentId =
       options.experimentId ??
       env.MLFLOW_EXPERIMENT_ID ??
@@ -185,21 +206,34 @@ export async function logChain(
 
   const dir = (options.artifactPath ?? 'chain').replace(/^\/+|\/+$/g, '');
   const secrets = client.connection.secrets();
-  const write = (file: string, value: unknown) =>
-    client.uploadArtifact(
-      run.artifact_uri,
-      `${dir}/${file}`,
-      redactSecrets(JSON.stringify(JSON.parse(safeJson(value)), null, 2), secrets),
-    );
+  const json = (value: unknown) =>
+    redactSecrets(JSON.stringify(JSON.parse(safeJson(value)), null, 2), secrets);
+  const createdAt = new Date();
+  const files: ModelFile[] = [
+    {
+      path: 'MLmodel',
+      body: mlmodelYaml({
+        artifactPath: dir,
+        runId: run.run_id,
+        createdAt,
+        inputNames: options.inputNames ?? inputNamesOf(prompts),
+      }),
+    },
+    { path: 'chain.json', body: json(serialized) },
+    { path: 'prompts.json', body: json(prompts) },
+    {
+      path: 'meta.json',
+      body: json({
+        format: 'langchainjs-serialized',
+        runnable_name: name,
+        created_by: '@lakechain/mlflow-tracking',
+        created_at: createdAt.toISOString(),
+      }),
+    },
+  ];
   try {
-    await write('chain.json', serialized);
-    await write('prompts.json', prompts);
-    await write('meta.json', {
-      format: 'langchainjs-serialized',
-      runnable_name: name,
-      created_by: '@lakechain/mlflow-tracking',
-      created_at: new Date().toISOString(),
-    });
+    for (const file of files)
+      await client.uploadArtifact(run.artifact_uri, `${dir}/${file.path}`, file.body);
     if (createdRun) await client.updateRun(run.run_id, 'FINISHED', Date.now());
   } catch (error) {
     if (createdRun) await client.updateRun(run.run_id, 'FAILED', Date.now()).catch(() => undefined);
@@ -208,7 +242,17 @@ export async function logChain(
 
   const source = `${run.artifact_uri.replace(/\/+$/, '')}/${dir}`;
   const result: LoggedChain = { runId: run.run_id, artifactUri: run.artifact_uri, source, prompts };
-  if (options.registeredModelName) {
+  if (options.registeredModelName && registry === 'unity-catalog') {
+    result.registry = 'unity-catalog';
+    result.modelVersion = await client.registerUnityCatalogModelVersion({
+      name: options.registeredModelName,
+      source,
+      runId: run.run_id,
+      files,
+      ...(options.description ? { description: options.description } : {}),
+    });
+  } else if (options.registeredModelName) {
+    result.registry = registry === 'workspace' ? 'workspace' : 'tracking-server';
     await client.createRegisteredModel(options.registeredModelName, options.description);
     result.modelVersion = await client.createModelVersion({
       name: options.registeredModelName,
@@ -218,4 +262,75 @@ export async function logChain(
     });
   }
   return result;
+}
+
+function chooseRegistry(
+  kind: 'oss' | 'databricks',
+  requested: LogChainOptions['registry'],
+  env: Readonly<Record<string, string | undefined>>,
+): 'unity-catalog' | 'workspace' | 'tracking-server' {
+  if (kind === 'oss') {
+    if (requested === 'unity-catalog')
+      throw new MlflowConfigError(
+        'registry: "unity-catalog" needs a Databricks tracking URI (MLFLOW_TRACKING_URI=databricks or databricks://<profile>); an open-source server registers models in its own registry.',
+      );
+    return 'tracking-server';
+  }
+  if (requested) return requested;
+  const uri = env.MLFLOW_REGISTRY_URI?.trim();
+  if (uri === 'databricks' || uri?.startsWith('databricks://')) return 'workspace';
+  return 'unity-catalog';
+}
+
+/** Unity Catalog names have exactly three non-empty levels. */
+function assertUnityCatalogName(name: string): void {
+  const parts = name.split('.');
+  if (parts.length !== 3 || parts.some((part) => part.trim() === ''))
+    throw new MlflowConfigError(
+      `Unity Catalog model names have three levels, "<catalog>.<schema>.<model>"; got "${name}". ` +
+        'Use e.g. registeredModelName: "main.default.my_chain" (the schema must exist), or ' +
+        'registry: "workspace" for the legacy workspace model registry.',
+    );
+}
+
+/** The first prompt's input variables: what a caller passes to `invoke()`. */
+function inputNamesOf(prompts: PromptRecord[]): string[] {
+  const vars = prompts[0]?.input_variables;
+  return Array.isArray(vars) ? vars.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/**
+ * `MLmodel` for the chain folder: the `langchainjs` flavor (what the files are) and a column
+ * signature (string inputs named after the prompt variables, one string output). Values are
+ * JSON strings, which YAML reads as plain scalars, so no YAML library is needed to write it.
+ */
+function mlmodelYaml(options: {
+  artifactPath: string;
+  runId: string;
+  createdAt: Date;
+  inputNames: string[];
+}): string {
+  const q = (value: string) => JSON.stringify(value);
+  const inputs =
+    options.inputNames.length > 0
+      ? options.inputNames.map((name) => ({ type: 'string', name, required: true }))
+      : [{ type: 'string', required: true }];
+  const outputs = [{ type: 'string', required: true }];
+  return [
+    `artifact_path: ${q(options.artifactPath)}`,
+    'flavors:',
+    '  langchainjs:',
+    `    format: ${q('langchainjs-serialized')}`,
+    `    chain_file: ${q('chain.json')}`,
+    `    prompts_file: ${q('prompts.json')}`,
+    `    created_by: ${q('@lakechain/mlflow-tracking')}`,
+    `model_uuid: ${q(randomUUID().replace(/-/g, ''))}`,
+    `run_id: ${q(options.runId)}`,
+    'signature:',
+    `  inputs: ${q(JSON.stringify(inputs))}`,
+    `  outputs: ${q(JSON.stringify(outputs))}`,
+    '  params: null',
+    `utc_time_created: ${q(options.createdAt.toISOString().replace('T', ' ').replace('Z', ''))}`,
+    '',
+  ].join('\n');
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createConnection } from './connection.js';
+import { MlflowConfigError } from './errors.js';
 import {
-  MlflowConfigError,
   ossAuthHeaders,
   resolveExperimentSelector,
   resolveTrackingTarget,

@@ -5,6 +5,8 @@
  * The environment is injectable so tests never touch `process.env`.
  */
 
+import { MlflowConfigError } from './errors.js';
+
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export interface TrackingTarget {
@@ -35,13 +37,6 @@ export interface TrackingOptions {
   experimentName?: string;
   /** Environment to read instead of `process.env` (tests, multi-tenant servers). */
   env?: Env;
-}
-
-export class MlflowConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MlflowConfigError';
-  }
 }
 
 export function defaultEnv(): Env {

@@ -31,10 +31,81 @@ export async function getJson<T>(url: string): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** An OTLP AnyValue as MLflow returns it (protobuf JSON, snake_case) decoded to plain JSON. */
+function fromAnyValue(value: Record<string, unknown> | undefined): unknown {
+  if (!value) return null;
+  if ('string_value' in value) return value.string_value;
+  if ('bool_value' in value) return value.bool_value;
+  if ('int_value' in value) return Number(value.int_value);
+  if ('double_value' in value) return value.double_value;
+  if ('array_value' in value)
+    return ((value.array_value as { values?: Record<string, unknown>[] }).values ?? []).map(
+      fromAnyValue,
+    );
+  if ('kvlist_value' in value)
+    return Object.fromEntries(
+      (
+        (value.kvlist_value as { values?: { key: string; value: Record<string, unknown> }[] })
+          .values ?? []
+      ).map((kv) => [kv.key, fromAnyValue(kv.value)]),
+    );
+  return null;
+}
+
+interface StoreSpan {
+  trace_id: string;
+  span_id: string;
+  parent_span_id?: string;
+  name: string;
+  start_time_unix_nano: number | string;
+  end_time_unix_nano: number | string;
+  attributes?: { key: string; value: Record<string, unknown> }[];
+  status?: { code?: string; message?: string };
+  events?: { name: string; attributes?: { key: string; value: Record<string, unknown> }[] }[];
+}
+
+/**
+ * A trace as stored: spans from the tracking database when they arrived over OTLP
+ * (`spansLocation=TRACKING_STORE`), else from the `traces.json` artifact. Store spans are turned
+ * into the `traces.json` shape (attributes JSON-encoded) so assertions read both the same way.
+ */
 export async function readTrace(baseUrl: string, traceId: string): Promise<StoredTrace> {
   const { trace } = await getJson<{ trace: { trace_info: StoredTrace['info'] } }>(
     `${baseUrl}/api/3.0/mlflow/traces/${traceId}`,
   );
+  if (trace.trace_info.tags['mlflow.trace.spansLocation'] === 'TRACKING_STORE') {
+    const res = await fetch(
+      `${baseUrl}/api/3.0/mlflow/traces/get?trace_id=${encodeURIComponent(traceId)}`,
+    );
+    const text = await res.text();
+    if (!res.ok) throw new Error(`traces/get: ${res.status} ${text}`);
+    const spans = (JSON.parse(text) as { trace: { spans: StoreSpan[] } }).trace.spans;
+    return {
+      info: trace.trace_info,
+      spansJsonText: text,
+      spans: spans.map((span) => ({
+        trace_id: span.trace_id,
+        span_id: span.span_id,
+        parent_span_id: span.parent_span_id ?? null,
+        name: span.name,
+        start_time_unix_nano: span.start_time_unix_nano,
+        end_time_unix_nano: span.end_time_unix_nano,
+        attributes: Object.fromEntries(
+          (span.attributes ?? []).map((kv) => [kv.key, JSON.stringify(fromAnyValue(kv.value))]),
+        ),
+        status: {
+          code: span.status?.code ?? 'STATUS_CODE_UNSET',
+          message: span.status?.message ?? '',
+        },
+        events: (span.events ?? []).map((event) => ({
+          name: event.name,
+          attributes: Object.fromEntries(
+            (event.attributes ?? []).map((kv) => [kv.key, fromAnyValue(kv.value)]),
+          ),
+        })),
+      })),
+    };
+  }
   const location = trace.trace_info.tags['mlflow.artifactLocation'] ?? '';
   const path = location.replace(/^mlflow-artifacts:/, '');
   const res = await fetch(`${baseUrl}/api/2.0/mlflow-artifacts/artifacts${path}/traces.json`);

@@ -1,0 +1,45 @@
+/**
+ * Typed errors of @lakechain/mlflow-tracking. Like every @lakechain error they extend core's
+ * `LakechainError` and carry a `Symbol.for` marker, so `isInstance()` works across duplicate
+ * installs where `instanceof` does not. Errors from the HTTP layer stay core's `DatabricksApiError`.
+ */
+import { LakechainError } from '@lakechain/core';
+
+const configSymbol = Symbol.for('lakechain.error.mlflow.config');
+const artifactSymbol = Symbol.for('lakechain.error.mlflow.artifact');
+
+function marked(value: unknown, symbol: symbol): boolean {
+  return (
+    value != null &&
+    typeof value === 'object' &&
+    (value as Record<symbol, unknown>)[symbol] === true
+  );
+}
+
+/** Tracking/registry configuration is missing or contradictory; the message says how to fix it. */
+export class MlflowConfigError extends LakechainError {
+  readonly [configSymbol] = true;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MlflowConfigError';
+  }
+
+  static override isInstance(error: unknown): error is MlflowConfigError {
+    return marked(error, configSymbol);
+  }
+}
+
+/** An artifact or model file could not be stored where the server said it should go. */
+export class MlflowArtifactError extends LakechainError {
+  readonly [artifactSymbol] = true;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MlflowArtifactError';
+  }
+
+  static override isInstance(error: unknown): error is MlflowArtifactError {
+    return marked(error, artifactSymbol);
+  }
+}
