@@ -77,36 +77,40 @@ const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * p)];
     return fetch(input, init);
   };
   try {
-    const exporter = new TraceExporter({
-      trackingUri: server.url,
-      experimentName: 'bench',
-      env: {},
-      fetch: countingFetch,
-      batchSize: arg('batch', 4),
-    });
-    await exporter.experimentId();
-    requests = 0;
-    const tracer = new MlflowTracer({ exporter });
-    const serialized = { lc: 1, type: 'not_implemented', id: ['bench', 'Step'] };
-    const t0 = performance.now();
-    let id = 0;
-    for (let t = 0; t < TRACES; t++) {
-      const root = `t${t}`;
-      tracer.handleChainStart(serialized, { t }, root, undefined, [], {}, 'chain', 'Root');
-      for (let s = 1; s < PER_TRACE; s++) {
-        const runId = `s${id++}`;
-        tracer.handleChainStart(serialized, { s }, runId, root, [], {}, 'chain', 'Step');
-        tracer.handleChainEnd({ out: s }, runId);
+    // OTLP into the tracking store (the default on open-source MLflow), then the artifact protocol.
+    for (const spanTransport of ['auto', 'artifact']) {
+      const exporter = new TraceExporter({
+        trackingUri: server.url,
+        experimentName: `bench-${spanTransport}`,
+        env: {},
+        fetch: countingFetch,
+        batchSize: arg('batch', 4),
+        spanTransport,
+      });
+      await exporter.experimentId();
+      requests = 0;
+      const tracer = new MlflowTracer({ exporter });
+      const serialized = { lc: 1, type: 'not_implemented', id: ['bench', 'Step'] };
+      const t0 = performance.now();
+      let id = 0;
+      for (let t = 0; t < TRACES; t++) {
+        const root = `t${t}`;
+        tracer.handleChainStart(serialized, { t }, root, undefined, [], {}, 'chain', 'Root');
+        for (let s = 1; s < PER_TRACE; s++) {
+          const runId = `s${id++}`;
+          tracer.handleChainStart(serialized, { s }, runId, root, [], {}, 'chain', 'Step');
+          tracer.handleChainEnd({ out: s }, runId);
+        }
+        tracer.handleChainEnd({ done: true }, root);
       }
-      tracer.handleChainEnd({ done: true }, root);
+      await exporter.flush();
+      const seconds = (performance.now() - t0) / 1000;
+      const spans = TRACES * PER_TRACE;
+      console.log(
+        `export (${spanTransport === 'auto' ? 'OTLP' : 'traces.json'}): ${TRACES} traces × ${PER_TRACE} spans in ${seconds.toFixed(2)} s = ${(spans / seconds).toFixed(0)} spans/s, ` +
+          `${(TRACES / seconds).toFixed(1)} traces/s, ${((requests / spans) * 1000).toFixed(0)} requests per 1000 spans; stats ${JSON.stringify(exporter.stats)}`,
+      );
     }
-    await exporter.flush();
-    const seconds = (performance.now() - t0) / 1000;
-    const spans = TRACES * PER_TRACE;
-    console.log(
-      `export: ${TRACES} traces × ${PER_TRACE} spans in ${seconds.toFixed(2)} s = ${(spans / seconds).toFixed(0)} spans/s, ` +
-        `${(TRACES / seconds).toFixed(1)} traces/s, ${((requests / spans) * 1000).toFixed(0)} requests per 1000 spans; stats ${JSON.stringify(exporter.stats)}`,
-    );
   } finally {
     await server.stop();
   }
