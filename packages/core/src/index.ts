@@ -14,7 +14,12 @@ export type { CachedTokenSourceOptions, Token } from './auth/cached_token_source
 // HTTP: the one transport (retries, timeouts, errors) and the workspace client on top of it.
 export { DatabricksClient } from './http/client.js';
 export type { DatabricksClientOptions, DatabricksRequest } from './http/client.js';
-export { createHttpTransport } from './http/transport.js';
+export {
+  abortableSleep,
+  computeBackoffMs,
+  createHttpTransport,
+  parseRetryAfter,
+} from './http/transport.js';
 export { parseSseStream } from './http/sse.js';
 export type { SseEvent } from './http/sse.js';
 export type {

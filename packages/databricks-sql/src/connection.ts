@@ -6,6 +6,7 @@
  */
 import { DBSQLClient, thrift } from '@databricks/sql';
 import type { ConnectionOptions } from '@databricks/sql/dist/contracts/IDBSQLClient';
+import { abortableSleep, computeBackoffMs, parseRetryAfter } from '@lakechain/core';
 import { DatabricksSqlError, isSessionGoneError, toDatabricksSqlError } from './errors.js';
 
 /** The parts of a driver operation this package uses (`IOperation` satisfies it). */
@@ -79,6 +80,37 @@ export interface ConnectionSettings {
   schema?: string;
   /** Spark confs for the session. */
   sessionConfiguration?: Record<string, string>;
+  /**
+   * Retries of a statement the warehouse refused with HTTP 503 or 429 (it did not run it).
+   * Default 4, with full-jitter backoff from 1 s (capped at 20 s) or the server's `Retry-After`.
+   */
+  statementRetries?: number;
+}
+
+/** Backoff for statements refused with 503/429 (the warehouse is starting or throttling). */
+const STATEMENT_RETRY = {
+  maxAttempts: 5,
+  initialDelayMs: 1_000,
+  maxDelayMs: 20_000,
+  totalTimeoutMs: 120_000,
+};
+
+/**
+ * The HTTP status and `Retry-After` of a driver error, when it is one of the two statuses that
+ * prove the statement was not run. The driver retries only idempotent RPCs itself, so a refused
+ * ExecuteStatement reaches us; the Python connector retries exactly these two for it too.
+ */
+function refusedStatement(error: unknown): { retryAfterMs?: number } | undefined {
+  const e = error as {
+    statusCode?: unknown;
+    response?: { headers?: { get?(name: string): unknown } };
+  };
+  if (e === null || typeof e !== 'object' || (e.statusCode !== 503 && e.statusCode !== 429))
+    return undefined;
+  const header = e.response?.headers?.get?.('retry-after');
+  return {
+    retryAfterMs: parseRetryAfter(typeof header === 'string' ? header : undefined, Date.now()),
+  };
 }
 
 const silentLogger = { log() {} };
@@ -194,8 +226,34 @@ export class SqlConnection {
       throw new DatabricksSqlError('The Databricks SQL database was closed.', { kind: 'canceled' });
   }
 
-  /** Submits a statement, reopening the session once if the warehouse has dropped it. */
+  /**
+   * Submits a statement: retried while the warehouse refuses it with 503/429 (see
+   * `refusedStatement`), reopening the session once if the warehouse has dropped it.
+   */
   private async submit(
+    statement: string,
+    options: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<SqlOperationLike> {
+    const retries = this.settings.statementRetries ?? STATEMENT_RETRY.maxAttempts - 1;
+    const started = Date.now();
+    for (let retry = 0; ; retry++) {
+      try {
+        return await this.submitOnce(statement, options);
+      } catch (error) {
+        const refused = refusedStatement(error);
+        if (!refused || retry >= retries || this.closed) throw error;
+        const wait = Math.min(
+          refused.retryAfterMs ?? computeBackoffMs(retry, STATEMENT_RETRY, Math.random),
+          STATEMENT_RETRY.maxDelayMs,
+        );
+        if (Date.now() - started + wait > STATEMENT_RETRY.totalTimeoutMs) throw error;
+        await abortableSleep(wait, signal);
+      }
+    }
+  }
+
+  private async submitOnce(
     statement: string,
     options: Record<string, unknown>,
   ): Promise<SqlOperationLike> {
@@ -229,8 +287,10 @@ export class SqlConnection {
 
     let operation: SqlOperationLike;
     try {
-      operation = await this.submit(statement, execOptions);
+      operation = await this.submit(statement, execOptions, signal);
     } catch (error) {
+      // Aborted while waiting to retry a refused statement: nothing runs on the warehouse.
+      if (signal?.aborted) throw this.cancelError('canceled', statement, signal);
       throw toDatabricksSqlError(error, { statement });
     }
     this.active.add(operation);

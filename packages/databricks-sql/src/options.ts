@@ -37,6 +37,11 @@ export interface DatabricksSqlDatabaseOptions extends DatabricksConfigOptions {
   maxRows?: number;
   /** Seconds before a statement is cancelled on the warehouse. Default: no limit. */
   queryTimeout?: number;
+  /**
+   * Retries of a statement the warehouse refused with HTTP 503 or 429 (starting, throttling):
+   * it did not run, so retrying is safe. Default 4, with backoff or the server's `Retry-After`.
+   */
+  statementRetries?: number;
   /** Refuse anything but a single read statement. Default true. */
   readOnly?: boolean;
   /** How long table metadata stays cached, in ms. Default 5 minutes. */
@@ -88,6 +93,12 @@ const schema = z
     queryTimeout: z
       .number({ error: 'expected seconds' })
       .positive({ error: 'expected a positive number of seconds' })
+      .optional(),
+    statementRetries: z
+      .number({ error: 'expected a number of retries' })
+      .int({ error: 'expected a whole number of retries' })
+      .min(0, { error: 'expected 0 or more retries' })
+      .max(20, { error: 'expected at most 20 retries' })
       .optional(),
     readOnly: z.boolean({ error: 'expected true or false' }).optional(),
     caCert: z.string({ error: 'expected a PEM string' }).optional(),
@@ -179,6 +190,7 @@ export const SQL_ONLY_KEYS = new Set([
   'maxStringLength',
   'maxRows',
   'queryTimeout',
+  'statementRetries',
   'readOnly',
   'cacheTtlMs',
   'sessionConfiguration',

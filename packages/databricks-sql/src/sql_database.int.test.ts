@@ -249,6 +249,47 @@ describe('cancellation and sessions', () => {
     await quick.close();
   });
 
+  it('a 503 or 429 on ExecuteStatement (statement not run) is retried, like the Python connector', async () => {
+    const fresh = await connect();
+    try {
+      for (const rule of [{ rate503: 1 }, { rate429: 1, retryAfterSeconds: 0 }]) {
+        ws.faults.resetCounts();
+        // The next two Thrift requests fail: the driver itself retries nothing for
+        // ExecuteStatement (it is not idempotent), so these reach the package.
+        ws.faults.setRules([{ route: 'thrift', ...rule, times: 2 }]);
+        expect(await fresh.run('SELECT 41 + 1 AS answer')).toBe('[{"answer":42}]');
+        expect(thrift()).toBeGreaterThanOrEqual(3);
+      }
+    } finally {
+      ws.faults.setRules([]);
+      await fresh.close();
+    }
+  });
+
+  it('a warehouse that keeps answering 503 fails with a retryable typed error', async () => {
+    const fresh = await connect({ statementRetries: 1 });
+    const patient = await connect({ statementRetries: 10 });
+    try {
+      ws.faults.setRules([{ route: 'thrift', rate503: 1 }]);
+      const error = await fresh.query('SELECT 1').catch((e: unknown) => e);
+      expect(DatabricksSqlError.isInstance(error)).toBe(true);
+      expect(error).toMatchObject({ kind: 'connection', retryable: true });
+      // Waiting for the next attempt is cancellable like the statement itself.
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 300);
+      const started = Date.now();
+      const aborted = await patient
+        .query('SELECT 1', { signal: controller.signal })
+        .catch((e: unknown) => e);
+      expect(aborted).toMatchObject({ kind: 'canceled' });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      ws.faults.setRules([]);
+      await patient.close();
+      await fresh.close();
+    }
+  });
+
   it('reuses one session and reopens it transparently when the warehouse dropped it', async () => {
     const own = await connect();
     await own.run('SELECT 1');

@@ -187,6 +187,7 @@ export class DatabricksSqlDatabase extends SqlDatabase {
         catalog: settings.catalog,
         schema: settings.schema,
         sessionConfiguration: options.sessionConfiguration,
+        statementRetries: options.statementRetries,
       });
     this.cache = new SchemaCache(() => this.introspect(), settings.cacheTtlMs);
   }
