@@ -64,8 +64,10 @@ describe('lakechain-local CLI', () => {
         'DATABRICKS_WAREHOUSE_ID',
         'DATABRICKS_HTTP_PATH',
         'NODE_EXTRA_CA_CERTS',
+        'MLFLOW_TRACKING_URI',
       ]),
     );
+    expect(env.MLFLOW_TRACKING_URI).toBe('databricks');
     expect(output).toContain(`warehouse id:  ${env.DATABRICKS_WAREHOUSE_ID}`);
     const host = new URL(env.DATABRICKS_HOST ?? '');
     const caFile = env.NODE_EXTRA_CA_CERTS ?? '';

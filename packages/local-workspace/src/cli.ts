@@ -11,7 +11,8 @@ import { startLocalWorkspace } from './workspace.js';
 const USAGE = `Usage: lakechain-local start [options]
 
 Starts a Databricks workspace on localhost: a SQL warehouse (Thrift over HTTPS, DuckDB inside,
-sample catalog "samples"), Model Serving endpoints and OAuth. Runs until Ctrl+C.
+sample catalog "samples"), Model Serving endpoints, OAuth, and MLflow (tracking, traces, Unity
+Catalog model registry). Runs until Ctrl+C.
 
 Options:
   --port N          TCP port (default: a free port)
@@ -76,9 +77,12 @@ async function main(argv: string[]): Promise<number> {
     `  oauth secret:  ${workspace.oauth.clientSecret}`,
     '',
     '# Point a client at it:',
-    ...Object.entries({ ...workspace.env(), NODE_EXTRA_CA_CERTS: caFile }).map(
-      ([name, value]) => `export ${name}=${shellQuote(value)}`,
-    ),
+    // MLflow clients reach the workspace's MLflow with the same host and token.
+    ...Object.entries({
+      ...workspace.env(),
+      NODE_EXTRA_CA_CERTS: caFile,
+      MLFLOW_TRACKING_URI: 'databricks',
+    }).map(([name, value]) => `export ${name}=${shellQuote(value)}`),
     '',
     'Press Ctrl+C to stop.',
     '',
