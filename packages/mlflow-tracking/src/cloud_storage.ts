@@ -74,11 +74,17 @@ function headerRecord(headers: { name: string; value: string }[] | undefined) {
   return out;
 }
 
-/** Adds query parameters to a URL that already carries a SAS or signature query. */
+/**
+ * Appends query parameters to a URL that already carries a SAS or signature query. Appended as
+ * text: re-serialising the signed query (URLSearchParams) could change how its values are encoded.
+ */
 function withQuery(url: string, params: Record<string, string | number>): string {
-  const parsed = new URL(url);
-  for (const [key, value] of Object.entries(params)) parsed.searchParams.set(key, String(value));
-  return parsed.toString();
+  const extra = Object.entries(params)
+    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`)
+    .join('&');
+  const hash = url.indexOf('#');
+  const base = hash >= 0 ? url.slice(0, hash) : url;
+  return `${base}${base.includes('?') ? (base.endsWith('?') || base.endsWith('&') ? '' : '&') : '?'}${extra}`;
 }
 
 /** ADLS Gen2 path API: create the file, append the bytes, flush (commit) at their length. */
@@ -141,9 +147,15 @@ function parseLocation(location: string): { scheme: string; authority: string; p
   };
 }
 
-const encodeKey = (key: string) =>
-  key
+/**
+ * A `/`-separated object path with each segment percent-encoded as RFC 3986 wants (also
+ * `!'()*`, which `encodeURIComponent` leaves alone but SigV4 canonicalisation encodes). The one
+ * path encoder of this package: `dropEmpty` for proxy routes, kept segments for object keys.
+ */
+export function encodePathSegments(path: string, options: { dropEmpty?: boolean } = {}): string {
+  return path
     .split('/')
+    .filter((segment) => !options.dropEmpty || segment !== '')
     .map((segment) =>
       encodeURIComponent(segment).replace(
         /[!'()*]/g,
@@ -151,9 +163,22 @@ const encodeKey = (key: string) =>
       ),
     )
     .join('/');
+}
 
-const joinKey = (prefix: string, relative: string) =>
-  [prefix, relative.replace(/^\/+/, '')].filter(Boolean).join('/');
+const encodeKey = (key: string) => encodePathSegments(key);
+
+/**
+ * `prefix/relative`. `.` and `..` segments are refused: URL parsing would resolve them and the
+ * file would be stored (and signed) under another key than the one meant.
+ */
+function joinKey(prefix: string, relative: string): string {
+  const trimmed = relative.replace(/^\/+/, '');
+  if (trimmed.split('/').some((segment) => segment === '.' || segment === '..'))
+    throw new MlflowArtifactError(
+      `Refusing the relative path "${relative}": it has . or .. segments.`,
+    );
+  return [prefix, trimmed].filter(Boolean).join('/');
+}
 
 export interface StorageLocationUpload {
   /** `s3://bucket/prefix`, `abfss://container@account.dfs.core.windows.net/prefix`, `gs://bucket/prefix`. */
@@ -237,7 +262,10 @@ export async function uploadToStorageLocation(
   );
 }
 
-/** S3's `<Region>` (or `x-amz-bucket-region`) from a wrong-region answer, if that is what it was. */
+/**
+ * The bucket's region from S3's wrong-region answers: `<Region>` (a signature scoped to another
+ * region), or the regional host in `<Endpoint>` (`PermanentRedirect` from a regional endpoint).
+ */
 function regionFromError(error: unknown): string | undefined {
   if (!DatabricksApiError.isInstance(error)) return undefined;
   if (
@@ -246,8 +274,15 @@ function regionFromError(error: unknown): string | undefined {
     error.errorCode !== 'IllegalLocationConstraintException'
   )
     return undefined;
-  const region = (error.details as Record<string, unknown> | undefined)?.Region;
-  return typeof region === 'string' && /^[a-z0-9-]+$/.test(region) ? region : undefined;
+  const details = error.details as Record<string, unknown> | undefined;
+  const region = details?.Region;
+  if (typeof region === 'string' && /^[a-z0-9-]+$/.test(region)) return region;
+  const endpoint = details?.Endpoint;
+  const match =
+    typeof endpoint === 'string'
+      ? /(?:^|\.)s3[.-]([a-z0-9-]+)\.amazonaws\.com$/.exec(endpoint)
+      : null;
+  return match?.[1] && match[1] !== 'external-1' ? match[1] : undefined;
 }
 
 async function s3PutObject(
@@ -281,11 +316,15 @@ async function s3PutObject(
         : {};
 
   const put = async (region: string | undefined) => {
-    // With a known region, the regional virtual-hosted endpoint; otherwise the global one, which
-    // answers a wrong-region signature with the bucket's region (learnt below, then cached).
+    // With a known region, the regional endpoint; otherwise the global one, which answers a
+    // wrong-region signature with the bucket's region (learnt below, then cached). Virtual-hosted
+    // style, except for buckets with dots, which the `*.s3` certificate does not cover.
+    const host = `s3.${region ? `${region}.` : ''}amazonaws.com`;
     const url = endpoint
       ? `${endpoint}/${encodeURIComponent(bucket)}/${encodeKey(key)}`
-      : `https://${bucket}.s3.${region ? `${region}.` : ''}amazonaws.com/${encodeKey(key)}`;
+      : bucket.includes('.')
+        ? `https://${host}/${encodeURIComponent(bucket)}/${encodeKey(key)}`
+        : `https://${bucket}.${host}/${encodeKey(key)}`;
     const signer = new AwsV4Signer({
       method: 'PUT',
       url,

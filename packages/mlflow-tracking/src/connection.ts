@@ -87,7 +87,7 @@ function makeTransport(options: ConnectionOptions, caCert?: string): HttpTranspo
   });
 }
 
-/** Storage requests are idempotent writes of whole files (or ADLS steps that fail cleanly on replay). */
+/** Storage requests are idempotent: whole-file PUTs, and ADLS create/append/flush steps that Azure accepts again at the same position. */
 function storageSender(getTransport: () => Promise<HttpTransport> | HttpTransport): StorageSend {
   return async ({ method, url, body, headers }) =>
     (await getTransport()).request({ method, url, body, headers, idempotent: true });

@@ -106,6 +106,8 @@ export class TraceExporter {
   private clientInstance: MlflowClient | undefined;
   private experimentPromise: Promise<string> | undefined;
   private readonly queue: QueuedTrace[] = [];
+  /** Taken off `queue` by a running drain, waiting for their next attempt; still counted as queued. */
+  private readonly parked: QueuedTrace[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private draining: Promise<void> | undefined;
   private warned = false;
@@ -122,7 +124,7 @@ export class TraceExporter {
   }
 
   get stats(): ExporterStats {
-    return { ...this.counters, queued: this.queue.length };
+    return { ...this.counters, queued: this.queue.length + this.parked.length };
   }
 
   hasPendingWork(): boolean {
@@ -167,8 +169,9 @@ export class TraceExporter {
       return;
     }
     const max = this.options.maxQueueSize ?? 1000;
-    if (this.queue.length >= max) {
-      this.queue.shift();
+    if (this.queue.length + this.parked.length >= max) {
+      // The oldest trace goes: one parked by a running drain if there is one, as they are older.
+      (this.parked.length > 0 ? this.parked : this.queue).shift();
       this.counters.dropped++;
       this.warnOnce(
         `the export queue is full (${max} traces); the MLflow server is not keeping up`,
@@ -196,17 +199,16 @@ export class TraceExporter {
     const run = (async () => {
       const size = Math.max(1, this.options.batchSize ?? 4);
       const due = (item: QueuedTrace) => ignoreBackoff || item.notBefore <= Date.now();
-      const retryLater: QueuedTrace[] = [];
       while (this.queue.length > 0) {
         const batch: QueuedTrace[] = [];
         while (this.queue.length > 0 && batch.length < size) {
           const item = this.queue.shift() as QueuedTrace;
-          (due(item) ? batch : retryLater).push(item);
+          (due(item) ? batch : this.parked).push(item);
         }
         const results = await Promise.all(batch.map((item) => this.exportOne(item)));
-        retryLater.push(...batch.filter((_, index) => results[index] === 'retry'));
+        this.parked.push(...batch.filter((_, index) => results[index] === 'retry'));
       }
-      this.queue.push(...retryLater);
+      this.queue.push(...this.parked.splice(0));
     })();
     this.draining = run.finally(() => {
       this.draining = undefined;

@@ -6,6 +6,7 @@
 import { DatabricksApiError } from '@lakechain/core';
 import {
   type ArtifactCredentialInfo,
+  encodePathSegments,
   type TemporaryCredentials,
   uploadToStorageLocation,
   uploadWithCredential,
@@ -70,7 +71,11 @@ export interface ModelFile {
 
 /** The server has no usable OTLP span ingestion (older MLflow, FileStore, non-uvicorn server). */
 export function isOtlpUnsupported(error: unknown): boolean {
-  return DatabricksApiError.isInstance(error) && [404, 405, 415, 501].includes(error.statusCode);
+  if (!DatabricksApiError.isInstance(error)) return false;
+  if (error.statusCode === 501) return true; // "REST OTLP span logging is not supported by FileStore"
+  // A route that does not exist answers without an MLflow error code; a 404 that has one (a
+  // deleted experiment) is about the request, not about OTLP support.
+  return [404, 405, 415].includes(error.statusCode) && !error.errorCode;
 }
 
 export function errorCodeOf(error: unknown): string | undefined {
@@ -81,13 +86,7 @@ const API2 = '/api/2.0/mlflow';
 const API3 = '/api/3.0/mlflow';
 const PROXY = '/api/2.0/mlflow-artifacts/artifacts';
 
-function encodePath(path: string): string {
-  return path
-    .split('/')
-    .filter((s) => s !== '')
-    .map(encodeURIComponent)
-    .join('/');
-}
+const encodePath = (path: string) => encodePathSegments(path, { dropEmpty: true });
 
 function contentTypeOf(path: string): string {
   if (path.endsWith('.json')) return 'application/json';
@@ -469,21 +468,29 @@ export class MlflowClient {
         tags,
       },
     });
-    const { credentials } = await this.connection.request<{ credentials: TemporaryCredentials }>({
-      method: 'POST',
-      path: `${UC}/model-versions/generate-temporary-credentials`,
-      body: {
-        name: options.name,
-        version: created.version,
-        operation: 'MODEL_VERSION_OPERATION_READ_WRITE',
-      },
-      idempotent: true,
-    });
+    // Unity Catalog may normalise the name (lower case); later calls use the name it answered.
+    const name = created.name || options.name;
+    const issueCredentials = async () =>
+      (
+        await this.connection.request<{ credentials: TemporaryCredentials }>({
+          method: 'POST',
+          path: `${UC}/model-versions/generate-temporary-credentials`,
+          body: { name, version: created.version, operation: 'MODEL_VERSION_OPERATION_READ_WRITE' },
+          idempotent: true,
+        })
+      ).credentials;
+    let credentials = await issueCredentials();
     const regionCache = new Map<string, string>();
     for (const file of options.files) {
+      // Credentials last minutes; a long upload asks for fresh ones before they lapse.
+      if (
+        credentials.expiration_time !== undefined &&
+        Number(credentials.expiration_time) - Date.now() < 60_000
+      )
+        credentials = await issueCredentials();
       if (credentials.storage_mode === 'DEFAULT_STORAGE') {
         // Serverless default storage: no cloud credential, one signed URL per file instead.
-        const root = `/Models/${options.name.split('.').join('/')}/${created.version}`;
+        const root = `/Models/${name.split('.').join('/')}/${created.version}`;
         const url = await this.connection.request<{
           url: string;
           headers?: { name: string; value: string }[];
@@ -502,7 +509,7 @@ export class MlflowClient {
       }
       if (!created.storage_location)
         throw new MlflowArtifactError(
-          `Unity Catalog returned no storage location for ${options.name} version ${created.version}.`,
+          `Unity Catalog returned no storage location for ${name} version ${created.version}.`,
         );
       await uploadToStorageLocation(this.connection.storage, {
         storageLocation: created.storage_location,
@@ -519,7 +526,7 @@ export class MlflowClient {
     }>({
       method: 'POST',
       path: `${UC}/model-versions/finalize`,
-      body: { name: options.name, version: created.version },
+      body: { name, version: created.version },
       idempotent: true,
     });
     return finalized;

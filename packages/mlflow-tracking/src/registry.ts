@@ -310,7 +310,13 @@ function mlmodelYaml(options: {
   createdAt: Date;
   inputNames: string[];
 }): string {
-  const q = (value: string) => JSON.stringify(value);
+  // JSON strings are YAML double-quoted scalars, except that YAML folds U+0085/U+2028/U+2029
+  // and rejects lone surrogates, which JSON.stringify leaves as they are: escape those too.
+  const q = (value: string) =>
+    JSON.stringify(value).replace(
+      /[\u0085\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
   const inputs =
     options.inputNames.length > 0
       ? options.inputNames.map((name) => ({ type: 'string', name, required: true }))

@@ -93,6 +93,16 @@ describe('parseErrorBody', () => {
       { kind: 'xml', errorCode: 'AuthenticationFailed', message: 'Signature did not match' },
     ],
     [
+      'S3 signature error: the echoed signed request (with its session token) is dropped',
+      '<Error><Code>SignatureDoesNotMatch</Code><Message>m</Message><StringToSign>AWS4</StringToSign><CanonicalRequest>PUT\n/k\n\nx-amz-security-token:SECRETTOKEN</CanonicalRequest></Error>',
+      'application/xml',
+      {
+        kind: 'xml',
+        errorCode: 'SignatureDoesNotMatch',
+        details: { Code: 'SignatureDoesNotMatch', Message: 'm' },
+      },
+    ],
+    [
       'XML that is not an error',
       '<?xml version="1.0"?><Other/>',
       'application/xml',
@@ -102,6 +112,15 @@ describe('parseErrorBody', () => {
     ['truncated JSON', '{"error_code":"X"', 'application/json', { kind: 'text' }],
   ])('%s', (_name, body, contentType, expected) => {
     expect(parseErrorBody(body, contentType)).toMatchObject(expected);
+  });
+
+  it('never keeps the signed request S3 echoes in signature errors (it holds the session token)', () => {
+    const parsed = parseErrorBody(
+      '<Error><Code>SignatureDoesNotMatch</Code><Message>m</Message><StringToSign>AWS4</StringToSign><CanonicalRequest>PUT\n/k\n\nx-amz-security-token:SECRETTOKEN</CanonicalRequest><SignatureProvided>abc</SignatureProvided></Error>',
+      'application/xml',
+    );
+    expect(parsed.details).toEqual({ Code: 'SignatureDoesNotMatch', Message: 'm' });
+    expect(JSON.stringify(parsed)).not.toContain('SECRETTOKEN');
   });
 
   it('caps long bodies at about 500 characters', () => {

@@ -68,6 +68,18 @@ function fromJson(json: unknown): Omit<ParsedErrorBody, 'kind' | 'details'> {
   return { message: collapse(JSON.stringify(record)) };
 }
 
+/**
+ * Elements S3 adds to signature errors to help debug a signer: they echo the signed request,
+ * including the `x-amz-security-token` of temporary credentials, so they never reach an error.
+ */
+const SIGNED_REQUEST_ECHOES = new Set([
+  'CanonicalRequest',
+  'CanonicalRequestBytes',
+  'StringToSign',
+  'StringToSignBytes',
+  'SignatureProvided',
+]);
+
 /** `<Error><Code>..</Code><Message>..</Message>...</Error>`: leaf elements only, entities decoded. */
 function fromXml(body: string): Omit<ParsedErrorBody, 'kind'> | undefined {
   const error = /<Error\b[^>]*>([\s\S]*?)<\/Error>/.exec(body);
@@ -75,7 +87,7 @@ function fromXml(body: string): Omit<ParsedErrorBody, 'kind'> | undefined {
   const fields: Record<string, string> = {};
   for (const match of error[1].matchAll(/<([A-Za-z][\w.-]*)>([^<]*)<\/\1>/g)) {
     const [, name, raw] = match;
-    if (name && raw !== undefined && fields[name] === undefined)
+    if (name && raw !== undefined && fields[name] === undefined && !SIGNED_REQUEST_ECHOES.has(name))
       fields[name] = collapse(
         raw
           .replace(/&lt;/g, '<')

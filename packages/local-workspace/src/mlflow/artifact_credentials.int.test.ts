@@ -118,18 +118,20 @@ describe('artifact credential types', () => {
     const append = (position: number, body: string) =>
       call(ws, `${url}&action=append&position=${position}`, { method: 'PATCH', body });
     expect((await append(0, 'hello ')).status).toBe(202);
-    const gap = await append(3, 'oops');
-    expect(gap.status).toBe(400);
-    expect(gap.json.error.code).toBe('InvalidAppendPosition');
     expect((await append(6, 'world')).status).toBe(202);
     // Not flushed yet: the file is still empty.
     expect(ws.mlflow.readFile(`${root}/adls/data.txt`)?.length).toBe(0);
-    const wrongFlush = await call(ws, `${url}&action=flush&position=6`, { method: 'PATCH' });
+    // Flush must land on the end of contiguous appended data.
+    const wrongFlush = await call(ws, `${url}&action=flush&position=9`, { method: 'PATCH' });
     expect(wrongFlush.status).toBe(400);
     expect(wrongFlush.json.error.code).toBe('InvalidFlushPosition');
     const flush = await call(ws, `${url}&action=flush&position=11`, { method: 'PATCH' });
     expect(flush.status).toBe(200);
     expect(ws.mlflow.readFile(`${root}/adls/data.txt`)?.toString()).toBe('hello world');
+    // Flushed data cannot be appended over.
+    const over = await append(3, 'oops');
+    expect(over.status).toBe(400);
+    expect(over.json.error.code).toBe('InvalidAppendPosition');
     const read = await credential('read', 'adls/data.txt');
     expect((await call(ws, read.signed_uri)).text).toBe('hello world');
   });

@@ -4,7 +4,8 @@
  * them to the emulated S3, ADLS Gen2 or GCS API. Each credential is scoped to one version's
  * storage prefix, to read or read-write, and expires; a fresh one is issued per call, as UC does.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { SAS_VERSION, sasExpiry, sasSignature } from './presign.js';
 import type { MlflowStore, ModelVersion } from './state.js';
 
 export type ModelVersionOperation =
@@ -25,7 +26,8 @@ export interface S3Credential extends IssuedCredential {
   sessionToken: string;
 }
 
-const SAS_VERSION = '2023-11-03';
+/** How long expired credentials stay known (answered as expired rather than unknown). */
+const EXPIRED_KEPT_MS = 60 * 60 * 1000;
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 function randomKeyId(): string {
@@ -50,7 +52,9 @@ export class CloudCredentials {
 
   /** The `credentials` object of `generate-temporary-credentials`. */
   issue(version: ModelVersion, operation: ModelVersionOperation): Record<string, unknown> {
-    const expiresAt = this.store.now() + this.store.credentialLifetimeMs;
+    const now = this.store.now();
+    this.prune(now);
+    const expiresAt = now + this.store.credentialLifetimeMs;
     const base = {
       version,
       prefix: `${version.storageLocation}/`,
@@ -82,7 +86,7 @@ export class CloudCredentials {
         sv: SAS_VERSION,
         sr: 'd',
         sp: base.write ? 'racwdl' : 'rl',
-        se: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        se: sasExpiry(expiresAt),
       };
       const sig = this.sasSignature(fields, base.prefix);
       this.sas.set(sig, base);
@@ -126,7 +130,17 @@ export class CloudCredentials {
   }
 
   private sasSignature(fields: Record<string, string>, prefix: string): string {
-    const toSign = [fields.sp, fields.se, prefix, fields.sv, fields.sr].join('\n');
-    return createHmac('sha256', this.store.signingSecret).update(toSign).digest('base64');
+    return sasSignature(this.store.signingSecret, fields, prefix);
+  }
+
+  /**
+   * Forgets credentials that expired over an hour ago, so a long-running workspace does not keep
+   * one entry per `generate-temporary-credentials` call. Until then an expired credential is still
+   * known and answered as expired (`ExpiredToken`), as the clouds do.
+   */
+  private prune(now: number): void {
+    for (const map of [this.s3, this.sas, this.gcs] as Array<Map<string, IssuedCredential>>)
+      for (const [key, credential] of map)
+        if (credential.expiresAt + EXPIRED_KEPT_MS < now) map.delete(key);
   }
 }

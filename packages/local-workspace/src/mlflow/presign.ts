@@ -43,7 +43,8 @@ export const FLAVOUR_OF_TYPE: Record<ArtifactCredentialType, PresignedFlavour> =
 
 /** The access key id of workspace presigned URLs (not a credential any client holds). */
 const PRESIGN_KEY_ID = 'AKIALAKECHAINLOCAL01';
-const SAS_VERSION = '2023-11-03';
+/** The `sv` of every SAS the workspace and Unity Catalog hand out. */
+export const SAS_VERSION = '2023-11-03';
 
 /** `dbfs:/a/b` → `dbfs/a/b`; `s3://bucket/k` → `s3/bucket/k` (each segment URI-encoded). */
 function uriToPath(uri: string): string {
@@ -60,9 +61,22 @@ function segmentsToUri(segments: string[]): string | undefined {
   return scheme === 'dbfs' ? `dbfs:/${rest.join('/')}` : `${scheme}://${rest.join('/')}`;
 }
 
-function sasSignature(secret: Buffer, fields: Record<string, string>, resource: string): string {
+/**
+ * The `sig` of an emulated SAS: an HMAC over its permissions, expiry, version, resource type and
+ * the resource it was issued for (a presigned path, or a Unity Catalog storage prefix).
+ */
+export function sasSignature(
+  secret: Buffer,
+  fields: Record<string, string>,
+  resource: string,
+): string {
   const toSign = [fields.sp, fields.se, resource, fields.sv, fields.sr].join('\n');
   return createHmac('sha256', secret).update(toSign, 'utf8').digest('base64');
+}
+
+/** A SAS `se` (ISO 8601 in UTC, whole seconds). */
+export function sasExpiry(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 export interface PresignedUrl {
@@ -84,7 +98,7 @@ export function presignUrl(
     const fields: Record<string, string> = {
       sv: SAS_VERSION,
       spr: 'https',
-      se: new Date(now + store.credentialLifetimeMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      se: sasExpiry(now + store.credentialLifetimeMs),
       sr: 'b',
       sp: options.method === 'GET' ? 'r' : 'cw',
     };

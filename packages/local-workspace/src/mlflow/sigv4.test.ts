@@ -112,6 +112,20 @@ describe('S3 specifics', () => {
     );
   });
 
+  it('joins a header sent on several lines with a bare comma', () => {
+    // The get-header-value-multiline / duplicate-header cases: values trimmed, joined by ','.
+    // Node's request.headers would give 'a, b'; headersDistinct gives the lines.
+    const canonical = canonicalRequest({
+      method: 'GET',
+      uri: '/',
+      query: '',
+      headers: { host: 'h', 'x-amz-meta-list': [' a ', 'b  c'] },
+      signedHeaders: ['host', 'x-amz-meta-list'],
+      payloadHash: 'UNSIGNED-PAYLOAD',
+    });
+    expect(canonical.split('\n')[4]).toBe('x-amz-meta-list:a,b c');
+  });
+
   it('parses the Authorization header and dates', () => {
     const parsed = parseAuthorization(
       'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/s3/aws4_request,SignedHeaders=Host;x-amz-date, Signature=abc',

@@ -75,19 +75,25 @@ export function canonicalQuery(rawQuery: string, exclude: readonly string[] = []
   return pairs.map(([name, value]) => `${name}=${value}`).join('&');
 }
 
-/** `name:value\n` per signed header: names lower case, values trimmed with inner runs of spaces collapsed. */
+/**
+ * `name:value\n` per signed header: names lower case, each value trimmed with inner runs of
+ * spaces collapsed. A header sent on several lines (an array, as `IncomingMessage.headersDistinct`
+ * gives it) is its trimmed values joined by `,` with no space, as SigV4 signers do; Node's
+ * `request.headers` would join them with `, ` and break such signatures.
+ */
 export function canonicalHeaders(
   headers: Record<string, string | string[] | undefined>,
   signedHeaders: readonly string[],
 ): string {
+  const trimAll = (value: string) => value.trim().replace(/\s+/g, ' ');
   const lower: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    lower[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+    lower[name.toLowerCase()] = Array.isArray(value)
+      ? value.map(trimAll).join(',')
+      : trimAll(value);
   }
-  return signedHeaders
-    .map((name) => `${name}:${(lower[name] ?? '').trim().replace(/\s+/g, ' ')}\n`)
-    .join('');
+  return signedHeaders.map((name) => `${name}:${lower[name] ?? ''}\n`).join('');
 }
 
 export interface CanonicalRequestParts {

@@ -110,10 +110,13 @@ export interface StoredFile {
   lastModified: number;
 }
 
-/** ADLS Gen2 appends not yet flushed, and Azure blocks not yet committed, per file URI. */
+/**
+ * ADLS Gen2 appends not yet flushed, per file URI, by the position each was appended at. ADLS
+ * lets clients append in parallel and out of order (and replay an append at the same position);
+ * flush is what checks that the data is contiguous.
+ */
 interface PendingWrites {
-  appended: Buffer[];
-  appendedLength: number;
+  chunks: Map<number, Buffer>;
 }
 
 const STORAGE_LOG_LIMIT = 1000;
@@ -320,7 +323,7 @@ export class MlflowStore {
   pendingWrites(uri: string): PendingWrites {
     let pending = this.pending.get(uri);
     if (!pending) {
-      pending = { appended: [], appendedLength: 0 };
+      pending = { chunks: new Map() };
       this.pending.set(uri, pending);
     }
     return pending;

@@ -57,6 +57,8 @@ interface StorageRequest {
   rawQuery: string;
   params: Record<string, string>;
   headers: IncomingHttpHeaders;
+  /** Every header as the list of its lines (for SigV4, which joins repeated lines with `,`). */
+  distinctHeaders: Record<string, string[] | undefined>;
   host: string;
   body: Buffer;
 }
@@ -141,21 +143,24 @@ function fileHeaders(file: StoredFile): Record<string, string | number> {
   };
 }
 
-/** Decodes an `aws-chunked` body (`<hex size>[;chunk-signature=..]\r\n<data>\r\n ... 0\r\n<trailers>`). */
+/**
+ * Decodes an `aws-chunked` body (`<hex size>[;chunk-signature=..]\r\n<data>\r\n ... 0\r\n<trailers>`).
+ * Sizes must be plain hex digits: `parseInt` alone would take `-6` or `0x5`, and a negative size
+ * walks the offset backwards into an endless loop.
+ */
 function decodeAwsChunked(body: Buffer): Buffer | undefined {
   const parts: Buffer[] = [];
   let offset = 0;
   for (;;) {
     const lineEnd = body.indexOf('\r\n', offset);
     if (lineEnd === -1) return undefined;
-    const size = Number.parseInt(
-      body.subarray(offset, lineEnd).toString('latin1').split(';')[0] ?? '',
-      16,
-    );
-    if (!Number.isFinite(size)) return undefined;
+    const sizeText = body.subarray(offset, lineEnd).toString('latin1').split(';')[0] ?? '';
+    if (!/^[0-9a-fA-F]{1,12}$/.test(sizeText)) return undefined;
+    const size = Number.parseInt(sizeText, 16);
     offset = lineEnd + 2;
     if (size === 0) return Buffer.concat(parts);
-    if (offset + size > body.length) return undefined;
+    if (offset + size + 2 > body.length) return undefined;
+    if (body[offset + size] !== 0x0d || body[offset + size + 1] !== 0x0a) return undefined;
     parts.push(body.subarray(offset, offset + size));
     offset += size + 2;
   }
@@ -358,22 +363,32 @@ export function createStorageHandler(
       if (!permissions.includes('w') || !store.writable(uri)) return azureDenied(response, 'adls');
       if (!file)
         return sendAdlsError(response, 404, 'PathNotFound', 'The specified path does not exist.');
-      const position = Number(request.params.position);
+      const raw = request.params.position;
+      const position = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
       const pending = store.pendingWrites(uri);
-      const end = file.data.length + pending.appendedLength;
+      const committed = file.data.length;
       if (action === 'append') {
-        if (!Number.isInteger(position) || position !== end)
+        // Appends may arrive in parallel or be replayed; only flush checks contiguity.
+        if (!Number.isSafeInteger(position) || position < committed)
           return sendAdlsError(
             response,
             400,
             'InvalidAppendPosition',
-            `The append position ${request.params.position ?? '(missing)'} is not equal to the length of the file (${end} bytes, including data appended but not flushed).`,
+            `The append position ${raw ?? '(missing)'} is before the end of the flushed data (${committed} bytes).`,
           );
-        pending.appended.push(request.body);
-        pending.appendedLength += request.body.length;
+        pending.chunks.set(position, request.body);
         return send(response, 202, '');
       }
-      if (!Number.isInteger(position) || position !== end)
+      // Flush: the appended data must cover [committed, position) without gaps.
+      const parts: Buffer[] = [file.data];
+      let cursor = committed;
+      while (Number.isSafeInteger(position) && cursor < position) {
+        const chunk = pending.chunks.get(cursor);
+        if (!chunk || chunk.length === 0) break;
+        parts.push(chunk);
+        cursor += chunk.length;
+      }
+      if (!Number.isSafeInteger(position) || cursor !== position)
         return sendAdlsError(
           response,
           400,
@@ -382,9 +397,13 @@ export function createStorageHandler(
         );
       const stored = store.putFile(
         uri,
-        Buffer.concat([file.data, ...pending.appended]),
+        Buffer.concat(parts),
         (request.headers['x-ms-content-type'] as string | undefined) ?? file.contentType,
       );
+      // Appended data past the flush position is dropped unless the client asks to keep it.
+      if (request.params.retainUncommittedData === 'true')
+        for (const [at, chunk] of pending.chunks)
+          if (at >= position) store.pendingWrites(uri).chunks.set(at, chunk);
       return send(response, 200, '', { etag: etagOf(stored) });
     }
     if (request.method === 'GET' || request.method === 'HEAD') {
@@ -626,7 +645,7 @@ export function createStorageHandler(
       method: request.method,
       uri: canonicalUri(request.rawPath),
       query,
-      headers: { ...request.headers, host: request.host },
+      headers: { ...request.distinctHeaders, host: request.host },
       signedHeaders,
       payloadHash,
     });
@@ -917,6 +936,7 @@ export function createStorageHandler(
       rawQuery,
       params: queryParams(rawQuery),
       headers: request.headers,
+      distinctHeaders: request.headersDistinct,
       host: request.headers.host ?? authorityOfHost(),
       body,
     };

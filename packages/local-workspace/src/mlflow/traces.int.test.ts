@@ -107,6 +107,15 @@ describe('traces', () => {
     });
     expect(badState.status).toBe(400);
     expect(badState.json.error_code).toBe('INVALID_PARAMETER_VALUE');
+    for (const id of ['tr-1/../x', '..', 'tr 1']) {
+      const badId = await api.post('/api/3.0/mlflow/traces', {
+        trace: { trace_info: traceInfo(id, {}) },
+      });
+      expect(badId.status, id).toBe(400);
+    }
+    // `traces/get` is not a trace id.
+    const get = await api.get('/api/3.0/mlflow/traces/get?trace_id=tr-1');
+    expect(get.json.message ?? '').not.toContain("'get'");
   });
 
   it('links traces to a run and searches an experiment', async () => {

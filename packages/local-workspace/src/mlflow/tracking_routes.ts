@@ -485,6 +485,11 @@ export function trackingRoutes(store: MlflowStore): ApiRoute[] {
         const traceId = info.trace_id;
         if (typeof traceId !== 'string' || traceId === '')
           throw missing('trace.trace_info.trace_id');
+        // The id becomes a path segment of the artifact location and of the trace routes.
+        if (!/^[\w.:-]+$/.test(traceId) || traceId === '.' || traceId === '..')
+          throw invalidParameter(
+            `Invalid trace id ${JSON.stringify(traceId)}: use letters, digits, '-', '_', '.' and ':' (MLflow ids look like tr-<32 hex digits>).`,
+          );
         const location = info.trace_location as
           | { type?: string; mlflow_experiment?: { experiment_id?: unknown } }
           | undefined;
@@ -542,7 +547,8 @@ export function trackingRoutes(store: MlflowStore): ApiRoute[] {
     },
     {
       methods: ['GET'],
-      pattern: /^\/api\/3\.0\/mlflow\/traces\/([^/]+)$/,
+      // `traces/get` is a different (OSS) endpoint, not the trace named "get".
+      pattern: /^\/api\/3\.0\/mlflow\/traces\/(?!get$)([^/]+)$/,
       name: 'mlflow-traces',
       handler: (context) => ({
         trace: { trace_info: structuredClone(store.trace(context.captures[0] ?? '').info) },
