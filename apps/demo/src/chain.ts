@@ -2,7 +2,8 @@
  * The "ask your lakehouse" chain, written to let a small model succeed honestly and to run
  * unchanged against a large FM API model:
  *
- * 1. schema: `getTableInfo()` of the chosen catalog.schema (DDL, comments, sample rows);
+ * 1. schema: `getTableInfo()` of the tables of the chosen catalog.schema the question is about
+ *    (DDL, comments, sample rows), with a few schema-derived examples of the closest shapes;
  * 2. SQL: structured output whose table and column names are enums of that schema
  *    (`response_format: json_schema`, a grammar on the local backend);
  * 3. validation: `EXPLAIN <sql>` on the warehouse; an error goes back to the model, at most
@@ -28,6 +29,7 @@ import {
   buildSqlAnswerSchema,
   buildSqlStringSchema,
   checkSqlAnswer,
+  joinGraph,
   type SchemaTable,
 } from './schema_enums.js';
 
@@ -102,6 +104,11 @@ export interface AskOptions {
    * as enums). The small offline model scored better with `sql` (see README).
    */
   format?: SqlFormat;
+  /**
+   * Show the model every table of the schema. Default: only the tables the question is about
+   * (`relevantTables`), all when it names none; a small model reads a short prompt better.
+   */
+  fullSchema?: boolean;
 }
 
 export type SqlFormat = 'clauses' | 'sql';
@@ -223,6 +230,248 @@ export function schemaExamples(
     .join('\n');
 }
 
+const STOP_WORDS = new Set(
+  'a an the of in on at to for by with and or is are was were be do does did what which who how many much there their its each per all any every that this from have has had as it'.split(
+    ' ',
+  ),
+);
+
+/** Lower-case words of a text, a trailing plural `s` removed, stop words dropped. */
+export function keywords(text: string): string[] {
+  return (text.toLowerCase().match(/[a-z0-9]+/g) ?? [])
+    .filter((word) => !STOP_WORDS.has(word))
+    .map((word) =>
+      word.length > 3 && word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word,
+    );
+}
+
+/** The words a table answers to: its name and its columns' names (short prefixes removed). */
+function tableWords(table: SchemaTable): { name: Set<string>; columns: Set<string> } {
+  const name = new Set(keywords(table.name.replace(/_/g, ' ')));
+  name.add(keywords(table.name)[0] ?? table.name);
+  const columns = new Set(
+    table.columns.flatMap((column) =>
+      keywords(column.name.replace(/^[a-z]{1,2}_/i, '').replace(/_/g, ' ')),
+    ),
+  );
+  return { name, columns };
+}
+
+/**
+ * The tables a question is about, to keep a small model's prompt short: a table whose name the
+ * question says (also as two words: "line items" for `lineitem`) counts 3, each of its column
+ * words 1. The best tables (at most `max`) with a positive score are kept, in schema order;
+ * all tables when none scores or the schema is small.
+ */
+export function relevantTables(
+  tables: readonly SchemaTable[],
+  question: string,
+  max = 3,
+): SchemaTable[] {
+  if (tables.length <= max) return [...tables];
+  const words = keywords(question);
+  const joined = new Set([...words, ...words.slice(1).map((word, i) => `${words[i]}${word}`)]);
+  const scored = tables.map((table, index) => {
+    const { name, columns } = tableWords(table);
+    let score = 0;
+    for (const word of joined) {
+      if (name.has(word)) score += 3;
+      else if (columns.has(word)) score += 1;
+    }
+    return { table, index, score };
+  });
+  // Tables the question names win over tables that only share a column word ("name").
+  const floor = scored.some((entry) => entry.score >= 3) ? 3 : 1;
+  const kept = scored
+    .filter((entry) => entry.score >= floor)
+    .sort((a, b) => b.score - a.score || a.index - b.index)
+    .slice(0, max);
+  if (kept.length === 0) return [...tables];
+  return kept.sort((a, b) => a.index - b.index).map((entry) => entry.table);
+}
+
+/** A column name as words, without a short table prefix (`c_acctbal` -> `acctbal`). */
+const words = (name: string) => name.replace(/^[a-z]{1,2}_/, '').replace(/_/g, ' ');
+
+interface SqlExample {
+  question: string;
+  tables: string[];
+  columns: string[];
+  sql: string;
+}
+
+/**
+ * A pool of `sql`-format examples built from the schema itself (never from the evaluation set):
+ * one per common query shape (count, filters, aggregates, distinct, dates, grouping, top-N, list,
+ * arg-max, join), each on the first column of the kind it needs, with made-up values (100, 'ABC',
+ * 2020). `selectExamples` then shows the few closest to the question.
+ */
+export function sqlExamplePool(tables: readonly SchemaTable[]): SqlExample[] {
+  const first = tables[0];
+  if (!first) return [];
+  const pool: SqlExample[] = [];
+  const add = (question: string, table: string, columns: string[], sql: string) =>
+    pool.push({ question, tables: [table], columns, sql });
+  const all = tables.flatMap((table) => table.columns.map((column) => ({ table, column })));
+  const isKey = (name: string) => /(key|id)$/i.test(name);
+  const w = (name: string) => words(name);
+  add(
+    `How many ${first.name} rows are there?`,
+    first.name,
+    [],
+    `SELECT count(*) FROM ${first.name}`,
+  );
+  const numeric =
+    all.find(({ column }) => /^(DOUBLE|FLOAT|DECIMAL)/i.test(column.type)) ??
+    all.find(({ column }) => NUMERIC_TYPE.test(column.type) && !isKey(column.name));
+  const text = all.find(
+    ({ column }) =>
+      /^STRING/i.test(column.type) && !isKey(column.name) && !/comment/i.test(column.name),
+  );
+  const category =
+    all.find(
+      ({ column }) =>
+        /^STRING/i.test(column.type) && !/name|comment|address|phone/i.test(column.name),
+    ) ??
+    all.find(({ column }) => /^(INT|BIGINT|SMALLINT)/i.test(column.type) && !isKey(column.name));
+  const dated = all.find(({ column }) => DATE_TYPE.test(column.type));
+  if (numeric) {
+    const t = numeric.table.name;
+    const c = numeric.column.name;
+    add(
+      `How many ${t} rows have a ${w(c)} above 100?`,
+      t,
+      [c],
+      `SELECT count(*) FROM ${t} WHERE ${c} > 100`,
+    );
+    add(`What is the average ${w(c)}?`, t, [c], `SELECT avg(${c}) FROM ${t}`);
+    add(`What is the total ${w(c)} of all ${t} rows?`, t, [c], `SELECT sum(${c}) FROM ${t}`);
+    add(`What is the lowest ${w(c)}?`, t, [c], `SELECT min(${c}) FROM ${t}`);
+  }
+  if (category) {
+    const t = category.table.name;
+    const c = category.column.name;
+    const value = /^STRING/i.test(category.column.type) ? "'ABC'" : '100';
+    add(
+      `How many ${t} rows have ${w(c)} ${value}?`,
+      t,
+      [c],
+      `SELECT count(*) FROM ${t} WHERE ${c} = ${value}`,
+    );
+    add(
+      `How many different ${w(c)} values are there?`,
+      t,
+      [c],
+      `SELECT count(DISTINCT ${c}) FROM ${t}`,
+    );
+    add(
+      `How many ${t} rows are there for each ${w(c)}?`,
+      t,
+      [c],
+      `SELECT ${c}, count(*) FROM ${t} GROUP BY ${c}`,
+    );
+    add(
+      `Which 3 ${w(c)} values have the most ${t} rows?`,
+      t,
+      [c],
+      `SELECT ${c}, count(*) AS n FROM ${t} GROUP BY ${c} ORDER BY n DESC LIMIT 3`,
+    );
+  }
+  if (dated) {
+    const t = dated.table.name;
+    const c = dated.column.name;
+    const day = /^TIMESTAMP/i.test(dated.column.type) ? `to_date(${c})` : c;
+    add(
+      `How many ${t} rows have a ${w(c)} in 2020?`,
+      t,
+      [c],
+      `SELECT count(*) FROM ${t} WHERE year(${c}) = 2020`,
+    );
+    add(
+      `How many ${t} rows have a ${w(c)} in June 2020?`,
+      t,
+      [c],
+      `SELECT count(*) FROM ${t} WHERE ${c} >= DATE '2020-06-01' AND ${c} < DATE '2020-07-01'`,
+    );
+    add(
+      `How many ${t} rows have a ${w(c)} on June 15, 2020?`,
+      t,
+      [c],
+      `SELECT count(*) FROM ${t} WHERE ${day} = DATE '2020-06-15'`,
+    );
+  }
+  if (text) {
+    const t = text.table.name;
+    const c = text.column.name;
+    add(`List the ${w(c)} of all ${t} rows.`, t, [c], `SELECT ${c} FROM ${t}`);
+    const measure = text.table.columns.find(
+      (column) => NUMERIC_TYPE.test(column.type) && !isKey(column.name),
+    );
+    if (measure)
+      add(
+        `What is the ${w(c)} of the ${t} row with the highest ${w(measure.name)}?`,
+        t,
+        [c, measure.name],
+        `SELECT ${c} FROM ${t} ORDER BY ${measure.name} DESC LIMIT 1`,
+      );
+  }
+  const edge = joinGraph(tables)[0];
+  if (edge) {
+    const other = tables.find((table) => table.name === edge.right);
+    const column = other?.columns.find(
+      (candidate) => /^STRING/i.test(candidate.type) && !isKey(candidate.name),
+    );
+    const [l, r] = edge.on[0] as [string, string];
+    if (other && column)
+      pool.push({
+        question: `How many ${edge.left} rows have a ${other.name} whose ${w(column.name)} is 'ABC'?`,
+        tables: [edge.left, other.name],
+        columns: [l, r, column.name],
+        sql: `SELECT count(*) FROM ${edge.left} JOIN ${other.name} ON ${l} = ${r} WHERE ${column.name} = 'ABC'`,
+      });
+  }
+  return pool;
+}
+
+/**
+ * The `count` examples of `pool` closest to `question` by shared words, the closest last (a
+ * small model follows the last example most).
+ */
+export function selectExamples<T extends { question: string }>(
+  pool: readonly T[],
+  question: string,
+  tables: readonly SchemaTable[] = [],
+  count = 4,
+): T[] {
+  // The shape of a question is in its other words: table and column words say what it is about.
+  const schemaWords = new Set<string>();
+  for (const table of tables) {
+    const { name, columns } = tableWords(table);
+    for (const word of [...name, ...columns]) schemaWords.add(word);
+  }
+  const shape = (text: string) => keywords(text).filter((word) => !schemaWords.has(word));
+  const asked = new Set(shape(question));
+  const scored = pool.map((example, index) => ({
+    example,
+    index,
+    score: shape(example.question).filter((word) => asked.has(word)).length,
+  }));
+  return scored
+    .sort((a, b) => b.score - a.score || a.index - b.index)
+    .slice(0, count)
+    .reverse()
+    .map((entry) => entry.example);
+}
+
+function formatSqlExamples(examples: readonly SqlExample[]): string {
+  return examples
+    .map(
+      (example) =>
+        `Q: ${example.question}\nA: ${JSON.stringify({ tables: example.tables, columns: example.columns, sql: example.sql })}`,
+    )
+    .join('\n');
+}
+
 /** Fills `{name}` placeholders. */
 function fill(template: string, values: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
@@ -310,9 +559,10 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
   let sqlResult: { sql: string; result: DatabricksQueryResult } | undefined;
 
   const loadSchema = RunnableLambda.from(async () => {
-    const tables = schemaTables(db);
+    const all = schemaTables(db);
+    const tables = options.fullSchema ? all : relevantTables(all, question);
     const tableInfo = await db.getTableInfo(tables.map((table) => table.name));
-    return { tables, tableInfo };
+    return { tables, allTables: all, tableInfo };
   }).withConfig({ runName: 'load_schema' });
 
   const explainSql = RunnableLambda.from(async (sql: string, config?: RunnableConfig) => {
@@ -331,7 +581,7 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
         ...(runName ? { runName } : {}),
       });
       let phase = performance.now();
-      const { tables, tableInfo } = await loadSchema.invoke(undefined, child());
+      const { tables, allTables, tableInfo } = await loadSchema.invoke(undefined, child());
       emit({ type: 'schema', tables: tables.map((table) => table.name) });
       timings.schemaMs = performance.now() - phase;
 
@@ -354,6 +604,12 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
           fill(format === 'clauses' ? SQL_SYSTEM_PROMPT : SQL_STRING_SYSTEM_PROMPT, {
             schema: `${db.catalog}.${db.schema}`,
             table_info: tableInfo,
+            examples:
+              format === 'sql'
+                ? formatSqlExamples(
+                    selectExamples(sqlExamplePool(allTables), input.question, allTables),
+                  )
+                : schemaExamples(tables, format),
           }),
         ],
         ['human', input.question],

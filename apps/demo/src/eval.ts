@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import type { DatabricksSqlDatabase } from '@lakechain/databricks-sql';
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import { askLakehouse } from './chain.js';
+import { askLakehouse, type SqlFormat } from './chain.js';
 import { compareResultSets, hasOrderBy, type ResultSet } from './compare.js';
 import { createEnvironment } from './environment.js';
 import { describeError } from './errors.js';
@@ -117,6 +117,9 @@ export async function runEvaluation(argv: string[]): Promise<number> {
   }
   if (values.limit) questions = questions.slice(0, Number(values.limit));
 
+  if (values.format && !['sql', 'clauses'].includes(values.format))
+    throw new Error(`--format is sql or clauses, got "${values.format}".`);
+  const format = values.format as SqlFormat | undefined;
   const started = Date.now();
   const log = (text: string) => process.stderr.write(`${text}\n`);
   const environment = await createEnvironment({
@@ -173,7 +176,7 @@ export async function runEvaluation(argv: string[]): Promise<number> {
           answerModel: environment.answerModel,
           maxRepairs,
           maxRows: 1000,
-          format: values.format === 'clauses' ? 'clauses' : 'sql',
+          format,
           callbacks: tracing ? [tracing.tracer] : undefined,
           runName: `eval_${item.id}`,
         });

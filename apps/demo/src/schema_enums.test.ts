@@ -1,6 +1,18 @@
 import { describe, expect, test } from 'vitest';
-import { schemaExamples } from './chain.js';
-import { assembleSql, buildSqlAnswerSchema, checkSqlAnswer, completeFrom } from './schema_enums.js';
+import {
+  keywords,
+  relevantTables,
+  schemaExamples,
+  selectExamples,
+  sqlExamplePool,
+} from './chain.js';
+import {
+  assembleSql,
+  buildSqlAnswerSchema,
+  checkSqlAnswer,
+  completeFrom,
+  joinGraph,
+} from './schema_enums.js';
 
 const tables = [
   {
@@ -173,5 +185,81 @@ describe('checkSqlAnswer / assembleSql', () => {
     const sqls = answers.map((answer) => checkSqlAnswer(answer, tables).sql);
     expect(sqls).toContain('SELECT count(*) AS row_count FROM orders WHERE o_totalprice > 100');
     expect(sqls.some((sql) => sql.includes("o_orderdate >= DATE '2020-06-01'"))).toBe(true);
+  });
+});
+
+describe('smaller prompts for a small model', () => {
+  const tpch = [
+    {
+      name: 'customer',
+      columns: [
+        { name: 'c_custkey', type: 'BIGINT' },
+        { name: 'c_name', type: 'STRING' },
+        { name: 'c_nationkey', type: 'BIGINT' },
+        { name: 'c_acctbal', type: 'DECIMAL(18,2)' },
+        { name: 'c_mktsegment', type: 'STRING' },
+      ],
+    },
+    {
+      name: 'lineitem',
+      columns: [
+        { name: 'l_orderkey', type: 'BIGINT' },
+        { name: 'l_shipdate', type: 'DATE' },
+      ],
+    },
+    {
+      name: 'nation',
+      columns: [
+        { name: 'n_nationkey', type: 'BIGINT' },
+        { name: 'n_name', type: 'STRING' },
+      ],
+    },
+    {
+      name: 'orders',
+      columns: [
+        { name: 'o_orderkey', type: 'BIGINT' },
+        { name: 'o_custkey', type: 'BIGINT' },
+      ],
+    },
+  ];
+
+  test('keywords: lower case, plurals and stop words removed', () => {
+    expect(keywords('How many Orders are there in each nation?')).toEqual(['order', 'nation']);
+  });
+
+  test('relevantTables keeps the tables the question names, all when it names none', () => {
+    const names = (question: string) => relevantTables(tpch, question).map((t) => t.name);
+    expect(names('How many customers are in each nation?')).toEqual(['customer', 'nation']);
+    expect(names('How many line items were shipped?')).toEqual(['lineitem']);
+    expect(names('What is the account balance?')).toEqual(
+      expect.arrayContaining(['customer', 'lineitem', 'nation', 'orders']),
+    );
+    expect(relevantTables(tpch.slice(0, 2), 'orders?')).toHaveLength(2);
+  });
+
+  test('joinGraph joins key columns by name after a short prefix', () => {
+    expect(joinGraph(tpch)).toEqual([
+      { left: 'customer', right: 'nation', on: [['c_nationkey', 'n_nationkey']] },
+      { left: 'customer', right: 'orders', on: [['c_custkey', 'o_custkey']] },
+      { left: 'lineitem', right: 'orders', on: [['l_orderkey', 'o_orderkey']] },
+    ]);
+  });
+
+  test('the example pool comes from the schema; the closest shapes are shown, closest last', () => {
+    const pool = sqlExamplePool(tpch);
+    expect(pool.map((example) => example.sql)).toEqual(
+      expect.arrayContaining([
+        'SELECT count(*) FROM customer',
+        'SELECT avg(c_acctbal) FROM customer',
+        'SELECT count(*) FROM lineitem WHERE year(l_shipdate) = 2020',
+        'SELECT count(DISTINCT c_mktsegment) FROM customer',
+        "SELECT count(*) FROM customer JOIN nation ON c_nationkey = n_nationkey WHERE n_name = 'ABC'",
+      ]),
+    );
+    const shown = selectExamples(pool, 'What is the average price of orders?', tpch, 3);
+    expect(shown).toHaveLength(3);
+    expect(shown.at(-1)?.sql).toBe('SELECT avg(c_acctbal) FROM customer');
+    const distinct = selectExamples(pool, 'How many different nation names are there?', tpch, 2);
+    expect(distinct.at(-1)?.sql).toMatch(/count\(DISTINCT/);
   });
 });

@@ -226,3 +226,40 @@ export function checkSqlAnswer(value: unknown, tables: readonly SchemaTable[]): 
   };
   return { tables: [...new Set(used)], columns, sql: assembleSql(clauses) };
 }
+
+/** Equality conditions that join two tables. */
+export interface JoinEdge {
+  left: string;
+  right: string;
+  on: Array<[string, string]>;
+}
+
+/** The key suffix of a column (`c_nationkey` -> `nationkey`), or the name itself. */
+function keySuffix(name: string): string {
+  const lower = name.toLowerCase();
+  const index = lower.indexOf('_');
+  return index > 0 && index <= 3 ? lower.slice(index + 1) : lower;
+}
+
+/**
+ * Which tables join on which columns, from naming alone: two tables join on key columns
+ * (`...key`, `...id`) with the same name or the same name after a short table prefix
+ * (`c_nationkey` = `n_nationkey`, the TPC-H convention).
+ */
+export function joinGraph(tables: readonly SchemaTable[]): JoinEdge[] {
+  const edges: JoinEdge[] = [];
+  for (const [i, left] of tables.entries()) {
+    for (const right of tables.slice(i + 1)) {
+      const on: Array<[string, string]> = [];
+      for (const a of left.columns) {
+        if (!/(key|id)$/i.test(a.name)) continue;
+        for (const b of right.columns) {
+          if (a.name === b.name || keySuffix(a.name) === keySuffix(b.name))
+            on.push([a.name, b.name]);
+        }
+      }
+      if (on.length > 0) edges.push({ left: left.name, right: right.name, on });
+    }
+  }
+  return edges;
+}
