@@ -190,9 +190,19 @@ describe('demo, offline mode', () => {
     // A trace file was written.
     const files = traceFiles(directory);
     expect(files).toHaveLength(1);
-    expect(
-      readTrace(directory, files[0] as string).spans.some((span) => span.name === 'generate_sql'),
-    ).toBe(true);
+    const written = readTrace(directory, files[0] as string);
+    expect(written.spans.some((span) => span.name === 'generate_sql')).toBe(true);
+    // The same trace reached the local workspace's MLflow over the Databricks protocol, into the
+    // user's folder (a bare experiment name), as it would on a real workspace.
+    expect(errors).toContain("the local workspace's MLflow");
+    const exported = workspace?.mlflow.traces() ?? [];
+    expect(exported.map((trace) => trace.traceId)).toEqual([written.trace_id]);
+    expect(workspace?.mlflow.experiment(exported[0]?.experimentId ?? '')?.name).toBe(
+      `/Users/${workspace?.mlflow.userName}/lakechain-demo`,
+    );
+    expect((exported[0]?.data as { spans: unknown[] } | undefined)?.spans).toHaveLength(
+      written.spans.length,
+    );
   });
 
   test('Ctrl-C (the abort signal) cancels the running step and exits cleanly', async () => {
@@ -294,6 +304,13 @@ describe('demo, offline mode', () => {
       expect(workspace.serving.requestsFor('databricks-meta-llama-3-3-70b-instruct').length).toBe(
         2,
       );
+      // The trace was exported to the workspace's MLflow with nothing MLflow-specific configured.
+      expect(warnings).toEqual([]);
+      const [trace] = workspace.mlflow.traces();
+      expect(workspace.mlflow.experiment(trace?.experimentId ?? '')?.name).toBe(
+        '/Shared/lakechain-demo-test',
+      );
+      expect(trace?.traceInfo).toMatchObject({ state: 'OK' });
     } finally {
       console.warn = originalWarn;
       await workspace.stop();

@@ -6,6 +6,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { resolveConfig } from '@lakechain/core';
 import type { DatabricksSqlDatabase } from '@lakechain/databricks-sql';
 import ora, { type Ora } from 'ora';
 import picocolors from 'picocolors';
@@ -306,7 +307,24 @@ async function chooseTraceTarget(
     return { kind: 'server', trackingUri: uri, experimentName };
   }
   if (environment.mode === 'workspace') return { kind: 'databricks', experimentName };
-  return { kind: 'file', directory: args.traceDir ?? defaultTraceDirectory() };
+  const workspace = environment.workspace;
+  return {
+    kind: 'file',
+    directory: args.traceDir ?? defaultTraceDirectory(),
+    ...(workspace
+      ? {
+          localWorkspace: {
+            config: await resolveConfig({
+              host: workspace.host,
+              token: workspace.token,
+              caCert: workspace.caCert,
+              env: {},
+            }),
+            experimentName,
+          },
+        }
+      : {}),
+  };
 }
 
 /** Runs the demo; returns the process exit code. */

@@ -2,12 +2,15 @@
  * Where the demo's traces go:
  * - workspace mode: Databricks-managed MLflow (`trackingUri: 'databricks'`);
  * - `MLFLOW_TRACKING_URI` set (or `--mlflow-local`): that MLflow server;
- * - otherwise: nowhere on the network. The same `MlflowTracer` builds the trace; a local-only
- *   exporter drops it instead of sending it, and `onTraceEnd` prints it as a tree and writes it
- *   to a JSON file (the `traces.json` form MLflow stores).
+ * - otherwise (offline): `onTraceEnd` prints each trace as a tree and writes it to a JSON file
+ *   (the `traces.json` form MLflow stores); with the local workspace running, the same tracer
+ *   also exports it to that workspace's MLflow exactly as in workspace mode (Databricks
+ *   protocol, experiment under the user's folder), so the offline run takes the real path. Without
+ *   one, a local-only exporter drops it: nothing in that mode may try to reach a server.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { DatabricksConfig } from '@lakechain/core';
 import {
   type FinishedTrace,
   MlflowTracer,
@@ -32,7 +35,12 @@ class LocalOnlyExporter extends TraceExporter {
 export type TraceTarget =
   | { kind: 'databricks'; experimentName: string }
   | { kind: 'server'; trackingUri: string; experimentName: string }
-  | { kind: 'file'; directory: string };
+  | {
+      kind: 'file';
+      directory: string;
+      /** The offline demo's local workspace: its MLflow receives the traces too. */
+      localWorkspace?: { config: DatabricksConfig; experimentName: string };
+    };
 
 export interface DemoTracing {
   target: TraceTarget;
@@ -65,9 +73,19 @@ export function createTracing(options: TracingOptions): DemoTracing {
     traces.push({ trace, file });
     options.onTrace?.(trace, file);
   };
+  const local = target.kind === 'file' ? target.localWorkspace : undefined;
   const tracer =
     target.kind === 'file'
-      ? new MlflowTracer({ exporter: new LocalOnlyExporter(), onTraceEnd })
+      ? local
+        ? new MlflowTracer({
+            trackingUri: 'databricks',
+            databricksConfig: local.config,
+            experimentName: local.experimentName,
+            tags: { app: 'lakechain-demo' },
+            env: {},
+            onTraceEnd,
+          })
+        : new MlflowTracer({ exporter: new LocalOnlyExporter(), onTraceEnd })
       : new MlflowTracer({
           trackingUri: target.kind === 'databricks' ? 'databricks' : target.trackingUri,
           experimentName: target.experimentName,
@@ -86,11 +104,13 @@ export function createTracing(options: TracingOptions): DemoTracing {
         case 'server':
           return `MLflow at ${target.trackingUri}, experiment ${target.experimentName}`;
         default:
-          return `files in ${target.directory}`;
+          return local
+            ? `files in ${target.directory} and the local workspace's MLflow (experiment ${local.experimentName})`
+            : `files in ${target.directory}`;
       }
     },
     async flush() {
-      if (target.kind !== 'file') await tracer.flush();
+      if (target.kind !== 'file' || local) await tracer.flush();
     },
   };
 }
