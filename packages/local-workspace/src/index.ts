@@ -25,6 +25,7 @@ export type {
   ModelVersionView,
   RegisteredModelView,
   StorageRequestRecord,
+  WorkspaceModelVersionView,
 } from './mlflow/types.js';
 export { SqlError } from './warehouse/engine_types.js';
 export type {

@@ -264,6 +264,25 @@ describe('registering a chain in Unity Catalog', () => {
     },
   );
 
+  it("registry: 'workspace' (MLFLOW_REGISTRY_URI=databricks) waits for the version to be READY", async () => {
+    const logged = await logChain(chainOf(), {
+      env: { ...env, MLFLOW_REGISTRY_URI: 'databricks' },
+      experimentName: 'chains',
+      registeredModelName: 'support_bot',
+    });
+    expect(logged.registry).toBe('workspace');
+    // The workspace answers PENDING_REGISTRATION and copies the files; logChain polls like Python.
+    expect(logged.modelVersion).toMatchObject({
+      name: 'support_bot',
+      version: '1',
+      status: 'READY',
+    });
+    expect(ws.mlflow.workspaceModelVersions('support_bot')).toMatchObject([
+      { source: `${logged.artifactUri}/chain`, run_id: logged.runId, status: 'READY' },
+    ]);
+    expect(ws.mlflow.registeredModels()).toEqual([]); // nothing went to Unity Catalog
+  });
+
   it('a name without three levels fails before anything is logged, saying what to do', async () => {
     const error = await logChain(chainOf(), {
       env,

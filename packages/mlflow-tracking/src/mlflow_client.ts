@@ -3,7 +3,7 @@
  * Requests go through `MlflowConnection` (core's transport/client); this file adds the MLflow
  * semantics: error codes, limits, artifact URI schemes, the StartTraceV3 + traces.json protocol.
  */
-import { DatabricksApiError } from '@lakechain/core';
+import { abortableSleep, DatabricksApiError } from '@lakechain/core';
 import {
   type ArtifactCredentialInfo,
   encodePathSegments,
@@ -420,6 +420,45 @@ export class MlflowClient {
       },
     });
     return res.model_version;
+  }
+
+  async getModelVersion(name: string, version: string): Promise<ModelVersion> {
+    const res = await this.connection.request<{ model_version: ModelVersion }>({
+      method: 'GET',
+      path: `${API2}/model-versions/get`,
+      query: { name, version },
+    });
+    return res.model_version;
+  }
+
+  /**
+   * Waits until a new version leaves `PENDING_REGISTRATION` (Databricks' workspace registry
+   * copies the files in the background; open-source servers answer `READY` at once), polling like
+   * Python's `await_registration_for` (default 300 s). A failed registration is an error.
+   */
+  async awaitModelVersion(
+    version: ModelVersion,
+    options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<ModelVersion> {
+    const deadline = Date.now() + (options.timeoutMs ?? 300_000);
+    let current = version;
+    for (
+      let delay = 250;
+      current.status === 'PENDING_REGISTRATION';
+      delay = Math.min(delay * 2, 5_000)
+    ) {
+      if (Date.now() + delay > deadline)
+        throw new MlflowArtifactError(
+          `Model version ${current.name}/${current.version} is still PENDING_REGISTRATION after ${Math.round((options.timeoutMs ?? 300_000) / 1000)} s.`,
+        );
+      await abortableSleep(delay, options.signal);
+      current = await this.getModelVersion(current.name, current.version);
+    }
+    if (current.status === 'FAILED_REGISTRATION')
+      throw new MlflowArtifactError(
+        `Registering ${current.name} version ${current.version} failed: ${current.status_message ?? 'no reason given'}`,
+      );
+    return current;
   }
 
   // --- Unity Catalog model registry (Databricks) ------------------------------------------

@@ -254,12 +254,14 @@ export async function logChain(
   } else if (options.registeredModelName) {
     result.registry = registry === 'workspace' ? 'workspace' : 'tracking-server';
     await client.createRegisteredModel(options.registeredModelName, options.description);
-    result.modelVersion = await client.createModelVersion({
-      name: options.registeredModelName,
-      source,
-      runId: run.run_id,
-      ...(options.description ? { description: options.description } : {}),
-    });
+    result.modelVersion = await client.awaitModelVersion(
+      await client.createModelVersion({
+        name: options.registeredModelName,
+        source,
+        runId: run.run_id,
+        ...(options.description ? { description: options.description } : {}),
+      }),
+    );
   }
   return result;
 }

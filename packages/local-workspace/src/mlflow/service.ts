@@ -14,6 +14,10 @@ import { MlflowError, MlflowStore } from './state.js';
 import { createStorageHandler, isStoragePath } from './storage.js';
 import { trackingRoutes } from './tracking_routes.js';
 import type { LocalMlflow, MlflowOptions } from './types.js';
+import {
+  type WorkspaceRegisteredModel,
+  workspaceRegistryRoutes,
+} from './workspace_registry_routes.js';
 
 export type MlflowRouteMatch =
   | { name: MlflowRouteName; route: ApiRoute; captures: string[] }
@@ -71,8 +75,10 @@ export function createMlflowService(options: MlflowServiceOptions): MlflowServic
   const store = new MlflowStore(options);
   const credentials = new CloudCredentials(store);
   const engine = options.engine;
+  const workspaceModels = new Map<string, WorkspaceRegisteredModel>();
   const routes: ApiRoute[] = [
     ...trackingRoutes(store),
+    ...workspaceRegistryRoutes(store, workspaceModels),
     ...registryRoutes(store, credentials, {
       schemaExists: engine
         ? (catalog, schema) => engineHasSchema(engine, catalog, schema)
@@ -142,9 +148,14 @@ export function createMlflowService(options: MlflowServiceOptions): MlflowServic
       );
       return found ? store.versionView(found) : undefined;
     },
+    workspaceModelVersions: (name) =>
+      [...workspaceModels.values()]
+        .filter((model) => name === undefined || model.name === name)
+        .flatMap((model) => model.versions.map((version) => structuredClone(version))),
     storageRequests: () => store.storageLog.map((record) => ({ ...record })),
     reset() {
       store.reset();
+      workspaceModels.clear();
       credentials.clear();
     },
   };

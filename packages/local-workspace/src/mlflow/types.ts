@@ -125,6 +125,22 @@ export interface ModelVersionView {
   storageMode: ModelStorageMode;
 }
 
+/** A version of the legacy workspace model registry, in its wire shape. */
+export interface WorkspaceModelVersionView {
+  name: string;
+  version: string;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  user_id: string;
+  current_stage: string;
+  description: string;
+  source: string;
+  run_id: string;
+  status: 'PENDING_REGISTRATION' | 'READY' | 'FAILED_REGISTRATION';
+  status_message?: string;
+  tags: MlflowTag[];
+}
+
 /** One request to the emulated cloud storage, for assertions about what clients sent. */
 export interface StorageRequestRecord {
   method: string;
@@ -179,6 +195,11 @@ export interface LocalMlflow {
   registeredModel(name: string): RegisteredModelView | undefined;
   modelVersions(name?: string): ModelVersionView[];
   modelVersion(name: string, version: string | number): ModelVersionView | undefined;
+  /**
+   * Versions in the legacy workspace model registry (`/api/2.0/mlflow/model-versions/*`), as the
+   * API answers them; a version settles from PENDING_REGISTRATION on the next `get`.
+   */
+  workspaceModelVersions(name?: string): WorkspaceModelVersionView[];
   /** Requests to the emulated cloud storage, oldest first. */
   storageRequests(): StorageRequestRecord[];
   /** Forget every experiment, run, trace, model and file (settings stay). */
