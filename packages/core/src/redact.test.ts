@@ -34,6 +34,21 @@ describe('redaction helpers', () => {
     expect(redactUrl('https://u:p@h.com/cb?code=abc&state=s&client_secret=zz')).toBe(
       'https://h.com/cb?code=REDACTED&state=s&client_secret=REDACTED',
     );
+    // Signed cloud-storage URLs keep their shape but lose their signatures and session tokens.
+    const signed = new URL(
+      redactUrl(
+        'https://b.s3.amazonaws.com/k?X-Amz-Credential=ASIA%2F1&X-Amz-Signature=abc&X-Amz-Security-Token=tok&X-Amz-Expires=900',
+      ),
+    );
+    expect(Object.fromEntries(signed.searchParams)).toEqual({
+      'X-Amz-Credential': 'REDACTED',
+      'X-Amz-Signature': 'REDACTED',
+      'X-Amz-Security-Token': 'REDACTED',
+      'X-Amz-Expires': '900',
+    });
+    expect(redactUrl('https://a.blob.core.windows.net/c/f?sv=2023-11-03&sig=zzz')).not.toContain(
+      'zzz',
+    );
   });
 
   it('summarises HTML and long bodies instead of dumping them', () => {

@@ -40,6 +40,8 @@ const SENSITIVE_HEADERS = new Set([
   'cookie',
   'set-cookie',
   'x-databricks-azure-sp-management-token',
+  // Temporary cloud-storage credentials (S3 session token).
+  'x-amz-security-token',
 ]);
 
 /** True for headers that carry credentials. */
@@ -65,6 +67,13 @@ const SENSITIVE_QUERY_PARAMS = new Set([
   'client_secret',
   'code_verifier',
   'password',
+  // Signed cloud-storage URLs: Azure SAS, S3 and GCS query authentication.
+  'sig',
+  'x-amz-signature',
+  'x-amz-security-token',
+  'x-amz-credential',
+  'x-goog-signature',
+  'x-goog-credential',
 ]);
 
 /** A URL safe to log: user info removed, credential-like query values replaced. */

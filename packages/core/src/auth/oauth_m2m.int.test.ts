@@ -156,11 +156,17 @@ describe('Azure client secret against a loopback Entra endpoint', () => {
       homeDir: '/nonexistent',
     });
     expect(config.authType).toBe('azure-client-secret');
-    expect(await config.getAuthHeaders()).toEqual({ Authorization: 'Bearer access-1' });
-    expect(server.counts.azure).toBe(1);
-    expect(server.tokenForms[0]?.get('scope')).toBe(
+    const headers = await config.getAuthHeaders();
+    expect(Object.keys(headers).sort()).toEqual([
+      'Authorization',
+      'X-Databricks-Azure-SP-Management-Token',
+    ]);
+    expect(headers.Authorization).toMatch(/^Bearer access-\d$/);
+    expect(server.counts.azure).toBe(2);
+    expect(server.tokenForms.map((form) => form.get('scope')).sort()).toEqual([
       '2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default',
-    );
+      'https://management.core.windows.net//.default',
+    ]);
   });
 
   it('the provider works with an explicitly injected transport', async () => {

@@ -13,20 +13,36 @@ export class TokenSourceCredentialsProvider implements CredentialsProvider {
   readonly authType: AuthType;
   readonly #source: CachedTokenSource;
   readonly #extraHeaders: Readonly<Record<string, string>>;
+  readonly #tokenHeaders: Readonly<Record<string, CachedTokenSource>>;
 
+  /**
+   * @param extraHeaders fixed headers sent along (e.g. the Azure workspace resource id).
+   * @param tokenHeaders headers whose value is the access token of another source (e.g. Azure's
+   *   Service Management token), fetched and refreshed alongside the main one.
+   */
   constructor(
     authType: AuthType,
     source: CachedTokenSource,
     extraHeaders: Record<string, string> = {},
+    tokenHeaders: Record<string, CachedTokenSource> = {},
   ) {
     this.authType = authType;
     this.#source = source;
     this.#extraHeaders = { ...extraHeaders };
+    this.#tokenHeaders = { ...tokenHeaders };
   }
 
   async getAuthHeaders(options: GetAuthHeadersOptions = {}): Promise<Record<string, string>> {
-    const token = await this.#source.getToken(options);
-    return { ...this.#extraHeaders, ...bearerHeaders(token) };
+    const names = Object.keys(this.#tokenHeaders);
+    const [token, ...others] = await Promise.all([
+      this.#source.getToken(options),
+      ...names.map((name) => (this.#tokenHeaders[name] as CachedTokenSource).getToken(options)),
+    ]);
+    const headers: Record<string, string> = { ...this.#extraHeaders };
+    names.forEach((name, index) => {
+      headers[name] = (others[index] as Token).accessToken;
+    });
+    return { ...headers, ...bearerHeaders(token as Token) };
   }
 
   /** The bare access token (for clients that want a string, not headers). */

@@ -140,8 +140,16 @@ describe('OAuth M2M provider (fake transport)', () => {
 
 describe('Azure client secret provider (fake transport)', () => {
   it('posts client credentials to the tenant token endpoint for the Azure Databricks scope', async () => {
-    const transport = createFakeTransport(() => ({
-      body: { access_token: 'aad', expires_in: 3599 },
+    const transport = createFakeTransport((request) => ({
+      body: {
+        // One token per resource: the workspace's, and the Service Management API's.
+        access_token: String((request.body as URLSearchParams).get('scope')).startsWith(
+          'https://management',
+        )
+          ? 'arm'
+          : 'aad',
+        expires_in: 3599,
+      },
     }));
     const provider = createAzureClientSecretProvider({
       host: 'https://adb-1.2.azuredatabricks.net',
@@ -154,18 +162,52 @@ describe('Azure client secret provider (fake transport)', () => {
     });
     expect(await provider.getAuthHeaders()).toEqual({
       Authorization: 'Bearer aad',
+      'X-Databricks-Azure-SP-Management-Token': 'arm',
       'X-Databricks-Azure-Workspace-Resource-Id':
         '/subscriptions/s/resourceGroups/g/providers/Microsoft.Databricks/workspaces/w',
     });
-    const request = transport.requests[0];
-    expect(request?.url).toBe('https://login.microsoftonline.com/tenant-1/oauth2/v2.0/token');
-    const form = request?.body as URLSearchParams;
-    expect(Object.fromEntries(form)).toEqual({
-      grant_type: 'client_credentials',
-      client_id: 'app-1',
-      client_secret: SECRET,
-      scope: '2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default',
+    expect(transport.requests.map((r) => r.url)).toEqual([
+      'https://login.microsoftonline.com/tenant-1/oauth2/v2.0/token',
+      'https://login.microsoftonline.com/tenant-1/oauth2/v2.0/token',
+    ]);
+    expect(transport.requests.map((r) => Object.fromEntries(r.body as URLSearchParams))).toEqual([
+      {
+        grant_type: 'client_credentials',
+        client_id: 'app-1',
+        client_secret: SECRET,
+        scope: '2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default',
+      },
+      {
+        grant_type: 'client_credentials',
+        client_id: 'app-1',
+        client_secret: SECRET,
+        scope: 'https://management.core.windows.net//.default',
+      },
+    ]);
+    // Both are cached: the next call asks for nothing.
+    await provider.getAuthHeaders();
+    expect(transport.requests).toHaveLength(2);
+  });
+
+  it('uses the login endpoint and management resource of the workspace’s Azure cloud', async () => {
+    const transport = createFakeTransport(() => ({
+      body: { access_token: 't', expires_in: 3599 },
+    }));
+    const provider = createAzureClientSecretProvider({
+      host: 'https://adb-1.2.databricks.azure.cn',
+      tenantId: 'tenant-cn',
+      clientId: 'app-1',
+      clientSecret: SECRET,
+      transport,
     });
+    await provider.getAuthHeaders();
+    expect(transport.requests.map((r) => r.url)).toEqual([
+      'https://login.chinacloudapi.cn/tenant-cn/oauth2/v2.0/token',
+      'https://login.chinacloudapi.cn/tenant-cn/oauth2/v2.0/token',
+    ]);
+    expect((transport.requests[1]?.body as URLSearchParams).get('scope')).toBe(
+      'https://management.core.chinacloudapi.cn//.default',
+    );
   });
 
   it('explains an Entra invalid_client without leaking the secret', async () => {
