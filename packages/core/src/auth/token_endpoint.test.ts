@@ -205,7 +205,7 @@ describe('Azure client secret provider (fake transport)', () => {
       'https://login.chinacloudapi.cn/tenant-cn/oauth2/v2.0/token',
       'https://login.chinacloudapi.cn/tenant-cn/oauth2/v2.0/token',
     ]);
-    expect((transport.requests[1]?.body as URLSearchParams).get('scope')).toBe(
+    expect((transport.requests[1]?.body as URLSearchParams | undefined)?.get('scope')).toBe(
       'https://management.core.chinacloudapi.cn//.default',
     );
   });
