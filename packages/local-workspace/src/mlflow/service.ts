@@ -5,7 +5,7 @@
  * request to `handleApi()` or `handleStorage()`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLargeError, readBody, sendError, sendJson } from '../rest/http.js';
+import { readJsonBody, sendError, sendJson } from '../rest/http.js';
 import type { SqlEngine } from '../warehouse/engine_types.js';
 import type { ApiRoute, MlflowRouteName } from './api.js';
 import { CloudCredentials } from './cloud_credentials.js';
@@ -182,30 +182,10 @@ export function createMlflowService(options: MlflowServiceOptions): MlflowServic
     async handleApi(request, response, match) {
       let body: Record<string, unknown> = {};
       if (request.method !== 'GET' && request.method !== 'HEAD') {
-        let raw: Buffer;
-        try {
-          raw = await readBody(request);
-        } catch (error) {
-          if (error instanceof BodyTooLargeError)
-            sendError(response, 413, 'REQUEST_ENTITY_TOO_LARGE', error.message);
-          else request.socket.destroy();
-          return;
-        }
-        const text = raw.toString('utf8');
-        if (text.trim() !== '') {
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(text);
-          } catch (error) {
-            sendError(
-              response,
-              400,
-              'MALFORMED_REQUEST',
-              `Invalid JSON given in the body of the request - ${(error as Error).message}`,
-            );
-            return;
-          }
-          if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        const read = await readJsonBody(request, response);
+        if (!read.ok) return;
+        if (read.body !== undefined) {
+          if (read.body === null || typeof read.body !== 'object' || Array.isArray(read.body)) {
             sendError(
               response,
               400,
@@ -214,7 +194,7 @@ export function createMlflowService(options: MlflowServiceOptions): MlflowServic
             );
             return;
           }
-          body = parsed as Record<string, unknown>;
+          body = read.body as Record<string, unknown>;
         }
       } else {
         request.resume();

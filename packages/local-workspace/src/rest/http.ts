@@ -78,3 +78,36 @@ export function disconnectSignal(response: ServerResponse): AbortSignal {
   });
   return controller.signal;
 }
+
+/**
+ * Reads a JSON request body. An empty body is `undefined`; a body over the limit answers 413 and
+ * unparsable JSON 400 `MALFORMED_REQUEST` (Databricks' wording), and `ok: false` tells the caller
+ * the response was already sent.
+ */
+export async function readJsonBody(
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<{ ok: true; body: unknown } | { ok: false }> {
+  let raw: Buffer;
+  try {
+    raw = await readBody(request);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError)
+      sendError(response, 413, 'REQUEST_ENTITY_TOO_LARGE', error.message);
+    else request.socket.destroy();
+    return { ok: false };
+  }
+  const text = raw.toString('utf8');
+  if (text.trim() === '') return { ok: true, body: undefined };
+  try {
+    return { ok: true, body: JSON.parse(text) };
+  } catch (error) {
+    sendError(
+      response,
+      400,
+      'MALFORMED_REQUEST',
+      `Invalid JSON given in the body of the request - ${(error as Error).message}`,
+    );
+    return { ok: false };
+  }
+}

@@ -23,9 +23,9 @@ import type {
 import { validateServingRequest } from '../serving/validate.js';
 import type { FaultInjector, RestHandler, TokenRegistry } from '../types.js';
 import {
-  BodyTooLargeError,
   disconnectSignal,
   readBody,
+  readJsonBody,
   sendError,
   sendJson,
   sendText,
@@ -250,34 +250,6 @@ export function createRestHandler(options: RestRouterOptions): LocalRestHandler 
     return false;
   };
 
-  const readJson = async (
-    request: IncomingMessage,
-    response: ServerResponse,
-  ): Promise<{ ok: true; body: unknown } | { ok: false }> => {
-    let raw: Buffer;
-    try {
-      raw = await readBody(request);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError)
-        sendError(response, 413, 'REQUEST_ENTITY_TOO_LARGE', error.message);
-      else request.socket.destroy();
-      return { ok: false };
-    }
-    const text = raw.toString('utf8');
-    if (text.trim() === '') return { ok: true, body: undefined };
-    try {
-      return { ok: true, body: JSON.parse(text) };
-    } catch (error) {
-      sendError(
-        response,
-        400,
-        'MALFORMED_REQUEST',
-        `Invalid JSON given in the body of the request - ${(error as Error).message}`,
-      );
-      return { ok: false };
-    }
-  };
-
   /** Sends a handler's result: a reply, a stream, or a JSON value. Returns the status sent. */
   const sendResult = async (
     response: ServerResponse,
@@ -371,7 +343,7 @@ export function createRestHandler(options: RestRouterOptions): LocalRestHandler 
         );
       }
     }
-    const parsed = await readJson(request, response);
+    const parsed = await readJsonBody(request, response);
     if (!parsed.ok) return;
     const body = parsed.body;
     if (!definition) {
