@@ -13,14 +13,7 @@ import {
 } from './cloud_storage.js';
 import { type ConnectionOptions, createConnection, type MlflowConnection } from './connection.js';
 import { MlflowArtifactError } from './errors.js';
-import {
-  type KeyValue,
-  type LogBatch,
-  type Metric,
-  sanitizeKey,
-  sanitizeTag,
-  splitBatch,
-} from './limits.js';
+import { type KeyValue, type LogBatch, type Metric, sanitizeTag, splitBatch } from './limits.js';
 import type { TraceInfo } from './spans.js';
 
 export interface Experiment {
@@ -84,6 +77,11 @@ export function errorCodeOf(error: unknown): string | undefined {
 
 const API2 = '/api/2.0/mlflow';
 const API3 = '/api/3.0/mlflow';
+
+/** Path prefix of the model registry: the server's own, or Databricks' Unity Catalog. */
+const registryBase = (registry: { unityCatalog?: boolean }) =>
+  registry.unityCatalog ? `${API2}/unity-catalog` : API2;
+
 const PROXY = '/api/2.0/mlflow-artifacts/artifacts';
 
 const encodePath = (path: string) => encodePathSegments(path, { dropEmpty: true });
@@ -386,11 +384,19 @@ export class MlflowClient {
 
   // --- model registry ---------------------------------------------------------------------
 
-  async createRegisteredModel(name: string, description?: string): Promise<void> {
+  /**
+   * Creates a registered model; an existing one is reused. `unityCatalog` picks Databricks'
+   * Unity Catalog registry (`/unity-catalog/...`, same request shape) over the server's own.
+   */
+  async createRegisteredModel(
+    name: string,
+    description?: string,
+    registry: { unityCatalog?: boolean } = {},
+  ): Promise<void> {
     try {
       await this.connection.request({
         method: 'POST',
-        path: `${API2}/registered-models/create`,
+        path: `${registryBase(registry)}/registered-models/create`,
         body: { name, ...(description ? { description } : {}) },
       });
     } catch (error) {
@@ -398,25 +404,26 @@ export class MlflowClient {
     }
   }
 
-  async createModelVersion(options: {
-    name: string;
-    source: string;
-    runId?: string;
-    description?: string;
-    tags?: Record<string, string>;
-  }): Promise<ModelVersion> {
+  /** Creates a model version (see `createRegisteredModel` for `unityCatalog`). */
+  async createModelVersion(
+    options: {
+      name: string;
+      source: string;
+      runId?: string;
+      description?: string;
+      tags?: Record<string, string>;
+    },
+    registry: { unityCatalog?: boolean } = {},
+  ): Promise<ModelVersion> {
     const res = await this.connection.request<{ model_version: ModelVersion }>({
       method: 'POST',
-      path: `${API2}/model-versions/create`,
+      path: `${registryBase(registry)}/model-versions/create`,
       body: {
         name: options.name,
         source: options.source,
         ...(options.runId ? { run_id: options.runId } : {}),
         ...(options.description ? { description: options.description } : {}),
-        tags: Object.entries(options.tags ?? {}).map(([k, v]) => ({
-          key: sanitizeKey(k),
-          value: v,
-        })),
+        tags: Object.entries(options.tags ?? {}).map(([k, v]) => sanitizeTag(k, v)),
       },
     });
     return res.model_version;
@@ -480,33 +487,9 @@ export class MlflowClient {
     tags?: Record<string, string>;
     files: ModelFile[];
   }): Promise<ModelVersion> {
-    const UC = `${API2}/unity-catalog`;
-    const tags = Object.entries(options.tags ?? {}).map(([k, v]) => sanitizeTag(k, v));
-    try {
-      await this.connection.request({
-        method: 'POST',
-        path: `${UC}/registered-models/create`,
-        body: {
-          name: options.name,
-          ...(options.description ? { description: options.description } : {}),
-        },
-      });
-    } catch (error) {
-      if (errorCodeOf(error) !== 'RESOURCE_ALREADY_EXISTS') throw error;
-    }
-    const { model_version: created } = await this.connection.request<{
-      model_version: ModelVersion;
-    }>({
-      method: 'POST',
-      path: `${UC}/model-versions/create`,
-      body: {
-        name: options.name,
-        source: options.source,
-        ...(options.runId ? { run_id: options.runId } : {}),
-        ...(options.description ? { description: options.description } : {}),
-        tags,
-      },
-    });
+    const UC = registryBase({ unityCatalog: true });
+    await this.createRegisteredModel(options.name, options.description, { unityCatalog: true });
+    const created = await this.createModelVersion(options, { unityCatalog: true });
     // Unity Catalog may normalise the name (lower case); later calls use the name it answered.
     const name = created.name || options.name;
     const issueCredentials = async () =>
