@@ -10,7 +10,11 @@
 const BASE_MARKER = 'lakechain.error';
 const baseSymbol = Symbol.for(BASE_MARKER);
 
-function hasMarker(value: unknown, marker: string): boolean {
+/**
+ * Whether `value` carries the `Symbol.for(marker)` brand of an error class: what every
+ * `isInstance()` of the @lakechain packages checks (their markers are `lakechain.error.*`).
+ */
+export function hasErrorMarker(value: unknown, marker: string): boolean {
   return (
     value != null &&
     typeof value === 'object' &&
@@ -29,7 +33,7 @@ export class LakechainError extends Error {
 
   /** True for any error thrown by a @lakechain package, whichever copy of the package made it. */
   static isInstance(error: unknown): error is LakechainError {
-    return hasMarker(error, BASE_MARKER);
+    return hasErrorMarker(error, BASE_MARKER);
   }
 
   toJSON(): Record<string, unknown> {
@@ -65,7 +69,7 @@ export class DatabricksConfigError extends LakechainError {
   }
 
   static override isInstance(error: unknown): error is DatabricksConfigError {
-    return hasMarker(error, configMarker);
+    return hasErrorMarker(error, configMarker);
   }
 
   override toJSON(): Record<string, unknown> {
@@ -108,7 +112,7 @@ export class DatabricksAuthError extends LakechainError {
   }
 
   static override isInstance(error: unknown): error is DatabricksAuthError {
-    return hasMarker(error, authMarker);
+    return hasErrorMarker(error, authMarker);
   }
 
   override toJSON(): Record<string, unknown> {
@@ -175,7 +179,7 @@ export class DatabricksApiError extends LakechainError {
   }
 
   static override isInstance(error: unknown): error is DatabricksApiError {
-    return hasMarker(error, apiMarker);
+    return hasErrorMarker(error, apiMarker);
   }
 
   override toJSON(): Record<string, unknown> {
@@ -218,7 +222,7 @@ export class DatabricksConnectionError extends LakechainError {
   }
 
   static override isInstance(error: unknown): error is DatabricksConnectionError {
-    return hasMarker(error, connectionMarker);
+    return hasErrorMarker(error, connectionMarker);
   }
 
   override toJSON(): Record<string, unknown> {

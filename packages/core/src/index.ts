@@ -42,6 +42,7 @@ export {
   DatabricksAuthError,
   DatabricksConfigError,
   DatabricksConnectionError,
+  hasErrorMarker,
   isRetryableStatus,
   LakechainError,
 } from './errors.js';

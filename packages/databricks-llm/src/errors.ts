@@ -7,6 +7,7 @@ import {
   DatabricksApiError,
   DatabricksAuthError,
   DatabricksConnectionError,
+  hasErrorMarker,
   LakechainError,
 } from '@lakechain/core';
 import type { LangChainErrorCodes } from '@langchain/core/errors';
@@ -77,11 +78,7 @@ export class DatabricksServingError extends LakechainError {
   }
 
   static override isInstance(error: unknown): error is DatabricksServingError {
-    return (
-      error != null &&
-      typeof error === 'object' &&
-      (error as Record<symbol, unknown>)[Symbol.for(servingMarker)] === true
-    );
+    return hasErrorMarker(error, servingMarker);
   }
 
   override toJSON(): Record<string, unknown> {

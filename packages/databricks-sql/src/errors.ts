@@ -7,20 +7,12 @@
  * `toDatabricksSqlError`, which makes a real `Error` whose message carries the Databricks error
  * class, the text and a hint the model can act on.
  */
-import { LakechainError } from '@lakechain/core';
+import { hasErrorMarker, LakechainError } from '@lakechain/core';
 
 const sqlMarker = 'lakechain.error.databricks-sql';
 const sqlSymbol = Symbol.for(sqlMarker);
 const guardMarker = 'lakechain.error.sql-guard';
 const guardSymbol = Symbol.for(guardMarker);
-
-function hasMarker(value: unknown, marker: string): boolean {
-  return (
-    value != null &&
-    typeof value === 'object' &&
-    (value as Record<symbol, unknown>)[Symbol.for(marker)] === true
-  );
-}
 
 /** What went wrong, coarsely, for code that branches on it. */
 export type DatabricksSqlErrorKind =
@@ -82,7 +74,7 @@ export class DatabricksSqlError extends LakechainError {
   }
 
   static override isInstance(error: unknown): error is DatabricksSqlError {
-    return hasMarker(error, sqlMarker);
+    return hasErrorMarker(error, sqlMarker);
   }
 
   override toJSON(): Record<string, unknown> {
@@ -119,7 +111,7 @@ export class SqlGuardError extends LakechainError {
   }
 
   static override isInstance(error: unknown): error is SqlGuardError {
-    return hasMarker(error, guardMarker);
+    return hasErrorMarker(error, guardMarker);
   }
 
   override toJSON(): Record<string, unknown> {

@@ -3,18 +3,12 @@
  * `LakechainError` and carry a `Symbol.for` marker, so `isInstance()` works across duplicate
  * installs where `instanceof` does not. Errors from the HTTP layer stay core's `DatabricksApiError`.
  */
-import { LakechainError } from '@lakechain/core';
+import { hasErrorMarker, LakechainError } from '@lakechain/core';
 
-const configSymbol = Symbol.for('lakechain.error.mlflow.config');
-const artifactSymbol = Symbol.for('lakechain.error.mlflow.artifact');
-
-function marked(value: unknown, symbol: symbol): boolean {
-  return (
-    value != null &&
-    typeof value === 'object' &&
-    (value as Record<symbol, unknown>)[symbol] === true
-  );
-}
+const configMarker = 'lakechain.error.mlflow.config';
+const configSymbol = Symbol.for(configMarker);
+const artifactMarker = 'lakechain.error.mlflow.artifact';
+const artifactSymbol = Symbol.for(artifactMarker);
 
 /** Tracking/registry configuration is missing or contradictory; the message says how to fix it. */
 export class MlflowConfigError extends LakechainError {
@@ -26,7 +20,7 @@ export class MlflowConfigError extends LakechainError {
   }
 
   static override isInstance(error: unknown): error is MlflowConfigError {
-    return marked(error, configSymbol);
+    return hasErrorMarker(error, configMarker);
   }
 }
 
@@ -40,6 +34,6 @@ export class MlflowArtifactError extends LakechainError {
   }
 
   static override isInstance(error: unknown): error is MlflowArtifactError {
-    return marked(error, artifactSymbol);
+    return hasErrorMarker(error, artifactMarker);
   }
 }
