@@ -20,6 +20,7 @@ import type { HttpMethod, HttpResponse } from '@lakechain/core';
 import { DatabricksApiError } from '@lakechain/core';
 import { AwsV4Signer } from 'aws4fetch';
 import { MlflowArtifactError } from './errors.js';
+import { defaultEnv } from './tracking_uri.js';
 
 /** One request to cloud storage: core's transport, no workspace auth attached. */
 export type StorageSend = (request: {
@@ -189,7 +190,7 @@ export interface StorageLocationUpload {
   body: string | Uint8Array;
   contentType?: string;
   /** Environment for endpoint overrides and the AWS region (default `process.env`). */
-  env?: Record<string, string | undefined>;
+  env?: Readonly<Record<string, string | undefined>>;
   /** Bucket → region learnt from S3's redirects, shared across the files of one upload. */
   regionCache?: Map<string, string>;
 }
@@ -234,7 +235,7 @@ export async function uploadToStorageLocation(
       throw new MlflowArtifactError(
         `GCP credentials were issued for "${upload.storageLocation}", which is not a gs:// location.`,
       );
-    const env = upload.env ?? process.env;
+    const env = upload.env ?? defaultEnv();
     const emulator = env.STORAGE_EMULATOR_HOST?.trim();
     const base = emulator
       ? /^https?:\/\//.test(emulator)
@@ -293,7 +294,7 @@ async function s3PutObject(
 ): Promise<void> {
   const aws = upload.credentials.aws_temp_credentials;
   if (!aws) return;
-  const env = upload.env ?? process.env;
+  const env = upload.env ?? defaultEnv();
   const bucket = location.authority;
   const key = joinKey(location.path, upload.relativePath);
   const endpoint = (env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL)?.trim().replace(/\/+$/, '');
