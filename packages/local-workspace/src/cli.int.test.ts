@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { newClient } from './warehouse/testing/driver.js';
+import { newClient } from './services/warehouse/testing/driver.js';
 
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
 

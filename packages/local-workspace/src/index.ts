@@ -1,14 +1,31 @@
 // Public API of @lakechain/local-workspace: an explicit list, nothing re-exported wholesale.
 export { startLocalWorkspace } from './workspace.js';
-export type { ConnectionOptions, LocalWorkspace, LocalWorkspaceOptions } from './workspace.js';
-export { createFaultInjector } from './faults.js';
 export type {
-  FaultDecision,
-  FaultInjector,
-  FaultOptions,
-  FaultRule,
-  TokenRegistry,
-} from './types.js';
+  CatalogOptions,
+  ConnectionOptions,
+  DeprecatedFlatOptions,
+  LocalWorkspace,
+  LocalWorkspaceOptions,
+} from './workspace.js';
+export { createFaultInjector } from './platform/faults.js';
+export type { FaultDecision, FaultInjector, FaultOptions, FaultRule } from './platform/faults.js';
+export type { TokenRegistry } from './platform/tokens.js';
+export { ApiError } from './platform/errors.js';
+export { defineService } from './platform/service.js';
+export type {
+  HttpMethod,
+  Route,
+  RouteHandler,
+  RouteRequest,
+  ServiceContext,
+  ServiceDefinition,
+  ServiceInstance,
+  WorkspaceIds,
+} from './platform/service.js';
+export type { LocalWarehouse, WarehouseOptions } from './services/warehouse/service.js';
+export type { ServingOptions } from './services/serving/service.js';
+export type { DriverProxyOptions, LocalDriverProxy } from './services/driver_proxy/service.js';
+export type { LocalOAuth, OAuthOptions } from './services/oauth/service.js';
 export type {
   ArtifactCredentialType,
   LocalMlflow,
@@ -26,8 +43,8 @@ export type {
   RegisteredModelView,
   StorageRequestRecord,
   WorkspaceModelVersionView,
-} from './mlflow/types.js';
-export { SqlError } from './warehouse/engine_types.js';
+} from './services/mlflow/types.js';
+export { SqlError } from './engine/sql_engine.js';
 export type {
   ColumnMetadata,
   DataSource,
@@ -37,8 +54,8 @@ export type {
   SqlEngine,
   SqlEngineOptions,
   StatementParameters,
-} from './warehouse/engine_types.js';
-export { delay, reply, ServingError, streamReply } from './serving/reply.js';
+} from './engine/sql_engine.js';
+export { delay, reply, ServingError, streamReply } from './services/serving/reply.js';
 export {
   echoChat,
   embedText,
@@ -47,22 +64,24 @@ export {
   scriptedCustomModel,
   scriptedEmbeddings,
   streamOf,
-} from './serving/scripted.js';
+} from './services/serving/scripted.js';
 export type {
   ChatScriptFunction,
   CompletionScript,
   CustomModelInputFormat,
   ScriptedChatOptions,
   ScriptedStreamOptions,
-} from './serving/scripted.js';
-export type { ServingRegistry } from './serving/registry.js';
+} from './services/serving/scripted.js';
+export type { ServingRegistry } from './services/serving/registry.js';
+export type {
+  DriverProxyAppDefinition,
+  DriverProxyRequest,
+} from './services/driver_proxy/types.js';
 export type {
   ChatMessageInput,
   ChatScript,
   ChatToolCallScript,
   ChatUsage,
-  DriverProxyAppDefinition,
-  DriverProxyRequest,
   HttpReply,
   ServingEndpointDefinition,
   ServingEndpointType,
@@ -72,15 +91,15 @@ export type {
   ServingResult,
   ServingTask,
   StreamReply,
-} from './serving/types.js';
+} from './services/serving/types.js';
 export {
   disposeLlamaRuntimes,
   llamaChat,
   llamaCompletions,
   toGrammarSchema,
-} from './serving/llama/index.js';
+} from './services/serving/llama/index.js';
 export type {
   LlamaBackendOptions,
   LlamaGenerationRecord,
   LlamaServingHandler,
-} from './serving/llama/index.js';
+} from './services/serving/llama/index.js';

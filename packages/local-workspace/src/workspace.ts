@@ -1,65 +1,103 @@
 /**
- * `startLocalWorkspace()`: a Databricks workspace on localhost. One HTTPS listener serves the SQL
- * warehouse (TCLIService over Thrift, backed by DuckDB) at the warehouse and cluster HTTP paths,
- * and the REST surface (serving endpoints, driver proxy, OAuth, MLflow and the cloud storage its
- * clients upload to) everywhere else.
+ * `startLocalWorkspace()`: a Databricks workspace on localhost. One HTTPS listener serves the
+ * routes of every service in `services/index.ts` (SQL warehouse over Thrift, Model Serving, the
+ * driver proxy, OAuth, MLflow and the cloud storage its clients upload to), all on one SQL engine
+ * holding the workspace's tables (DuckDB, with Unity Catalog names).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { createFaultInjector } from './faults.js';
-import { createMlflowService } from './mlflow/service.js';
-import type { LocalMlflow, MlflowOptions } from './mlflow/types.js';
-import { createTokenRegistry } from './oauth/token_registry.js';
-import { createRestHandler } from './rest/router.js';
-import { startWorkspaceServer, type WorkspaceServer } from './server.js';
-import type { ServingRegistry } from './serving/registry.js';
-import type { DriverProxyAppDefinition, ServingEndpointDefinition } from './serving/types.js';
-import { createTlsMaterial } from './tls.js';
-import type { FaultInjector, FaultOptions, TokenRegistry } from './types.js';
-import { createDuckDbEngine } from './warehouse/engine/index.js';
-import type { DataSource, SqlEngine } from './warehouse/engine_types.js';
-import { createWarehouseHandler } from './warehouse/thrift_handler.js';
+import { randomBytes, randomInt } from 'node:crypto';
+import { createDuckDbEngine } from './engine/index.js';
+import type { DataSource, SqlEngine } from './engine/sql_engine.js';
+import { createFaultInjector, type FaultInjector, type FaultOptions } from './platform/faults.js';
+import { type Listener, startListener } from './platform/listener.js';
+import { createRouteTable } from './platform/routes.js';
+import type {
+  OptionsOfServices,
+  Route,
+  ServiceContext,
+  ServiceDefinition,
+  ServiceInstance,
+  StatesOfServices,
+  WorkspaceIds,
+} from './platform/service.js';
+import { createTlsMaterial } from './platform/tls.js';
+import { createTokenRegistry, type TokenRegistry } from './platform/tokens.js';
+import type { DriverProxyAppDefinition } from './services/driver_proxy/types.js';
+import { type BuiltinServices, builtinServices } from './services/index.js';
+import type { ServingEndpointDefinition } from './services/serving/types.js';
 
-export interface LocalWorkspaceOptions {
+/** The workspace's tables: what the SQL engine starts with. */
+export interface CatalogOptions {
+  /** Generate the `samples` catalog (nyctaxi, tpch). Default true. */
+  samples?: boolean;
+  /** Scale of generated samples: 1 = the default sizes. */
+  sampleScale?: number;
+  /** Files to load as tables at start. */
+  data?: DataSource[];
+  /** A directory laid out as `<catalog>/<schema>/<table>.(csv|parquet)`, loaded at start. */
+  dataDir?: string;
+  /**
+   * The SQL engine. Default: the DuckDB engine built from the options above. Tests may inject
+   * their own; the workspace closes it on `stop()`.
+   */
+  engine?: SqlEngine;
+}
+
+/** The options of `startLocalWorkspace()` that were flat before services had their own groups. */
+export interface DeprecatedFlatOptions {
+  /** @deprecated Use `warehouse: { id }`. */
+  warehouseId?: string;
+  /** @deprecated Use `catalog: { samples }`. */
+  samples?: boolean;
+  /** @deprecated Use `catalog: { sampleScale }`. */
+  sampleScale?: number;
+  /** @deprecated Use `catalog: { data }`. */
+  data?: DataSource[];
+  /** @deprecated Use `catalog: { dataDir }`. */
+  dataDir?: string;
+  /** @deprecated Use `catalog: { engine }`. */
+  engine?: SqlEngine;
+  /** @deprecated Use `warehouse: { directResultsWaitMs }`. */
+  directResultsWaitMs?: number;
+  /** @deprecated Use `serving: { endpoints }`. */
+  servingEndpoints?: ServingEndpointDefinition[];
+  /** @deprecated Use `driverProxy: { apps }`. */
+  driverProxyApps?: DriverProxyAppDefinition[];
+}
+
+/**
+ * Options of the whole workspace, plus one group per service under the service's name
+ * (`warehouse`, `serving`, `driverProxy`, `oauth`, `mlflow`).
+ */
+export interface LocalWorkspaceOptions
+  extends OptionsOfServices<BuiltinServices>,
+    DeprecatedFlatOptions {
   /** TCP port; 0 (default) picks a free one. */
   port?: number;
   /** Interface to listen on. Default `127.0.0.1` (the certificate covers 127.0.0.1 and localhost). */
   host?: string;
   /** The personal access token the workspace accepts. Default: a random `dapi…` token. */
   token?: string;
-  /** Default: 16 random hex characters. */
-  warehouseId?: string;
-  /** Default: a random id shaped like `1123-000000-abcdefgh`. */
+  /**
+   * The workspace's interactive cluster: its Thrift path (`/sql/protocolv1/o/0/<id>`) and its
+   * driver proxy use it. Default: a random id shaped like `1123-000000-abcdefgh`.
+   */
   clusterId?: string;
-  /** The service principal accepted by the OAuth token endpoint (M2M). */
-  oauth?: { clientId?: string; clientSecret?: string; tokenLifetimeSeconds?: number };
-  /** Generate the `samples` catalog (nyctaxi, tpch). Default true. */
-  samples?: boolean;
-  sampleScale?: number;
-  /** Files to load as tables at start. */
-  data?: DataSource[];
-  /** A directory laid out as `<catalog>/<schema>/<table>.(csv|parquet)`, loaded at start. */
-  dataDir?: string;
+  /** The numeric workspace id (`o=` in Databricks URLs). Default: random. */
+  workspaceId?: string;
+  /** The tables of the workspace. */
+  catalog?: CatalogOptions;
   /** Latency and fault rules per route. */
   faults?: FaultOptions;
-  /** Model Serving endpoints served by the REST surface. */
-  servingEndpoints?: ServingEndpointDefinition[];
-  /** Apps reachable through `/driver-proxy-api/o/0/<clusterId>/<port>`. */
-  driverProxyApps?: DriverProxyAppDefinition[];
   /**
-   * The SQL engine behind the warehouse. Default: the DuckDB engine built from the options above.
-   * Tests may inject their own; the workspace closes it on `stop()`.
+   * Status for an expired OAuth token: 403 "Invalid access token." (default, as Databricks
+   * answers) or 401, to test clients that refresh only on 401.
    */
-  engine?: SqlEngine;
+  expiredTokenStatus?: 401 | 403;
   /**
-   * How long ExecuteStatement waits for a statement to finish and answer it inline
-   * (directResults, one round trip). Default 5000 ms, like Databricks.
+   * More services to serve on the same listener, after the built-in ones (their state is read
+   * with `workspace.service(name)`).
    */
-  directResultsWaitMs?: number;
-  /**
-   * MLflow on Databricks: tracking, traces, the Unity Catalog model registry and the cloud
-   * storage clients upload to. Registered models must live in a schema the SQL engine has.
-   */
-  mlflow?: MlflowOptions;
+  services?: readonly ServiceDefinition[];
 }
 
 export interface ConnectionOptions {
@@ -70,12 +108,17 @@ export interface ConnectionOptions {
   customCaCert: Buffer;
 }
 
-export interface LocalWorkspace {
+/**
+ * A running workspace: where it is, its credentials, and the state of each service under the
+ * service's name (`warehouse`, `serving`, `driverProxy`, `oauth`, `mlflow`).
+ */
+export interface LocalWorkspace extends StatesOfServices<BuiltinServices> {
   /** `https://127.0.0.1:PORT` */
   readonly host: string;
   readonly hostname: string;
   readonly port: number;
   readonly token: string;
+  readonly workspaceId: string;
   readonly warehouseId: string;
   /** `/sql/1.0/warehouses/<warehouseId>` */
   readonly httpPath: string;
@@ -84,21 +127,19 @@ export interface LocalWorkspace {
   readonly clusterHttpPath: string;
   /** PEM of the self-signed certificate (its own CA): trust it in clients. */
   readonly caCert: string;
-  readonly oauth: { clientId: string; clientSecret: string };
   readonly faults: FaultInjector;
   readonly tokens: TokenRegistry;
+  /** The SQL engine holding the workspace's tables. */
   readonly engine: SqlEngine;
-  /** Serving endpoints (add/remove while running) and the log of the requests they received. */
-  readonly serving: ServingRegistry;
-  /** Driver-proxy apps by port; add or remove while running. */
-  readonly driverProxyApps: Map<number, DriverProxyAppDefinition>;
-  /** MLflow state (experiments, runs, traces, models, stored files) and its settings. */
-  readonly mlflow: LocalMlflow;
+  /** @deprecated Use `driverProxy`. */
+  readonly driverProxyApps: StatesOfServices<BuiltinServices>['driverProxy'];
+  /** The state of any service by name, including ones given in `options.services`. */
+  service<State = unknown>(name: string): State;
   /** Options for `DBSQLClient.connect()` (add `telemetryEnabled: false` in tests). */
   connectionOptions(options?: { target?: 'warehouse' | 'cluster' }): ConnectionOptions;
   /** `DATABRICKS_HOST`, `DATABRICKS_TOKEN`, `DATABRICKS_WAREHOUSE_ID`, `DATABRICKS_HTTP_PATH`, ... */
   env(): Record<string, string>;
-  /** Close sessions, the engine and the listener (including keep-alive sockets). Idempotent. */
+  /** Stop every service, the listener (including keep-alive sockets) and the engine. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -110,97 +151,117 @@ function randomClusterId(): string {
   return `${pad(now.getUTCMonth() + 1)}${pad(now.getUTCDate())}-${pad(now.getUTCHours())}${pad(now.getUTCMinutes())}${pad(now.getUTCSeconds())}-${suffix}`;
 }
 
+/** The service option groups, with the deprecated flat options folded in (groups win). */
+function serviceOptions(options: LocalWorkspaceOptions): Record<string, unknown> {
+  return {
+    ...options,
+    warehouse: {
+      id: options.warehouseId,
+      directResultsWaitMs: options.directResultsWaitMs,
+      ...options.warehouse,
+    },
+    serving: { endpoints: options.servingEndpoints, ...options.serving },
+    driverProxy: { apps: options.driverProxyApps, ...options.driverProxy },
+  };
+}
+
+async function stopAll(instances: readonly ServiceInstance[]): Promise<void> {
+  for (const instance of [...instances].reverse()) await instance.stop?.().catch(() => undefined);
+}
+
 export async function startLocalWorkspace(
   options: LocalWorkspaceOptions = {},
 ): Promise<LocalWorkspace> {
   const hostname = options.host ?? '127.0.0.1';
   const token = options.token ?? `dapi${randomBytes(16).toString('hex')}`;
-  const warehouseId = options.warehouseId ?? randomBytes(8).toString('hex');
-  const clusterId = options.clusterId ?? randomClusterId();
-  const oauth = {
-    clientId: options.oauth?.clientId ?? randomUUID(),
-    clientSecret: options.oauth?.clientSecret ?? `dose${randomBytes(16).toString('hex')}`,
-    tokenLifetimeSeconds: options.oauth?.tokenLifetimeSeconds ?? 3600,
+  const ids: WorkspaceIds = {
+    warehouseId: options.warehouse?.id ?? options.warehouseId ?? randomBytes(8).toString('hex'),
+    clusterId: options.clusterId ?? randomClusterId(),
+    workspaceId: options.workspaceId ?? String(randomInt(1_000_000_000, 2 ** 47)),
   };
   const tokens = createTokenRegistry({ personalAccessTokens: [token] });
   const faults = createFaultInjector(options.faults);
+  const catalog = { ...options, ...options.catalog };
 
   const [tls, engine] = await Promise.all([
     createTlsMaterial(),
-    options.engine ??
+    catalog.engine ??
       createDuckDbEngine({
-        samples: options.samples,
-        sampleScale: options.sampleScale,
-        data: options.data,
-        dataDir: options.dataDir,
+        samples: catalog.samples,
+        sampleScale: catalog.sampleScale,
+        data: catalog.data,
+        dataDir: catalog.dataDir,
       }),
   ]);
-  const warehouse = createWarehouseHandler({
-    engine,
-    directResultsWaitMs: options.directResultsWaitMs,
-  });
 
   let publicHost = '';
-  let mlflow: ReturnType<typeof createMlflowService>;
-  try {
-    mlflow = createMlflowService({ ...options.mlflow, host: () => publicHost, engine });
-  } catch (error) {
-    // Invalid mlflow options: do not leave the engine open behind the error.
-    await engine.close().catch(() => undefined);
-    throw error;
-  }
-  const rest = createRestHandler({
+  const states = new Map<string, unknown>();
+  const context: ServiceContext = {
     host: () => publicHost,
+    ids,
     tokens,
     faults,
-    clusterId,
-    oauth,
-    servingEndpoints: options.servingEndpoints ?? [],
-    driverProxyApps: options.driverProxyApps ?? [],
-    mlflow,
-  });
+    engine,
+    service<State>(name: string): State {
+      if (!states.has(name))
+        throw new Error(`No service named '${name}' was started before this one.`);
+      return states.get(name) as State;
+    },
+  };
 
-  let server: WorkspaceServer;
+  const grouped = serviceOptions(options);
+  const instances: ServiceInstance[] = [];
+  const routes: Route[] = [];
+  let listener: Listener;
   try {
-    server = await startWorkspaceServer({
+    for (const definition of [...builtinServices, ...(options.services ?? [])]) {
+      if (states.has(definition.name))
+        throw new Error(`Two services are named '${definition.name}'.`);
+      const instance = await definition.create(context, grouped[definition.name] as never);
+      instances.push(instance);
+      states.set(definition.name, instance.state);
+      routes.push(...instance.routes);
+    }
+    listener = await startListener({
       tls,
       host: hostname,
       port: options.port ?? 0,
-      warehouseId,
-      clusterId,
+      routes: createRouteTable(routes),
       tokens,
       faults,
-      thriftHandler: warehouse.handler,
-      rest,
+      expiredTokenStatus: options.expiredTokenStatus,
     });
   } catch (error) {
+    // Invalid service options or a busy port: leave nothing running behind the error.
+    await stopAll(instances);
     await engine.close().catch(() => undefined);
     throw error;
   }
-  const port = server.port;
+  const port = listener.port;
   const urlHost = hostname.includes(':') ? `[${hostname}]` : hostname;
   publicHost = `https://${urlHost}:${port}`;
-  const httpPath = `/sql/1.0/warehouses/${warehouseId}`;
-  const clusterHttpPath = `/sql/protocolv1/o/0/${clusterId}`;
+  const httpPath = `/sql/1.0/warehouses/${ids.warehouseId}`;
+  const clusterHttpPath = `/sql/protocolv1/o/0/${ids.clusterId}`;
+  const serviceStates = Object.fromEntries(states) as unknown as StatesOfServices<BuiltinServices>;
 
   let stopping: Promise<void> | undefined;
   return {
+    ...serviceStates,
     host: publicHost,
     hostname,
     port,
     token,
-    warehouseId,
+    workspaceId: ids.workspaceId,
+    warehouseId: ids.warehouseId,
     httpPath,
-    clusterId,
+    clusterId: ids.clusterId,
     clusterHttpPath,
     caCert: tls.caCert,
-    oauth: { clientId: oauth.clientId, clientSecret: oauth.clientSecret },
     faults,
     tokens,
     engine,
-    serving: rest.serving,
-    driverProxyApps: rest.driverProxyApps,
-    mlflow: mlflow.api,
+    driverProxyApps: serviceStates.driverProxy,
+    service: context.service,
     connectionOptions(connection = {}) {
       return {
         host: hostname,
@@ -214,15 +275,15 @@ export async function startLocalWorkspace(
       return {
         DATABRICKS_HOST: publicHost,
         DATABRICKS_TOKEN: token,
-        DATABRICKS_WAREHOUSE_ID: warehouseId,
+        DATABRICKS_WAREHOUSE_ID: ids.warehouseId,
         DATABRICKS_HTTP_PATH: httpPath,
-        DATABRICKS_CLUSTER_ID: clusterId,
+        DATABRICKS_CLUSTER_ID: ids.clusterId,
       };
     },
     stop() {
       stopping ??= (async () => {
-        await warehouse.close();
-        await server.close();
+        await stopAll(instances);
+        await listener.close();
         await engine.close();
       })();
       return stopping;

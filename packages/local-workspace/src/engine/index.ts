@@ -1,0 +1,23 @@
+/**
+ * The DuckDB-backed SQL engine of the local warehouse (see engine_types.ts for the contract and
+ * DIALECT.md for the Spark SQL translation).
+ */
+
+import { DuckDbEngine } from './duckdb_engine.js';
+import type { SqlEngine, SqlEngineOptions } from './sql_engine.js';
+
+export async function createDuckDbEngine(options: SqlEngineOptions = {}): Promise<SqlEngine> {
+  return DuckDbEngine.create(options);
+}
+
+export { databricksType, databricksTypeFromString, toEngineValue } from './databricks_types.js';
+export {
+  javaToStrftime,
+  type TranslateContext,
+  type Translation,
+  tokenize,
+  translate,
+} from './dialect.js';
+export { DuckDbEngine, DuckDbSession } from './duckdb_engine.js';
+export { CANCELED_ERROR_CLASS, classifyError } from './errors.js';
+export { MaterializedResult } from './result.js';

@@ -1,0 +1,21 @@
+/**
+ * The services of the local workspace, in the order they are created (a service may use the state
+ * of one created before it) and their routes are matched. Adding a service: a folder under
+ * `src/services/` exporting a `defineService(...)`, and one line here. Its options and state
+ * appear on `startLocalWorkspace()`'s options and on the workspace object under its name.
+ */
+import { driverProxyService } from './driver_proxy/service.js';
+import { mlflowService } from './mlflow/service.js';
+import { oauthService } from './oauth/service.js';
+import { servingService } from './serving/service.js';
+import { warehouseService } from './warehouse/service.js';
+
+export const builtinServices = [
+  oauthService,
+  warehouseService,
+  servingService,
+  driverProxyService,
+  mlflowService,
+] as const;
+
+export type BuiltinServices = typeof builtinServices;

@@ -1,0 +1,84 @@
+/**
+ * Workspace OAuth: OIDC discovery, the token endpoint and the authorize endpoint (see `oidc.ts`).
+ * Public routes: clients call them before they have a token.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { sendJson } from '../../platform/http.js';
+import { defineService } from '../../platform/service.js';
+import { createOAuthServer } from './oidc.js';
+
+export interface OAuthOptions {
+  /** The service principal accepted by the token endpoint (M2M). Default: a random UUID. */
+  clientId?: string;
+  /** Its secret. Default: a random `dose…` secret. */
+  clientSecret?: string;
+  /** Lifetime of issued access tokens. Default 3600 s. */
+  tokenLifetimeSeconds?: number;
+  /** Public OAuth clients (no secret) allowed in the authorize flow. Default `['databricks-cli']`. */
+  publicClientIds?: string[];
+  /** Clock for code expiry, injectable in tests. */
+  now?: () => number;
+}
+
+/** The service principal of the workspace: give it to clients that use OAuth M2M. */
+export interface LocalOAuth {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+export const oauthService = defineService({
+  name: 'oauth',
+  create(context, options: OAuthOptions | undefined) {
+    const clientId = options?.clientId ?? randomUUID();
+    const clientSecret = options?.clientSecret ?? `dose${randomBytes(16).toString('hex')}`;
+    const server = createOAuthServer({
+      host: () => context.host(),
+      tokens: context.tokens,
+      clientId,
+      clientSecret,
+      tokenLifetimeSeconds: options?.tokenLifetimeSeconds ?? 3600,
+      publicClientIds: options?.publicClientIds,
+      now: options?.now,
+    });
+    const state: LocalOAuth = { clientId, clientSecret };
+    return {
+      state,
+      routes: [
+        {
+          method: ['GET', 'HEAD'],
+          path: /^\/oidc\/\.well-known\/(?:oauth-authorization-server|openid-configuration)$/,
+          name: 'oidc-discovery',
+          auth: 'none',
+          body: 'none',
+          handle: (request) => server.discovery(request.incoming, request.response),
+        },
+        {
+          method: '*',
+          path: '/oidc/v1/token',
+          name: 'oauth-token',
+          auth: 'none',
+          body: 'raw',
+          maxBodyBytes: 1024 * 1024,
+          handle: (request) => {
+            if (request.method !== 'POST')
+              return sendJson(
+                request.response,
+                405,
+                { error: 'invalid_request', error_description: 'Use POST' },
+                { allow: 'POST' },
+              );
+            return server.token(request.incoming, request.response, request.rawBody);
+          },
+        },
+        {
+          method: '*',
+          path: '/oidc/v1/authorize',
+          name: 'oauth-authorize',
+          auth: 'none',
+          body: 'none',
+          handle: (request) => server.authorize(request.incoming, request.response),
+        },
+      ],
+    };
+  },
+});
