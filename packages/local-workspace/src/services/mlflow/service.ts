@@ -10,7 +10,7 @@ import type { ApiRoute } from './api.js';
 import { CloudCredentials } from './cloud_credentials.js';
 import { registryRoutes } from './registry_routes.js';
 import { MlflowError, MlflowStore } from './state.js';
-import { createStorageHandler, storagePathPatterns } from './storage.js';
+import { createStorageHandler, storagePathPatterns } from './storage/index.js';
 import { trackingRoutes } from './tracking_routes.js';
 import type { LocalMlflow, MlflowOptions } from './types.js';
 import {
