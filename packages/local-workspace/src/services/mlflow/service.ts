@@ -11,6 +11,7 @@ import { CloudCredentials } from './cloud_credentials.js';
 import { registryRoutes } from './registry_routes.js';
 import { MlflowError, MlflowStore } from './state.js';
 import { createStorageHandler, storagePathPatterns } from './storage/index.js';
+import { traceRoutes } from './trace_routes.js';
 import { trackingRoutes } from './tracking_routes.js';
 import type { LocalMlflow, MlflowOptions } from './types.js';
 import {
@@ -83,6 +84,7 @@ export const mlflowService = defineService({
     const workspaceModels = new Map<string, WorkspaceRegisteredModel>();
     const apiRoutes: ApiRoute[] = [
       ...trackingRoutes(store),
+      ...traceRoutes(store),
       ...workspaceRegistryRoutes(store, workspaceModels),
       ...registryRoutes(store, credentials, {
         schemaExists: (catalog, schema) => engineHasSchema(engine, catalog, schema),

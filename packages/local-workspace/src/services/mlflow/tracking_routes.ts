@@ -1,7 +1,7 @@
 /**
  * The tracking half of MLflow on Databricks: the current user (SCIM `Me`), experiments, runs,
- * batch logging with MLflow's limits, metric history, run-artifact credentials and listing, and
- * MLflow 3 traces with their data credentials. Databricks specifics that clients trip over are
+ * batch logging with MLflow's limits, metric history, and run-artifact credentials and listing
+ * (MLflow 3 traces are in `trace_routes.ts`). Databricks specifics that clients trip over are
  * kept: experiment names are absolute workspace paths, ids are strings, artifact roots are
  * `dbfs:/databricks/mlflow-tracking/...`, and artifact bytes go to cloud storage through signed
  * URLs, never through the workspace API.
@@ -39,7 +39,6 @@ export const MLFLOW_LIMITS = {
 } as const;
 
 const RUN_STATUSES = new Set(['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']);
-const TRACE_STATES = new Set(['STATE_UNSPECIFIED', 'OK', 'ERROR', 'IN_PROGRESS']);
 const KEY_PATTERN = /^[\w\-. /:]+$/;
 
 function validateKey(kind: string, key: string): void {
@@ -191,14 +190,6 @@ export function trackingRoutes(store: MlflowStore): ApiRoute[] {
         };
       }),
     };
-  };
-
-  const traceCredential = (context: ApiContext, method: 'GET' | 'PUT') => {
-    const trace = store.trace(context.captures[0] ?? '');
-    const location = (trace.info.tags as Record<string, string>)['mlflow.artifactLocation'];
-    const type = store.settings.artifactCredentialType;
-    const signed = presignUrl(store, { uri: `${location}/traces.json`, method, type });
-    return { credential_info: { type, signed_uri: signed.url, headers: signed.headers } };
   };
 
   return [
@@ -471,112 +462,6 @@ export function trackingRoutes(store: MlflowStore): ApiRoute[] {
             });
         }
         return { root_uri: root, files: [...files.values()] };
-      },
-    },
-    // --- traces (MLflow 3) ---------------------------------------------------------------------
-    {
-      methods: ['POST'],
-      pattern: /^\/api\/3\.0\/mlflow\/traces$/,
-      name: 'mlflow-traces',
-      handler: (context) => {
-        const trace = context.body.trace as { trace_info?: Record<string, unknown> } | undefined;
-        const info = trace?.trace_info;
-        if (!info || typeof info !== 'object') throw missing('trace.trace_info');
-        const traceId = info.trace_id;
-        if (typeof traceId !== 'string' || traceId === '')
-          throw missing('trace.trace_info.trace_id');
-        // The id becomes a path segment of the artifact location and of the trace routes.
-        if (!/^[\w.:-]+$/.test(traceId) || traceId === '.' || traceId === '..')
-          throw invalidParameter(
-            `Invalid trace id ${JSON.stringify(traceId)}: use letters, digits, '-', '_', '.' and ':' (MLflow ids look like tr-<32 hex digits>).`,
-          );
-        const location = info.trace_location as
-          | { type?: string; mlflow_experiment?: { experiment_id?: unknown } }
-          | undefined;
-        if (location?.type !== 'MLFLOW_EXPERIMENT')
-          throw invalidParameter(
-            `Unsupported trace location type '${String(location?.type)}': the local workspace stores traces in MLflow experiments (type MLFLOW_EXPERIMENT).`,
-          );
-        const experimentId = location.mlflow_experiment?.experiment_id;
-        if (typeof experimentId !== 'string' && typeof experimentId !== 'number')
-          throw missing('trace.trace_info.trace_location.mlflow_experiment.experiment_id');
-        const experiment = store.experiment(String(experimentId));
-        const state = info.state ?? 'STATE_UNSPECIFIED';
-        if (typeof state !== 'string' || !TRACE_STATES.has(state))
-          throw invalidParameter(
-            `Invalid trace state ${JSON.stringify(state)}. Must be one of ${[...TRACE_STATES].join(', ')}.`,
-          );
-        const tags = { ...((info.tags as Record<string, string> | undefined) ?? {}) };
-        tags['mlflow.artifactLocation'] =
-          `${experiment.artifactLocation}/traces/${traceId}/artifacts`;
-        const stored = structuredClone({ ...info, state, tags });
-        const previous = store.traces.get(traceId);
-        store.traces.set(traceId, {
-          traceId,
-          experimentId: experiment.id,
-          info: stored,
-          linkedRunIds: previous?.linkedRunIds ?? new Set(),
-        });
-        return { trace: { trace_info: structuredClone(stored) } };
-      },
-    },
-    {
-      methods: ['POST'],
-      pattern: /^\/api\/3\.0\/mlflow\/traces\/search$/,
-      name: 'mlflow-traces',
-      handler: (context) => {
-        const locations = context.body.locations;
-        const ids = new Set<string>();
-        if (Array.isArray(locations))
-          for (const location of locations as Array<{
-            mlflow_experiment?: { experiment_id?: unknown };
-          }>)
-            if (location?.mlflow_experiment?.experiment_id !== undefined)
-              ids.add(String(location.mlflow_experiment.experiment_id));
-        if (ids.size === 0) throw missing('locations');
-        const max = optionalInteger(context, 'max_results') ?? 100;
-        const traces = [...store.traces.values()]
-          .filter((trace) => ids.has(trace.experimentId))
-          .sort((a, b) =>
-            String(b.info.request_time ?? '').localeCompare(String(a.info.request_time ?? '')),
-          )
-          .slice(0, max)
-          .map((trace) => structuredClone(trace.info));
-        return { traces };
-      },
-    },
-    {
-      methods: ['GET'],
-      // `traces/get` is a different (OSS) endpoint, not the trace named "get".
-      pattern: /^\/api\/3\.0\/mlflow\/traces\/(?!get$)([^/]+)$/,
-      name: 'mlflow-traces',
-      handler: (context) => ({
-        trace: { trace_info: structuredClone(store.trace(context.captures[0] ?? '').info) },
-      }),
-    },
-    {
-      methods: ['GET'],
-      pattern: /^\/api\/2\.0\/mlflow\/traces\/([^/]+)\/credentials-for-data-upload$/,
-      name: 'mlflow-traces',
-      handler: (context) => traceCredential(context, 'PUT'),
-    },
-    {
-      methods: ['GET'],
-      pattern: /^\/api\/2\.0\/mlflow\/traces\/([^/]+)\/credentials-for-data-download$/,
-      name: 'mlflow-traces',
-      handler: (context) => traceCredential(context, 'GET'),
-    },
-    {
-      methods: ['POST'],
-      pattern: /^\/api\/2\.0\/mlflow\/traces\/link-to-run$/,
-      name: 'mlflow-traces',
-      handler: (context) => {
-        const traceIds = context.body.trace_ids;
-        if (!Array.isArray(traceIds) || traceIds.length === 0) throw missing('trace_ids');
-        const run = store.run(requiredString(context, 'run_id'));
-        const traces = traceIds.map((id) => store.trace(String(id)));
-        for (const trace of traces) trace.linkedRunIds.add(run.info.run_id);
-        return {};
       },
     },
   ];
