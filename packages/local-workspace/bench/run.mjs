@@ -17,7 +17,7 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-const workspace = await startLocalWorkspace({ samples: false });
+const workspace = await startLocalWorkspace({ catalog: { samples: false } });
 const client = new DBSQLClient({ logger: { log() {} } });
 await client.connect({ ...workspace.connectionOptions(), telemetryEnabled: false });
 const session = await client.openSession();

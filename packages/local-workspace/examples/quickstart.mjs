@@ -12,7 +12,7 @@ import { DatabricksClient, resolveConfig, toSqlConnectionOptions } from '@lakech
 import { echoChat, startLocalWorkspace } from '@lakechain/local-workspace';
 
 const workspace = await startLocalWorkspace({
-  servingEndpoints: [{ name: 'echo', task: 'llm/v1/chat', handler: echoChat() }],
+  serving: { endpoints: [{ name: 'echo', task: 'llm/v1/chat', handler: echoChat() }] },
 });
 console.log(`Local workspace at ${workspace.host} (warehouse ${workspace.warehouseId})`);
 

@@ -3,7 +3,7 @@
  * the workspace using only that, run a query, stop it with Ctrl+C.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { newClient } from './services/warehouse/testing/driver.js';
@@ -51,12 +51,18 @@ describe('lakechain-local CLI', () => {
     });
     const output = await waitForOutput(child, 'Press Ctrl+C', 120_000);
 
+    // Not a terminal: the secrets stay out of the output, in an owner-only env file it names.
+    const envFile = /^source (\S+)$/m.exec(output)?.[1] ?? '';
+    expect(envFile).not.toBe('');
+    expect(statSync(envFile).mode & 0o777).toBe(0o600);
     const env = Object.fromEntries(
-      [...output.matchAll(/^export (\w+)=(.*)$/gm)].map((match) => [
+      [...readFileSync(envFile, 'utf8').matchAll(/^export (\w+)=(.*)$/gm)].map((match) => [
         match[1],
         match[2]?.replace(/^'|'$/g, ''),
       ]),
     );
+    expect(output).not.toContain(env.DATABRICKS_TOKEN);
+    expect(output).toMatch(/token: +\(hidden: in /);
     expect(Object.keys(env)).toEqual(
       expect.arrayContaining([
         'DATABRICKS_HOST',
@@ -92,5 +98,35 @@ describe('lakechain-local CLI', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(existsSync(caFile)).toBe(false);
+  });
+
+  it('prints the credentials when asked, even to a pipe', { timeout: 180_000 }, async () => {
+    child = spawn(process.execPath, [cli, 'start', '--no-samples', '--print-credentials'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output = await waitForOutput(child, 'Press Ctrl+C', 120_000);
+    const token = /^export DATABRICKS_TOKEN=(\S+)$/m.exec(output)?.[1];
+    expect(token).toMatch(/^dapi[0-9a-f]{32}$/);
+    expect(output).toContain(`token:         ${token}`);
+    const exited = new Promise<number | null>((resolve) =>
+      child?.once('exit', (code) => resolve(code)),
+    );
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+
+  it('refuses a non-loopback address unless --allow-remote is given', async () => {
+    const refused = spawn(process.execPath, [cli, 'start', '--host', '0.0.0.0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let errors = '';
+    refused.stderr?.on('data', (chunk: Buffer) => {
+      errors += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) =>
+      refused.once('exit', (exitCode) => resolve(exitCode)),
+    );
+    expect(code).toBe(2);
+    expect(errors).toMatch(/not a loopback address.*--allow-remote/);
   });
 });

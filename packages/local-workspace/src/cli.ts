@@ -1,11 +1,14 @@
 /**
  * `lakechain-local start [--port N] [--data DIR] [--token T] [--host 127.0.0.1]`: runs a local
  * Databricks workspace until SIGINT/SIGTERM and prints everything a client needs to reach it.
+ * It listens on loopback unless told otherwise (`--allow-remote`), and writes its credentials to
+ * an owner-only file rather than to an output that may be a log (`--print-credentials` prints them).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { isLoopback } from './platform/network.js';
 import { startLocalWorkspace } from './workspace.js';
 
 const USAGE = `Usage: lakechain-local start [options]
@@ -16,7 +19,13 @@ Catalog model registry). Runs until Ctrl+C.
 
 Options:
   --port N          TCP port (default: a free port)
-  --host ADDRESS    interface to listen on (default: 127.0.0.1)
+  --host ADDRESS    interface to listen on (default: 127.0.0.1); an address other than loopback
+                    needs --allow-remote
+  --allow-remote    listen on a non-loopback address: anyone who can reach it and has the token
+                    can run SQL and read the workspace's data
+  --print-credentials
+                    print the token and OAuth secret even when the output is not a terminal
+                    (they are always in the owner-only env file the CLI writes)
   --data DIR        load DIR/<catalog>/<schema>/<table>.(csv|parquet) as tables
   --token T         the personal access token to accept (default: random dapi… token)
   --warehouse-id ID the SQL warehouse id (default: random)
@@ -39,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
       token: { type: 'string' },
       'warehouse-id': { type: 'string' },
       'no-samples': { type: 'boolean' },
+      'allow-remote': { type: 'boolean' },
+      'print-credentials': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -52,48 +63,65 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  if (values.host !== undefined && !isLoopback(values.host) && !values['allow-remote']) {
+    process.stderr.write(
+      `Refusing to listen on ${values.host}: it is not a loopback address, and anyone who reaches it with the token could run SQL on the workspace. Pass --allow-remote to do it anyway.\n`,
+    );
+    return 2;
+  }
+
+  // Listen for Ctrl+C before anything is printed: a caller that stops the CLI as soon as it reads
+  // "Press Ctrl+C" must never find the default handler (which kills without cleaning up).
+  const stopRequested = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
   const workspace = await startLocalWorkspace({
     port,
     host: values.host,
     token: values.token,
-    warehouseId: values['warehouse-id'],
-    dataDir: values.data,
-    samples: !values['no-samples'],
+    warehouse: { id: values['warehouse-id'] },
+    catalog: { dataDir: values.data, samples: !values['no-samples'] },
+    allowRemote: values['allow-remote'],
   });
   const directory = mkdtempSync(join(tmpdir(), 'lakechain-local-'));
   const caFile = join(directory, 'ca.pem');
   writeFileSync(caFile, workspace.caCert);
+  // MLflow clients reach the workspace's MLflow with the same host and token.
+  const exports = Object.entries({
+    ...workspace.env(),
+    DATABRICKS_CLIENT_ID: workspace.oauth.clientId,
+    NODE_EXTRA_CA_CERTS: caFile,
+    MLFLOW_TRACKING_URI: 'databricks',
+  }).map(([name, value]) => `export ${name}=${shellQuote(value)}`);
+  const envFile = join(directory, 'env.sh');
+  writeFileSync(envFile, `${exports.join('\n')}\n`, { mode: 0o600 });
 
+  // Secrets go to a terminal; piped into a log or CI output, they stay in the owner-only file.
+  const showSecrets = Boolean(values['print-credentials'] || process.stdout.isTTY);
+  const secret = (value: string) => (showSecrets ? value : `(hidden: in ${envFile})`);
   const lines = [
     'lakechain local workspace is running',
     `  host:          ${workspace.host}`,
-    `  token:         ${workspace.token}`,
+    `  token:         ${secret(workspace.token)}`,
     `  warehouse id:  ${workspace.warehouseId}`,
     `  http path:     ${workspace.httpPath}`,
     `  cluster id:    ${workspace.clusterId}`,
     `  cluster path:  ${workspace.clusterHttpPath}`,
     `  CA file:       ${caFile}`,
     `  oauth client:  ${workspace.oauth.clientId}`,
-    `  oauth secret:  ${workspace.oauth.clientSecret}`,
+    `  oauth secret:  ${secret(workspace.oauth.clientSecret)}`,
+    `  env file:      ${envFile}`,
     '',
     '# Point a client at it:',
-    // MLflow clients reach the workspace's MLflow with the same host and token.
-    ...Object.entries({
-      ...workspace.env(),
-      NODE_EXTRA_CA_CERTS: caFile,
-      MLFLOW_TRACKING_URI: 'databricks',
-    }).map(([name, value]) => `export ${name}=${shellQuote(value)}`),
+    ...(showSecrets ? exports : [`source ${shellQuote(envFile)}`]),
     '',
     'Press Ctrl+C to stop.',
     '',
   ];
   process.stdout.write(lines.join('\n'));
 
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopRequested;
   process.stdout.write('Stopping...\n');
   await workspace.stop();
   rmSync(directory, { recursive: true, force: true });

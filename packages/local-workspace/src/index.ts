@@ -10,7 +10,7 @@ export type {
 export { createFaultInjector } from './platform/faults.js';
 export type { FaultDecision, FaultInjector, FaultOptions, FaultRule } from './platform/faults.js';
 export type { TokenRegistry } from './platform/tokens.js';
-export { ApiError } from './platform/errors.js';
+export { ApiError, LocalWorkspaceError } from './platform/errors.js';
 export { defineService } from './platform/service.js';
 export type {
   HttpMethod,

@@ -7,8 +7,10 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { createDuckDbEngine } from './engine/index.js';
 import type { DataSource, SqlEngine } from './engine/sql_engine.js';
+import { LocalWorkspaceError } from './platform/errors.js';
 import { createFaultInjector, type FaultInjector, type FaultOptions } from './platform/faults.js';
 import { type Listener, startListener } from './platform/listener.js';
+import { isLoopback } from './platform/network.js';
 import { createRouteTable } from './platform/routes.js';
 import type {
   OptionsOfServices,
@@ -73,8 +75,16 @@ export interface LocalWorkspaceOptions
     DeprecatedFlatOptions {
   /** TCP port; 0 (default) picks a free one. */
   port?: number;
-  /** Interface to listen on. Default `127.0.0.1` (the certificate covers 127.0.0.1 and localhost). */
+  /**
+   * Interface to listen on. Default `127.0.0.1` (the certificate covers 127.0.0.1 and localhost).
+   * A non-loopback address needs `allowRemote: true`.
+   */
   host?: string;
+  /**
+   * Allow a `host` other than loopback. Anyone who reaches the workspace with its token can run
+   * SQL and read its data: only for a trusted network.
+   */
+  allowRemote?: boolean;
   /** The personal access token the workspace accepts. Default: a random `dapi…` token. */
   token?: string;
   /**
@@ -173,6 +183,11 @@ export async function startLocalWorkspace(
   options: LocalWorkspaceOptions = {},
 ): Promise<LocalWorkspace> {
   const hostname = options.host ?? '127.0.0.1';
+  if (!isLoopback(hostname) && !options.allowRemote)
+    throw new LocalWorkspaceError(
+      `The local workspace listens on loopback only: ${hostname} is not a loopback address, and anyone who reaches it with the token could run SQL on it. Pass allowRemote: true (CLI: --allow-remote) to listen there anyway.`,
+      { option: 'host' },
+    );
   const token = options.token ?? `dapi${randomBytes(16).toString('hex')}`;
   const ids: WorkspaceIds = {
     warehouseId: options.warehouse?.id ?? options.warehouseId ?? randomBytes(8).toString('hex'),
@@ -216,7 +231,10 @@ export async function startLocalWorkspace(
   try {
     for (const definition of [...builtinServices, ...(options.services ?? [])]) {
       if (states.has(definition.name))
-        throw new Error(`Two services are named '${definition.name}'.`);
+        throw new LocalWorkspaceError(
+          `Two services are named '${definition.name}': give the one in options.services another name.`,
+          { option: 'services' },
+        );
       const instance = await definition.create(context, grouped[definition.name] as never);
       instances.push(instance);
       states.set(definition.name, instance.state);

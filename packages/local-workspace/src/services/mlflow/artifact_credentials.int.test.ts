@@ -10,7 +10,7 @@ let runId: string;
 let root: string;
 
 beforeAll(async () => {
-  ws = await startLocalWorkspace({ samples: false, mlflow: { now: () => clock } });
+  ws = await startLocalWorkspace({ catalog: { samples: false }, mlflow: { now: () => clock } });
   api = restApi(ws);
   const experiment = await api.post('/api/2.0/mlflow/experiments/create', {
     name: '/Shared/artifacts',

@@ -13,7 +13,7 @@ let clock = Date.now();
 let modelCount = 0;
 
 beforeAll(async () => {
-  ws = await startLocalWorkspace({ samples: false, mlflow: { now: () => clock } });
+  ws = await startLocalWorkspace({ catalog: { samples: false }, mlflow: { now: () => clock } });
   api = restApi(ws);
 });
 afterAll(async () => {

@@ -7,7 +7,7 @@ let api: ReturnType<typeof restApi>;
 let experimentId: string;
 
 beforeAll(async () => {
-  ws = await startLocalWorkspace({ samples: false });
+  ws = await startLocalWorkspace({ catalog: { samples: false } });
   api = restApi(ws);
   const created = await api.post('/api/2.0/mlflow/experiments/create', {
     name: '/Users/local-user@example.com/traces',

@@ -6,7 +6,10 @@ let ws: LocalWorkspace;
 let api: ReturnType<typeof restApi>;
 
 beforeAll(async () => {
-  ws = await startLocalWorkspace({ samples: false, mlflow: { userName: 'ada@example.com' } });
+  ws = await startLocalWorkspace({
+    catalog: { samples: false },
+    mlflow: { userName: 'ada@example.com' },
+  });
   api = restApi(ws);
 });
 afterAll(async () => {

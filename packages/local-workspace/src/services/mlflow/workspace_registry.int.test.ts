@@ -10,7 +10,7 @@ let ws: LocalWorkspace;
 let api: ReturnType<typeof restApi>;
 
 beforeAll(async () => {
-  ws = await startLocalWorkspace({ samples: false });
+  ws = await startLocalWorkspace({ catalog: { samples: false } });
   api = restApi(ws);
 });
 afterAll(async () => {
