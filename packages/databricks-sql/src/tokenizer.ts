@@ -21,7 +21,7 @@ export type TokenKind =
   | 'lparen'
   | 'rparen'
   | 'semicolon'
-  /** Any other punctuation: `,` `.` `=` `::` `->` ... */
+  /** Any other punctuation: `,` `.` `=` `::` `->` ..., and `/*+` `*\/` around a hint's content. */
   | 'op';
 
 export interface Token {
@@ -84,6 +84,8 @@ export function tokenize(sql: string, options: LexOptions): Token[] {
   const tokens: Token[] = [];
   const n = sql.length;
   let i = 0;
+  /** Offset of the `/*+` of the hint being lexed, if any. */
+  let hintStart: number | undefined;
   while (i < n) {
     const c = sql[i]!;
     const next = sql[i + 1];
@@ -117,7 +119,22 @@ export function tokenize(sql: string, options: LexOptions): Token[] {
       }
       continue;
     }
-    // /* block comment */ (also /*+ hints */)
+    // `/*+ hint */` is not a comment: Spark lexes the hint's content as tokens and parses its
+    // parameters as expressions (function calls included), so the guard must see them. The
+    // content sits between the op tokens `/*+` and `*/`.
+    if (c === '/' && next === '*' && sql[i + 2] === '+' && hintStart === undefined) {
+      tokens.push({ kind: 'op', value: '/*+', start: i, end: i + 3 });
+      hintStart = i;
+      i += 3;
+      continue;
+    }
+    if (c === '*' && next === '/' && hintStart !== undefined) {
+      tokens.push({ kind: 'op', value: '*/', start: i, end: i + 2 });
+      hintStart = undefined;
+      i += 2;
+      continue;
+    }
+    // /* block comment */
     if (c === '/' && next === '*') {
       const start = i;
       let depth = 1;
@@ -261,5 +278,6 @@ export function tokenize(sql: string, options: LexOptions): Token[] {
       i,
     );
   }
+  if (hintStart !== undefined) throw new SqlLexError('unterminated /*+ hint', hintStart);
   return tokens;
 }
