@@ -102,7 +102,7 @@ export const FUNCTION_CATEGORIES: Readonly<Record<FunctionCategory, FunctionCate
   },
   'dynamic-name': {
     reason:
-      'takes its name from an expression (IDENTIFIER(...) with a parameter or an operator), so the guard cannot tell which function runs',
+      'names the called function with an expression (a parameter, an operator or an escape), so the guard cannot tell which function runs',
     names: [],
   },
 };
@@ -585,6 +585,14 @@ export type FunctionVerdict =
       optIn?: string;
       detail: string;
     };
+
+/** `IDENTIFIER(<expression>)(...)`: no `allowFunctions` entry can name what it calls. */
+export const DYNAMIC_NAME_VERDICT: Extract<FunctionVerdict, { ok: false }> = {
+  ok: false,
+  category: 'dynamic-name',
+  name: 'IDENTIFIER(...)',
+  detail: `IDENTIFIER(...) ${FUNCTION_CATEGORIES['dynamic-name'].reason} (category: dynamic-name); write the function name literally`,
+};
 
 /** A compiled `GuardOptions`. */
 export interface FunctionPolicy {

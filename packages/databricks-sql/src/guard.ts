@@ -10,13 +10,14 @@
  *
  * A read can still act outside the query through a function call (a secret, a model, storage, the
  * network, the JVM): every call, wherever it sits (select list, WHERE, subquery, CTE, LATERAL VIEW,
- * table-valued function in FROM), is judged by `function_policy.ts`, including quoted
- * (`` `secret`(...) ``), qualified (`system.builtin.secret(...)`) and computed
+ * table-valued function in FROM, hint parameters), is judged by `function_policy.ts`, including
+ * quoted (`` `secret`(...) ``), qualified (`system.builtin.secret(...)`) and computed
  * (`IDENTIFIER('secret')(...)`) names.
  */
 import { SqlGuardError } from './errors.js';
 import {
   compileFunctionPolicy,
+  DYNAMIC_NAME_VERDICT,
   type FunctionCategory,
   type FunctionPolicy,
   type FunctionVerdict,
@@ -194,8 +195,6 @@ class Refusal {
     readonly verdict?: Extract<FunctionVerdict, { ok: false }>,
   ) {}
 }
-
-export type { GuardOptions } from './function_policy.js';
 
 /**
  * Checks `sql` without throwing (invalid `options` throw `DatabricksConfigError`). With no
@@ -462,13 +461,17 @@ function checkPathReads(tokens: Token[], policy: FunctionPolicy): void {
     const dot = tokens[i + 1]!;
     const path = tokens[i + 2]!;
     const before = tokens[i - 1];
+    // Right after FROM, JOIN or TABLE this is a table, so ``delta.`name` `` reads the path
+    // `name` (relative to the default file system); elsewhere it may be `alias.column`, and only
+    // a path-like name counts.
+    const tablePosition = ['FROM', 'JOIN', 'TABLE'].includes(upper(before) ?? '');
     if (
       (format.kind === 'word' || format.kind === 'quoted') &&
       PATH_READ_FORMATS.has(format.value.toLowerCase()) &&
       dot.kind === 'op' &&
       dot.value === '.' &&
       path.kind === 'quoted' &&
-      /[/:\\]/.test(path.value) &&
+      (tablePosition || /[/:\\]/.test(path.value)) &&
       !(before?.kind === 'op' && before.value === '.')
     ) {
       refuse(judgePathRead(policy, format.value.toLowerCase()), format.start);
@@ -505,20 +508,7 @@ function checkFunctionCalls(tokens: Token[], policy: FunctionPolicy): void {
     if (upper(before) === 'AS' || (before?.kind === 'op' && before.value === '::')) continue;
     if (cteNames.has(called.first)) continue;
     const offset = tokens[called.first]!.start;
-    if (called.dynamic) {
-      throw new Refusal(
-        'side-effect-function',
-        'IDENTIFIER(...) names the called function with an expression, so the guard cannot tell which function runs (category: dynamic-name); write the function name literally',
-        offset,
-        {
-          ok: false,
-          category: 'dynamic-name',
-          name: 'IDENTIFIER(...)',
-          detail: 'dynamic function name',
-        },
-      );
-    }
-    refuse(judgeFunction(policy, called.parts), offset);
+    refuse(called.dynamic ? DYNAMIC_NAME_VERDICT : judgeFunction(policy, called.parts), offset);
   }
 }
 
@@ -568,6 +558,11 @@ function calledName(
   let dynamic = false;
   let first = p;
   let end = p - 1;
+  // `f /*+ x */ (`: a hint between a name and its parenthesis does not hide the name.
+  while (tokens[end]?.kind === 'op' && tokens[end]!.value === '*/') {
+    while (end >= 0 && !(tokens[end]!.kind === 'op' && tokens[end]!.value === '/*+')) end--;
+    end--;
+  }
   for (;;) {
     const t = tokens[end];
     if (t && (t.kind === 'word' || t.kind === 'quoted')) {
@@ -582,6 +577,14 @@ function calledName(
         return undefined;
       }
       parts.unshift(t.value.toLowerCase());
+      first = end;
+      end--;
+    } else if (t?.kind === 'string' && t.value.startsWith('"')) {
+      // With spark.sql.ansi.doubleQuotedIdentifiers a "name" is an identifier; otherwise a
+      // string before `(` is a syntax error, so reading it as a name costs nothing.
+      const body = t.value.slice(1, -1);
+      if (body.includes('\\')) dynamic = true;
+      else parts.unshift(body.split('""').join('"').toLowerCase());
       first = end;
       end--;
     } else if (

@@ -290,6 +290,36 @@ export const HOSTILE_FUNCTION_TRICKS: FunctionCorpusEntry[] = [
     functionName: 'try_secret',
     category: 'secrets',
   },
+  {
+    sql: 'SELECT * FROM delta.`events`',
+    note: 'path read of a relative path',
+    functionName: 'delta.`...`',
+    category: 'external-data',
+  },
+  {
+    sql: 'SELECT * FROM t JOIN `csv`.`landing` AS l ON t.id = l.id',
+    note: 'path read after JOIN, backticked format',
+    functionName: 'csv.`...`',
+    category: 'external-data',
+  },
+  {
+    sql: "SELECT \"secret\"('s', 'k')",
+    note: 'double-quoted name (ANSI double-quoted identifiers)',
+    functionName: 'secret',
+    category: 'secrets',
+  },
+  {
+    sql: 'SELECT "system"."ai"."python_exec"(\'1\')',
+    note: 'double-quoted qualified name',
+    functionName: 'system.ai.python_exec',
+    category: 'code-execution',
+  },
+  {
+    sql: "SELECT secret /*+ x */ ('s', 'k')",
+    note: 'hint between a name and its parenthesis',
+    functionName: 'secret',
+    category: 'secrets',
+  },
   // Spark parses hint parameters as expressions: /*+ ... */ is not a comment.
   {
     sql: "SELECT /*+ REPARTITION(secret('a', 'b')) */ * FROM t",
