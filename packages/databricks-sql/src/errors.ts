@@ -96,18 +96,36 @@ export class DatabricksSqlError extends LakechainError {
 export class SqlGuardError extends LakechainError {
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: marker read by isInstance()
   private readonly [guardSymbol] = true;
-  /** Short machine-readable reason: `multiple-statements`, `write-statement`, `lex-error`, ... */
+  /**
+   * Short machine-readable reason: `multiple-statements`, `write-keyword`, `lex-error`,
+   * `side-effect-function`, `function-not-allowed`, ...
+   */
   readonly reason: string;
   /** Offset in the statement where the problem was found, when known. */
   readonly offset?: number;
   readonly statement: string;
+  /** For a refused function call: the function, e.g. `secret` or `system.ai.python_exec`. */
+  readonly functionName?: string;
+  /** For a refused function call: its category (`secrets`, `ai`, ..., `not-allowlisted`). */
+  readonly category?: string;
 
-  constructor(message: string, options: { reason: string; statement: string; offset?: number }) {
+  constructor(
+    message: string,
+    options: {
+      reason: string;
+      statement: string;
+      offset?: number;
+      functionName?: string;
+      category?: string;
+    },
+  ) {
     super(message);
     this.name = 'SqlGuardError';
     this.reason = options.reason;
     this.offset = options.offset;
     this.statement = options.statement;
+    this.functionName = options.functionName;
+    this.category = options.category;
   }
 
   static override isInstance(error: unknown): error is SqlGuardError {
@@ -115,7 +133,13 @@ export class SqlGuardError extends LakechainError {
   }
 
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), reason: this.reason, offset: this.offset };
+    return {
+      ...super.toJSON(),
+      reason: this.reason,
+      offset: this.offset,
+      functionName: this.functionName,
+      category: this.category,
+    };
   }
 }
 

@@ -17,6 +17,14 @@ export {
   SqlGuardError,
   toDatabricksSqlError,
 } from './errors.js';
+export {
+  BUILTIN_SAFE_FUNCTIONS,
+  FUNCTION_CATEGORIES,
+  type FunctionCategory,
+  type FunctionCategoryInfo,
+  type FunctionsMode,
+  type GuardOptions,
+} from './function_policy.js';
 export { assertReadOnly, checkReadOnly, type GuardReason, type GuardResult } from './guard.js';
 export type { DatabricksSqlDatabaseOptions } from './options.js';
 export {

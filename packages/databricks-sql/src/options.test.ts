@@ -14,6 +14,17 @@ describe('parseSqlOptions', () => {
       readOnly: true,
       includeTables: [],
       ignoreTables: [],
+      guard: { functions: 'denylist', allowFunctions: [] },
+    });
+  });
+  it('takes the guard function options', () => {
+    const o = parseSqlOptions({
+      functions: 'builtin-safe',
+      allowFunctions: ['ai_query', '`main`.`tools`.*'],
+    });
+    expect(o.guard).toEqual({
+      functions: 'builtin-safe',
+      allowFunctions: ['ai_query', '`main`.`tools`.*'],
     });
   });
   it.each([
@@ -26,6 +37,14 @@ describe('parseSqlOptions', () => {
     [{ catalog: '' }, 'catalog', /non-empty/],
     [{ includeTables: 'orders' }, 'includeTables', /array/],
     [{ queryTimeout: -5 }, 'queryTimeout', /positive/],
+    [{ functions: 'strict' }, 'functions', /'denylist' or 'builtin-safe'/],
+    [{ allowFunctions: 'ai_query' }, 'allowFunctions', /array of function names/],
+    [
+      { allowFunctions: ['ai_query', 'a.*.b'] },
+      'allowFunctions.1',
+      /"a\.\*\.b" is not a function name/,
+    ],
+    [{ allowFunctions: [7] }, 'allowFunctions.0', /function names/],
   ])('rejects %j naming the option', (options, option, message) => {
     try {
       parseSqlOptions(options);

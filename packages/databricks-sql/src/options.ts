@@ -6,6 +6,7 @@
 import { DatabricksConfigError, type DatabricksConfigOptions } from '@lakechain/core';
 import { z } from 'zod';
 import type { SqlClientLike, SqlSessionLike } from './connection.js';
+import { type FunctionsMode, type GuardOptions, parseAllowEntry } from './function_policy.js';
 
 /**
  * Options of `DatabricksSqlDatabase.fromDatabricks`. Auth and workspace options (`host`, `token`,
@@ -44,6 +45,17 @@ export interface DatabricksSqlDatabaseOptions extends DatabricksConfigOptions {
   statementRetries?: number;
   /** Refuse anything but a single read statement. Default true. */
   readOnly?: boolean;
+  /**
+   * Which functions a read may call (with `readOnly`). `'denylist'` (default) refuses functions
+   * that read secrets, call models, read storage, streams or the network, or run JVM/Python code;
+   * `'builtin-safe'` allows only built-ins that compute on their arguments (for agents).
+   */
+  functions?: FunctionsMode;
+  /**
+   * Functions to allow anyway, by name as queries write them: `['ai_query']`,
+   * `['main.tools.lookup']`, `['main.tools.*']`. `'read_files'` also allows ``parquet.`path` ``.
+   */
+  allowFunctions?: string[];
   /** How long table metadata stays cached, in ms. Default 5 minutes. */
   cacheTtlMs?: number;
   /** Spark confs for the session (e.g. `{ STATEMENT_TIMEOUT: '60' }`). */
@@ -101,6 +113,20 @@ const schema = z
       .max(20, { error: 'expected at most 20 retries' })
       .optional(),
     readOnly: z.boolean({ error: 'expected true or false' }).optional(),
+    functions: z
+      .enum(['denylist', 'builtin-safe'], { error: "expected 'denylist' or 'builtin-safe'" })
+      .optional(),
+    allowFunctions: z
+      .array(
+        z
+          .string({ error: 'expected function names' })
+          .refine((entry) => parseAllowEntry(entry) !== undefined, {
+            error: (issue) =>
+              `${JSON.stringify(issue.input)} is not a function name; write names as queries do: 'ai_query', 'main.tools.lookup', 'main.tools.*'`,
+          }),
+        { error: 'expected an array of function names' },
+      )
+      .optional(),
     caCert: z.string({ error: 'expected a PEM string' }).optional(),
     cacheTtlMs: z.number({ error: 'expected milliseconds' }).min(0).optional(),
     sessionConfiguration: z
@@ -137,6 +163,8 @@ export interface ResolvedSqlOptions {
   maxRows: number;
   queryTimeout?: number;
   readOnly: boolean;
+  /** The guard's function policy (used when `readOnly`). */
+  guard: GuardOptions;
   cacheTtlMs: number;
   /** Everything else, for the connection and core auth. */
   connection: DatabricksSqlDatabaseOptions;
@@ -171,6 +199,7 @@ export function parseSqlOptions(options: unknown): ResolvedSqlOptions {
     maxRows: v.maxRows ?? DEFAULTS.maxRows,
     queryTimeout: v.queryTimeout,
     readOnly: v.readOnly ?? true,
+    guard: { functions: v.functions ?? 'denylist', allowFunctions: v.allowFunctions ?? [] },
     cacheTtlMs: v.cacheTtlMs ?? DEFAULTS.cacheTtlMs,
     connection: v,
   };
@@ -192,6 +221,8 @@ export const SQL_ONLY_KEYS = new Set([
   'queryTimeout',
   'statementRetries',
   'readOnly',
+  'functions',
+  'allowFunctions',
   'cacheTtlMs',
   'sessionConfiguration',
   'client',

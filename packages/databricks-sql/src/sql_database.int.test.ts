@@ -12,7 +12,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabricksSqlQueryChain } from './chains.js';
 import { DatabricksSqlError, SqlGuardError } from './errors.js';
-import { HOSTILE_STATEMENTS } from './guard_corpus.js';
+import { BENIGN_FUNCTION_STATEMENTS, HOSTILE_STATEMENTS } from './guard_corpus.js';
 import { DATABRICKS_SQL_PROMPT } from './prompts.js';
 import { DatabricksSqlDatabase } from './sql_database.js';
 import { ScriptedChatModel } from './testing/scripted_model.js';
@@ -223,6 +223,39 @@ describe('run() and query()', () => {
       await expect(db.run(sql)).rejects.toBeInstanceOf(SqlGuardError);
     }
     expect(thrift()).toBe(before);
+  });
+
+  it('function calls: refused ones never reach the warehouse, names that are not calls run, opted-in calls are sent', async () => {
+    const before = thrift();
+    for (const { twin } of BENIGN_FUNCTION_STATEMENTS) {
+      await expect(db.run(twin)).rejects.toBeInstanceOf(SqlGuardError);
+    }
+    expect(thrift()).toBe(before);
+
+    // Columns and CTEs named like refused functions reach the warehouse and run.
+    expect(
+      await db.run('WITH secret AS (SELECT 1 AS secret) SELECT secret FROM secret AS ai_query'),
+    ).toBe('[{"secret":1}]');
+    const strict = await connect({ functions: 'builtin-safe' });
+    expect(
+      await strict.run(
+        'SELECT upper(n_name) AS n, count(*) AS c FROM samples.tpch.nation WHERE n_nationkey IN (1, 2) GROUP BY n_name ORDER BY n',
+      ),
+    ).toBe('[{"n":"ARGENTINA","c":1},{"n":"BRAZIL","c":1}]');
+    await expect(strict.run('SELECT my_udf(1)')).rejects.toMatchObject({
+      reason: 'function-not-allowed',
+    });
+    await strict.close();
+
+    // Opted in, the call is the warehouse's to answer (the local one has no ai_query).
+    const optedIn = await connect({ allowFunctions: ['ai_query'] });
+    await optedIn.run('SELECT 1');
+    const sent = thrift();
+    const error = await optedIn.run("SELECT ai_query('endpoint', 'text')").catch((e: unknown) => e);
+    expect(SqlGuardError.isInstance(error)).toBe(false);
+    expect(DatabricksSqlError.isInstance(error)).toBe(true);
+    expect(thrift()).toBeGreaterThan(sent);
+    await optedIn.close();
   });
 });
 

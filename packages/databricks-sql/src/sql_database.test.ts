@@ -162,6 +162,39 @@ describe('DatabricksSqlDatabase (offline, fake driver)', () => {
     expect(await rw.run('DELETE FROM orders')).toBe('[{"ok":true}]');
   });
 
+  it('refuses dangerous functions before the warehouse; functions and allowFunctions are options', async () => {
+    const wh = warehouse(() => [{ ok: true }]);
+    const db = await open(wh);
+    const before = wh.statements.length;
+    const refused = await db.run("SELECT secret('scope', 'key')").catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(SqlGuardError);
+    expect(refused).toMatchObject({ functionName: 'secret', category: 'secrets' });
+    expect(await db.runNoThrow("SELECT * FROM read_files('s3://bucket/x')")).toMatch(
+      /^Error: Refused: read_files\(\) reads files.*add 'read_files' to the allowFunctions option/,
+    );
+    await expect(db.query("SELECT ai_query('endpoint', 'text')")).rejects.toThrow(/category: ai/);
+    expect(wh.statements.length).toBe(before);
+
+    const optedIn = await open(wh, { allowFunctions: ['ai_query'] });
+    expect(await optedIn.run("SELECT ai_query('endpoint', 'text') AS ok")).toBe('[{"ok":true}]');
+    await expect(optedIn.run("SELECT ai_gen('text')")).rejects.toBeInstanceOf(SqlGuardError);
+    expect(optedIn.serialize()).toMatchObject({
+      functions: 'denylist',
+      allowFunctions: ['ai_query'],
+    });
+
+    const strict = await open(wh, { functions: 'builtin-safe' });
+    await expect(strict.run('SELECT main.tools.lookup(1)')).rejects.toMatchObject({
+      reason: 'function-not-allowed',
+    });
+    expect(await strict.run('SELECT upper(n_name) AS ok FROM nation')).toBe('[{"ok":true}]');
+    expect(strict.serialize()).toMatchObject({ functions: 'builtin-safe', allowFunctions: [] });
+
+    // readOnly: false sends statements unchecked, functions included.
+    const unchecked = await open(wh, { readOnly: false });
+    expect(await unchecked.run("SELECT secret('scope', 'key') AS ok")).toBe('[{"ok":true}]');
+  });
+
   it('query(): columns, raw values, truncated flag, parameters pass through', async () => {
     const wh = warehouse(() => [{ a: 1n }, { a: 2n }, { a: 3n }]);
     const db = await open(wh);

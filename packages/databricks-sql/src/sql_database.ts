@@ -15,6 +15,7 @@ import {
   type StatementResult,
 } from './connection.js';
 import { DatabricksSqlError } from './errors.js';
+import type { FunctionsMode } from './function_policy.js';
 import { assertReadOnly } from './guard.js';
 import { type IntrospectionStrategy, loadTables, SchemaCache } from './introspection.js';
 import {
@@ -65,6 +66,9 @@ export interface SerializedDatabricksSqlDatabase {
   maxRows: number;
   queryTimeout?: number;
   readOnly: boolean;
+  /** The guard's function mode (`'denylist'` or `'builtin-safe'`). */
+  functions: FunctionsMode;
+  allowFunctions: string[];
 }
 
 const QUERY_DEFAULT_MAX_ROWS = 10_000;
@@ -396,7 +400,7 @@ export class DatabricksSqlDatabase extends SqlDatabase {
 
   /** Applies the read-only guard (when on); returns the statement to send. */
   private prepare(command: string): string {
-    if (this.readOnly) return assertReadOnly(command);
+    if (this.readOnly) return assertReadOnly(command, this.settings.guard);
     const trimmed = command.trim();
     if (!trimmed) throw new DatabricksSqlError('The statement is empty.');
     return trimmed;
@@ -502,6 +506,8 @@ export class DatabricksSqlDatabase extends SqlDatabase {
       maxRows: this.maxRows,
       queryTimeout: this.queryTimeout,
       readOnly: this.readOnly,
+      functions: this.settings.guard.functions ?? 'denylist',
+      allowFunctions: [...(this.settings.guard.allowFunctions ?? [])],
     };
   }
 

@@ -21,7 +21,7 @@ export type TokenKind =
   | 'lparen'
   | 'rparen'
   | 'semicolon'
-  /** Any other punctuation: `,` `.` `=` `::` `->` ... */
+  /** Any other punctuation: `,` `.` `=` `::` `->` ..., and `/*+` `*\/` around a hint's content. */
   | 'op';
 
 export interface Token {
@@ -54,6 +54,18 @@ const isWordChar = (c: string): boolean => isAsciiLetter(c) || isDigit(c) || c =
 const isSpace = (c: string): boolean =>
   c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f';
 
+/** Whether a name (not an exponent such as `e5` or `E-3`) starts at `i`. */
+function isNamePart(sql: string, i: number): boolean {
+  const c = sql[i];
+  if (c === undefined || !(isAsciiLetter(c) || c === '_')) return false;
+  if (c !== 'e' && c !== 'E') return true;
+  const d = sql[i + 1];
+  const exponent =
+    (d !== undefined && isDigit(d)) ||
+    ((d === '-' || d === '+') && sql[i + 2] !== undefined && isDigit(sql[i + 2]!));
+  return !exponent;
+}
+
 /** Describes a character for error messages, e.g. `'；' (U+FF1B)`. */
 export function describeChar(c: string): string {
   const cp = c.codePointAt(0) ?? 0;
@@ -72,6 +84,8 @@ export function tokenize(sql: string, options: LexOptions): Token[] {
   const tokens: Token[] = [];
   const n = sql.length;
   let i = 0;
+  /** Offset of the `/*+` of the hint being lexed, if any. */
+  let hintStart: number | undefined;
   while (i < n) {
     const c = sql[i]!;
     const next = sql[i + 1];
@@ -105,7 +119,22 @@ export function tokenize(sql: string, options: LexOptions): Token[] {
       }
       continue;
     }
-    // /* block comment */ (also /*+ hints */)
+    // `/*+ hint */` is not a comment: Spark lexes the hint's content as tokens and parses its
+    // parameters as expressions (function calls included), so the guard must see them. The
+    // content sits between the op tokens `/*+` and `*/`.
+    if (c === '/' && next === '*' && sql[i + 2] === '+' && hintStart === undefined) {
+      tokens.push({ kind: 'op', value: '/*+', start: i, end: i + 3 });
+      hintStart = i;
+      i += 3;
+      continue;
+    }
+    if (c === '*' && next === '/' && hintStart !== undefined) {
+      tokens.push({ kind: 'op', value: '*/', start: i, end: i + 2 });
+      hintStart = undefined;
+      i += 2;
+      continue;
+    }
+    // /* block comment */
     if (c === '/' && next === '*') {
       const start = i;
       let depth = 1;
@@ -189,6 +218,9 @@ export function tokenize(sql: string, options: LexOptions): Token[] {
     if (isDigit(c) || (c === '.' && next !== undefined && isDigit(next))) {
       const start = i;
       while (i < n && (isWordChar(sql[i]!) || sql[i] === '.')) {
+        // `1.f(...)`: Spark lexes `1`, `.`, `f` (a decimal point is never followed by a name),
+        // so the name must stay a token the guard can see. `1.e5` is still one number.
+        if (sql[i] === '.' && isNamePart(sql, i + 1)) break;
         // exponent sign: 1e-5
         if ((sql[i] === 'e' || sql[i] === 'E') && (sql[i + 1] === '-' || sql[i + 1] === '+')) {
           i += 2;
@@ -246,5 +278,6 @@ export function tokenize(sql: string, options: LexOptions): Token[] {
       i,
     );
   }
+  if (hintStart !== undefined) throw new SqlLexError('unterminated /*+ hint', hintStart);
   return tokens;
 }

@@ -194,3 +194,114 @@ describe('property: generated variants', () => {
     );
   });
 });
+
+// ---- function calls (issue 14) ----
+
+/** Refused by default, written here independently of the package's own tables. */
+const REFUSED_NAMES = [
+  'secret',
+  'try_secret',
+  'list_secrets',
+  'ai_query',
+  'ai_gen',
+  'ai_classify',
+  'ai_forecast',
+  'vector_search',
+  'read_files',
+  'read_kafka',
+  'read_kinesis',
+  'read_pubsub',
+  'read_pulsar',
+  'read_statestore',
+  'cloud_files_state',
+  'remote_query',
+  'http_request',
+  'reflect',
+  'java_method',
+  'try_reflect',
+  'python_exec',
+];
+
+const qualifier = fc.constantFrom(
+  '',
+  'builtin.',
+  'BUILTIN.',
+  'system.builtin.',
+  'System . Builtin . ',
+  '`system`.`builtin`.',
+);
+
+/** A refused name as a query can spell it: any case, maybe backticked, maybe qualified. */
+const spelledName = fc
+  .tuple(fc.constantFrom(...REFUSED_NAMES), qualifier, fc.boolean())
+  .chain(([name, prefix, quoted]) =>
+    randomCase(name).map((cased) => `${prefix}${quoted ? `\`${cased}\`` : cased}`),
+  );
+
+const callShape = fc.constantFrom(
+  'SELECT %s AS v',
+  'SELECT * FROM %s',
+  'SELECT * FROM t WHERE x = %s',
+  'WITH c AS (SELECT %s AS v) SELECT * FROM c',
+  'SELECT v FROM t LATERAL VIEW explode(array(%s)) e AS v',
+  'SELECT * FROM t WHERE a IN (SELECT %s)',
+  'SELECT * FROM t, LATERAL %s',
+  'SELECT transform(arr, x -> %s) FROM t',
+  'EXPLAIN SELECT %s',
+);
+
+describe('property: function calls', () => {
+  it('a refused function stays refused whatever its case, quoting, qualifier, spacing or comments before (', () => {
+    fc.assert(
+      fc.property(spelledName, separator, callShape, (name, gap, shape) => {
+        const call = `${name}${gap}('a')`;
+        const sql = shape.replace('%s', () => call);
+        expect(checkReadOnly(sql), `accepted ${show(sql)}`).toMatchObject({
+          ok: false,
+          reason: 'side-effect-function',
+        });
+        expect(() => assertReadOnly(sql)).toThrow(/allowFunctions|readOnly: false/);
+      }),
+      { numRuns: 2_000, seed: 14 },
+    );
+  });
+
+  it('the same names as columns, aliases and strings pass; followed by ( they are refused', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...REFUSED_NAMES), fc.boolean(), (name, quoted) =>
+        fc.assert(
+          fc.property(randomCase(name), (cased) => {
+            const column = quoted ? `\`${cased}\`` : cased;
+            for (const sql of [
+              `SELECT ${column} FROM t WHERE ${column} IS NOT NULL`,
+              `SELECT a AS ${column} FROM t`,
+              `SELECT t.${column} FROM t ORDER BY ${column}`,
+              `SELECT '${cased}(1)' AS s`,
+            ]) {
+              expect(checkReadOnly(sql), `refused ${show(sql)}`).toMatchObject({ ok: true });
+              expect(checkReadOnly(sql, { functions: 'builtin-safe' })).toMatchObject({ ok: true });
+            }
+            const call = `SELECT ${column} ('a') FROM t`;
+            expect(checkReadOnly(call), `accepted ${show(call)}`).toMatchObject({ ok: false });
+          }),
+          { numRuns: 10, seed: 14 },
+        ),
+      ),
+      { numRuns: 200, seed: 14 },
+    );
+  });
+
+  it('allowFunctions lets exactly the listed function through', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...REFUSED_NAMES),
+        fc.constantFrom(...REFUSED_NAMES),
+        (allowed, called) => {
+          const sql = `SELECT ${called}('a')`;
+          expect(checkReadOnly(sql, { allowFunctions: [allowed] }).ok).toBe(allowed === called);
+        },
+      ),
+      { numRuns: 500, seed: 14 },
+    );
+  });
+});
