@@ -1,8 +1,8 @@
-import { mergeConfig } from 'vitest/config';
 import { lakechainTest } from '../../tooling/vitest.preset';
 
 // One real MLflow server for the whole run (see scripts/mlflow-server.mjs), shared by the
-// integration tests through `inject('mlflowUrl')`.
-export default mergeConfig(lakechainTest(import.meta.dirname, 60_000), {
-  test: { globalSetup: ['./src/testing/global_setup.ts'] },
+// integration tests through `inject('mlflowUrl')`; unit mode starts none.
+export default lakechainTest(import.meta.dirname, {
+  testTimeout: 60_000,
+  integrationGlobalSetup: ['./src/testing/global_setup.ts'],
 });

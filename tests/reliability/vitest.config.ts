@@ -1,13 +1,15 @@
-import { mergeConfig } from 'vitest/config';
 import { lakechainTest } from '../../tooling/vitest.preset';
 
 // Reliability tests start loopback services (local workspace, a real MLflow server) and inject
 // faults, so they get longer timeouts. Files run one at a time: the load test measures sockets
 // and RSS of its own process and must not compete with the others on a 2-core CI machine.
-export default mergeConfig(lakechainTest(import.meta.dirname, 120_000), {
-  test: {
-    fileParallelism: false,
-    // The load test reports heap after a full GC.
-    poolOptions: { forks: { execArgv: ['--expose-gc'] } },
+export default lakechainTest(import.meta.dirname, {
+  testTimeout: 120_000,
+  overrides: {
+    test: {
+      fileParallelism: false,
+      // The load test reports heap after a full GC.
+      poolOptions: { forks: { execArgv: ['--expose-gc'] } },
+    },
   },
 });
