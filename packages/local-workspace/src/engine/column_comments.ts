@@ -5,7 +5,7 @@
  * `SELECT <columns> FROM <table> [alias] [WHERE ... | GROUP BY ... | ORDER BY ... | LIMIT ...]`;
  * any other shape (joins, subqueries, expressions, table functions) gets no comments.
  */
-import type { Token } from './dialect.js';
+import type { Token } from './lexer.js';
 
 export interface SourceColumns {
   /** The table's name parts as written (1 to 3). */

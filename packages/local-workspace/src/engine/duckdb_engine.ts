@@ -11,10 +11,9 @@ import {
   type DuckDBResult,
   StatementType,
 } from '@duckdb/node-api';
-import { CatalogRegistry, identQuote, sqlQuote } from './catalogs.js';
+import { CatalogRegistry } from './catalogs.js';
 import { resultComments, type SourceColumns, sourceColumns } from './column_comments.js';
 import { columnMetadata, simpleColumn } from './databricks_types.js';
-import { checkParameters, completeParameterType, significant, translate } from './dialect.js';
 import {
   canceledError,
   catalogNotFound,
@@ -24,7 +23,9 @@ import {
   schemaNotFound,
 } from './errors.js';
 import { installInformationSchema, refreshTypeNames } from './information_schema.js';
+import { significant } from './lexer.js';
 import * as metadata from './metadata.js';
+import { checkParameters, completeParameterType } from './parameters.js';
 import { MaterializedResult, StreamingResult } from './result.js';
 import { loadSamples } from './samples/index.js';
 import type {
@@ -35,7 +36,9 @@ import type {
   SqlEngineOptions,
   StatementParameters,
 } from './sql_engine.js';
+import { identQuote, sqlQuote } from './sql_quoting.js';
 import { runEmulatedStatement } from './statements.js';
+import { translate } from './translate.js';
 
 interface PooledConnection {
   conn: DuckDBConnection;

@@ -55,6 +55,15 @@ export function parseError(near: string, extra = ''): SqlError {
   );
 }
 
+/** A Spark feature the local warehouse does not emulate. */
+export function unsupportedFeature(what: string): SqlError {
+  return new SqlError(
+    'UNSUPPORTED_FEATURE',
+    '0A000',
+    `${what} is not supported by the local warehouse.`,
+  );
+}
+
 /** `a.b.c` → `` `a`.`b`.`c` `` like Databricks. */
 export function quoteName(name: string): string {
   return name

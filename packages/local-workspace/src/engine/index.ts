@@ -11,13 +11,9 @@ export async function createDuckDbEngine(options: SqlEngineOptions = {}): Promis
 }
 
 export { databricksType, databricksTypeFromString, toEngineValue } from './databricks_types.js';
-export {
-  javaToStrftime,
-  type TranslateContext,
-  type Translation,
-  tokenize,
-  translate,
-} from './dialect.js';
+export { javaToStrftime } from './date_format.js';
 export { DuckDbEngine, DuckDbSession } from './duckdb_engine.js';
 export { CANCELED_ERROR_CLASS, classifyError } from './errors.js';
+export { tokenize } from './lexer.js';
 export { MaterializedResult } from './result.js';
+export { type TranslateContext, type Translation, translate } from './translate.js';

@@ -4,11 +4,12 @@
  * (`%` any sequence, `_` one character, `\` escapes), matched case-insensitively.
  */
 
-import { HIDDEN_SCHEMAS, sqlQuote } from './catalogs.js';
+import { HIDDEN_SCHEMAS } from './catalogs.js';
 import { databricksTypeFromString, jdbcTypeCode, simpleColumn } from './databricks_types.js';
 import type { DuckDbSession } from './duckdb_engine.js';
 import { MaterializedResult } from './result.js';
 import type { EngineResult, EngineValue } from './sql_engine.js';
+import { sqlQuote } from './sql_quoting.js';
 
 const S = (n: string) => simpleColumn(n, 'STRING');
 const I = (n: string) => simpleColumn(n, 'INT');

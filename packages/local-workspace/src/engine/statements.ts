@@ -4,13 +4,14 @@
  * CREATE/DROP CATALOG, CREATE/DROP SCHEMA (catalog names mapped).
  */
 
-import { identQuote, sqlQuote } from './catalogs.js';
 import { databricksTypeFromString, simpleColumn } from './databricks_types.js';
-import type { Token } from './dialect.js';
 import type { DuckDbSession } from './duckdb_engine.js';
 import { catalogNotFound, classifyError, parseError, SqlError, tableNotFound } from './errors.js';
+import type { Token } from './lexer.js';
 import { MaterializedResult } from './result.js';
 import type { EngineResult, EngineValue, StatementParameters } from './sql_engine.js';
+import { identQuote, sqlQuote } from './sql_quoting.js';
+import { translate } from './translate.js';
 
 const S = (name: string) => simpleColumn(name, 'STRING');
 
@@ -310,7 +311,6 @@ async function explain(
   c.kw('EXTENDED', 'FORMATTED', 'CODEGEN', 'COST', 'LOGICAL');
   const start = c.peek()?.pos ?? sql.length;
   const inner = sql.slice(start);
-  const { translate } = await import('./dialect.js');
   const tr = translate(inner, s.translateContext(params));
   let plan: string;
   try {
