@@ -1,5 +1,5 @@
 /**
- * The DuckDB-backed SQL engine of the local warehouse (see engine_types.ts for the contract and
+ * The DuckDB-backed SQL engine of the local warehouse (see sql_engine.ts for the contract and
  * DIALECT.md for the Spark SQL translation).
  */
 
@@ -12,7 +12,8 @@ export async function createDuckDbEngine(options: SqlEngineOptions = {}): Promis
 
 export { databricksType, databricksTypeFromString, toEngineValue } from './databricks_types.js';
 export { javaToStrftime } from './date_format.js';
-export { DuckDbEngine, DuckDbSession } from './duckdb_engine.js';
+export { DuckDbEngine } from './duckdb_engine.js';
+export { DuckDbSession } from './duckdb_session.js';
 export { CANCELED_ERROR_CLASS, classifyError } from './errors.js';
 export { tokenize } from './lexer.js';
 export { MaterializedResult } from './result.js';

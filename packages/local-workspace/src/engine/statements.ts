@@ -5,10 +5,10 @@
  */
 
 import { databricksTypeFromString, simpleColumn } from './databricks_types.js';
-import type { DuckDbSession } from './duckdb_engine.js';
 import { catalogNotFound, classifyError, parseError, SqlError, tableNotFound } from './errors.js';
 import type { Token } from './lexer.js';
 import { MaterializedResult } from './result.js';
+import type { SessionContext } from './session_context.js';
 import type { EngineResult, EngineValue, StatementParameters } from './sql_engine.js';
 import { identQuote, sqlQuote } from './sql_quoting.js';
 import { translate } from './translate.js';
@@ -88,7 +88,7 @@ class Cursor {
 const empty = () => new MaterializedResult([], []);
 
 /** Resolve `[cat.]schema` against the session. */
-function schemaRef(s: DuckDbSession, parts: string[]): { catalog: string; schema: string } {
+function schemaRef(s: SessionContext, parts: string[]): { catalog: string; schema: string } {
   if (parts.length === 1)
     return { catalog: s.currentCatalog, schema: (parts[0] as string).toLowerCase() };
   if (parts.length === 2)
@@ -113,7 +113,7 @@ export interface ResolvedTable {
 }
 
 /** Resolve a 1-3 part table name, or throw TABLE_OR_VIEW_NOT_FOUND. */
-export async function resolveTable(s: DuckDbSession, parts: string[]): Promise<ResolvedTable> {
+export async function resolveTable(s: SessionContext, parts: string[]): Promise<ResolvedTable> {
   const lower = parts.map((p) => p.toLowerCase());
   let catalog = s.currentCatalog;
   let schema = s.currentSchema;
@@ -121,7 +121,7 @@ export async function resolveTable(s: DuckDbSession, parts: string[]): Promise<R
   if (lower.length === 3) [catalog, schema, table] = lower as [string, string, string];
   else if (lower.length === 2) [schema, table] = lower as [string, string];
   else table = lower[0] as string;
-  const internal = s.registry.internalName(catalog);
+  const internal = s.catalogs.internalName(catalog);
   if (!internal) throw tableNotFound(parts.join('.'));
   const rows = await s.query(
     `SELECT 'MANAGED', comment FROM duckdb_tables() WHERE database_name = ${sqlQuote(internal)} AND schema_name = ${sqlQuote(schema)} AND table_name = ${sqlQuote(table)}
@@ -159,7 +159,7 @@ export async function resolveTable(s: DuckDbSession, parts: string[]): Promise<R
 }
 
 async function describeTable(
-  s: DuckDbSession,
+  s: SessionContext,
   parts: string[],
   extended: boolean,
   column?: string,
@@ -225,7 +225,7 @@ async function describeTable(
   return new MaterializedResult(columns, rows);
 }
 
-async function showTables(s: DuckDbSession, c: Cursor, views: boolean): Promise<EngineResult> {
+async function showTables(s: SessionContext, c: Cursor, views: boolean): Promise<EngineResult> {
   let catalog = s.currentCatalog;
   let schema = s.currentSchema;
   if (c.kw('IN', 'FROM')) {
@@ -235,8 +235,8 @@ async function showTables(s: DuckDbSession, c: Cursor, views: boolean): Promise<
   }
   const pattern = c.likePattern();
   c.expectEnd();
-  await s.engine.checkNamespace(catalog, schema);
-  const internal = s.registry.internalName(catalog) as string;
+  await s.checkNamespace(catalog, schema);
+  const internal = s.catalogs.internalName(catalog) as string;
   const rows = await s.query(
     views
       ? `SELECT view_name, temporary FROM duckdb_views() WHERE ((database_name = ${sqlQuote(internal)} AND schema_name = ${sqlQuote(schema)}) OR temporary) AND NOT internal ORDER BY 1`
@@ -262,7 +262,7 @@ async function showTables(s: DuckDbSession, c: Cursor, views: boolean): Promise<
   return new MaterializedResult(cols, out);
 }
 
-async function showSchemas(s: DuckDbSession, c: Cursor): Promise<EngineResult> {
+async function showSchemas(s: SessionContext, c: Cursor): Promise<EngineResult> {
   let catalog = s.currentCatalog;
   if (c.kw('IN', 'FROM')) {
     const parts = c.name();
@@ -271,7 +271,7 @@ async function showSchemas(s: DuckDbSession, c: Cursor): Promise<EngineResult> {
   }
   const pattern = c.likePattern();
   c.expectEnd();
-  const internal = s.registry.internalName(catalog);
+  const internal = s.catalogs.internalName(catalog);
   if (!internal) throw catalogNotFound(catalog);
   const rows = await s.query(
     `SELECT schema_name FROM duckdb_schemas() WHERE database_name = ${sqlQuote(internal)} AND schema_name NOT IN ('main', 'pg_catalog', 'information_schema') ORDER BY 1`,
@@ -283,7 +283,7 @@ async function showSchemas(s: DuckDbSession, c: Cursor): Promise<EngineResult> {
   );
 }
 
-async function showColumns(s: DuckDbSession, c: Cursor): Promise<EngineResult> {
+async function showColumns(s: SessionContext, c: Cursor): Promise<EngineResult> {
   if (!c.kw('IN', 'FROM')) throw parseError(c.peek()?.text ?? 'end of input');
   let parts = c.name();
   if (!parts) throw parseError(c.peek()?.text ?? 'end of input');
@@ -303,7 +303,7 @@ async function showColumns(s: DuckDbSession, c: Cursor): Promise<EngineResult> {
 }
 
 async function explain(
-  s: DuckDbSession,
+  s: SessionContext,
   sql: string,
   c: Cursor,
   params: StatementParameters,
@@ -327,7 +327,7 @@ async function explain(
  * run it on DuckDB".
  */
 export async function runEmulatedStatement(
-  s: DuckDbSession,
+  s: SessionContext,
   sql: string,
   toks: Token[],
   params: StatementParameters,
@@ -345,7 +345,7 @@ export async function runEmulatedStatement(
         if (parts?.length !== 1) throw parseError(c.peek()?.text ?? 'end of input');
         c.expectEnd();
         const cat = (parts[0] as string).toLowerCase();
-        if (!s.registry.has(cat)) throw catalogNotFound(cat);
+        if (!s.catalogs.has(cat)) throw catalogNotFound(cat);
         // Databricks sets the schema to `default` (even when the catalog has none)
         s.setNamespace(cat, 'default');
         return empty();
@@ -369,7 +369,7 @@ export async function runEmulatedStatement(
         c.expectEnd();
         return new MaterializedResult(
           [S('catalog')],
-          s.registry
+          s.catalogs
             .list()
             .filter((n) => !pattern || pattern.test(n))
             .map((n) => [n]),
@@ -398,7 +398,7 @@ export async function runEmulatedStatement(
         const parts = c.name();
         c.expectEnd();
         const cat = (parts?.[0] ?? '').toLowerCase();
-        if (!s.registry.has(cat)) throw catalogNotFound(cat);
+        if (!s.catalogs.has(cat)) throw catalogNotFound(cat);
         return new MaterializedResult(
           [S('info_name'), S('info_value')],
           [
@@ -416,7 +416,7 @@ export async function runEmulatedStatement(
         if (!parts) throw parseError(c.peek()?.text ?? 'end of input');
         c.expectEnd();
         const { catalog, schema } = schemaRef(s, parts);
-        await s.engine.checkNamespace(catalog, schema);
+        await s.checkNamespace(catalog, schema);
         return new MaterializedResult(
           [S('info_name'), S('info_value')],
           [
@@ -430,7 +430,7 @@ export async function runEmulatedStatement(
       if (c.isKw('QUERY', 'SELECT', 'WITH', 'VALUES')) {
         c.kw('QUERY');
         const start = c.peek()?.pos ?? sql.length;
-        const r = await s.executeDuckDb(
+        const r = await s.executeTranslated(
           `SELECT * FROM (${sql.slice(start).replace(/;\s*$/, '')}) LIMIT 0`,
           params,
           new AbortController().signal,
@@ -529,7 +529,7 @@ export async function runEmulatedStatement(
       if (isCatalog) {
         const cat = (parts[0] as string).toLowerCase();
         if (kw === 'CREATE') {
-          if (s.registry.has(cat)) {
+          if (s.catalogs.has(cat)) {
             if (ifNotExists) return empty();
             throw new SqlError(
               'CATALOG_ALREADY_EXISTS',
@@ -537,20 +537,19 @@ export async function runEmulatedStatement(
               `Cannot create catalog \`${cat}\` because it already exists.`,
             );
           }
-          await s.engine.withBoot((boot) => s.registry.create(boot, cat, comment));
+          await s.createCatalog(cat, comment);
         } else {
-          if (!s.registry.has(cat)) {
+          if (!s.catalogs.has(cat)) {
             if (ifExists) return empty();
             throw catalogNotFound(cat);
           }
-          if (cat === s.currentCatalog)
-            await s.use(s.engine.defaultCatalog, s.engine.defaultSchema);
-          await s.engine.withBoot((boot) => s.registry.drop(boot, cat));
+          if (cat === s.currentCatalog) await s.use(s.defaultCatalog, s.defaultSchema);
+          await s.dropCatalog(cat);
         }
         return empty();
       }
       const { catalog, schema } = schemaRef(s, parts);
-      const internal = s.registry.internalName(catalog);
+      const internal = s.catalogs.internalName(catalog);
       if (!internal) throw catalogNotFound(catalog);
       const fq = `${identQuote(internal)}.${identQuote(schema)}`;
       const stmt =
@@ -558,7 +557,7 @@ export async function runEmulatedStatement(
           ? `CREATE SCHEMA ${ifNotExists ? 'IF NOT EXISTS ' : ''}${fq}`
           : `DROP SCHEMA ${ifExists ? 'IF EXISTS ' : ''}${fq}${cascade ? ' CASCADE' : ''}`;
       try {
-        await s.engine.withBoot((boot) => s.engine.queryOn(boot, stmt));
+        await s.runCatalogDdl(stmt);
       } catch (e) {
         const err = classifyError(e, s.errorContext);
         if (kw === 'DROP' && /dependent|depend/i.test(err.message)) {
@@ -571,7 +570,7 @@ export async function runEmulatedStatement(
         throw err;
       }
       if (kw === 'DROP' && catalog === s.currentCatalog && schema === s.currentSchema)
-        s.currentSchema = 'default';
+        s.setNamespace(s.currentCatalog, 'default');
       return empty();
     }
     default:
