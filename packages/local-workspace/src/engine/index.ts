@@ -10,10 +10,12 @@ export async function createDuckDbEngine(options: SqlEngineOptions = {}): Promis
   return DuckDbEngine.create(options);
 }
 
-export { databricksType, databricksTypeFromString, toEngineValue } from './databricks_types.js';
+export { databricksType } from './databricks_types.js';
 export { javaToStrftime } from './date_format.js';
 export { DuckDbEngine } from './duckdb_engine.js';
 export { DuckDbSession } from './duckdb_session.js';
+export { databricksTypeFromString } from './duckdb_type_strings.js';
+export { toEngineValue } from './engine_values.js';
 export { CANCELED_ERROR_CLASS, classifyError } from './errors.js';
 export { tokenize } from './lexer.js';
 export { MaterializedResult } from './result.js';

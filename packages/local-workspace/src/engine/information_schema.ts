@@ -10,7 +10,7 @@
  * `refreshTypeNames` before a statement that reads information_schema.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { databricksTypeFromString } from './databricks_types.js';
+import { databricksTypeFromString } from './duckdb_type_strings.js';
 import { DIVIDE_BY_ZERO_MESSAGE } from './errors.js';
 import { sqlQuote } from './sql_quoting.js';
 

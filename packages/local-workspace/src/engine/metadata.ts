@@ -5,7 +5,8 @@
  */
 
 import { HIDDEN_SCHEMAS } from './catalogs.js';
-import { databricksTypeFromString, jdbcTypeCode, simpleColumn } from './databricks_types.js';
+import { jdbcTypeCode, simpleColumn } from './databricks_types.js';
+import { databricksTypeFromString } from './duckdb_type_strings.js';
 import { MaterializedResult } from './result.js';
 import type { SessionContext } from './session_context.js';
 import type { EngineResult, EngineValue } from './sql_engine.js';
