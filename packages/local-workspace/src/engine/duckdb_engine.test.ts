@@ -31,12 +31,18 @@ describe('user data', () => {
       join(dir, 'people.csv'),
       'id,name,joined\n1,Ada,2020-01-02\n2,Linus,2021-03-04\n',
     );
-    const maker = await engine.openSession({});
-    await q(
-      maker,
-      `COPY (SELECT id, id * 1.5 AS score FROM range(3)) TO '${join(dir, 'scores.parquet')}' (FORMAT parquet)`,
-    );
-    await maker.close();
+    // The Parquet fixture is written with SQL: only an engine opened with local file access may.
+    const writer = await createDuckDbEngine({ samples: false, allowLocalFileAccess: true });
+    try {
+      const maker = await writer.openSession({});
+      await q(
+        maker,
+        `COPY (SELECT id, id * 1.5 AS score FROM range(3)) TO '${join(dir, 'scores.parquet')}' (FORMAT parquet)`,
+      );
+      await maker.close();
+    } finally {
+      await writer.close();
+    }
     await mkdir(join(dir, 'tree', 'lake', 'raw'), { recursive: true });
     await writeFile(join(dir, 'tree', 'lake', 'raw', 'events.csv'), 'kind,n\nclick,3\nview,5\n');
     const e2 = await createDuckDbEngine({

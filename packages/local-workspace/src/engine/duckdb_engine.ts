@@ -14,6 +14,7 @@ import {
   SqlError,
   schemaNotFound,
 } from './errors.js';
+import { duckDbSettingNames, type HostAccessPolicy, lockHostAccess } from './host_access.js';
 import { installInformationSchema, refreshTypeNames } from './information_schema.js';
 import { loadSamples } from './samples/index.js';
 import type { EngineSession, SqlEngine, SqlEngineOptions } from './sql_engine.js';
@@ -26,6 +27,11 @@ export class DuckDbEngine implements SqlEngine, SessionHost {
   /** The boot connection runs one statement at a time: a promise chain serialises its users. */
   private bootQueue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Set by `init` (DuckDB's setting names are read from the instance). */
+  private hostAccessPolicy: HostAccessPolicy = {
+    allowLocalFileAccess: false,
+    duckDbSettings: new Set(),
+  };
 
   private constructor(
     readonly instance: DuckDBInstance,
@@ -56,6 +62,9 @@ export class DuckDbEngine implements SqlEngine, SessionHost {
   get defaultSchema(): string {
     return (this.options.defaultSchema ?? 'default').toLowerCase();
   }
+  get hostAccess(): HostAccessPolicy {
+    return this.hostAccessPolicy;
+  }
 
   private async init(): Promise<void> {
     const c = this.boot;
@@ -83,6 +92,10 @@ export class DuckDbEngine implements SqlEngine, SessionHost {
       await loadDataFile(this.dataLoadTarget, d.table, d.path, d.comment);
     if (this.options.dataDir) await loadDataDirectory(this.dataLoadTarget, this.options.dataDir);
     await refreshTypeNames(c);
+    // Everything that reads files is done: lock the engine (see host_access.ts).
+    const allowLocalFileAccess = this.options.allowLocalFileAccess === true;
+    this.hostAccessPolicy = { allowLocalFileAccess, duckDbSettings: await duckDbSettingNames(c) };
+    await lockHostAccess(c, { allowLocalFileAccess });
   }
 
   /** Where `data` and `dataDir` files are loaded (before the engine is locked). */

@@ -14,6 +14,7 @@ import {
 } from './column_comments.js';
 import { engineResultOf } from './duckdb_results.js';
 import { canceledError, classifyError, type ErrorContext } from './errors.js';
+import { type HostAccessPolicy, refusedHostAccess } from './host_access.js';
 import { refreshTypeNames } from './information_schema.js';
 import { significant } from './lexer.js';
 import * as metadata from './metadata.js';
@@ -38,6 +39,8 @@ export interface SessionHost {
   readonly errorContext: ErrorContext;
   readonly defaultCatalog: string;
   readonly defaultSchema: string;
+  /** What sessions may reach of the machine (see host_access.ts). */
+  readonly hostAccess: HostAccessPolicy;
   checkNamespace(catalog: string, schema?: string): Promise<void>;
   /** Run a small query to completion on `conn` and return JS rows (errors classified). */
   queryOn(conn: DuckDBConnection, sql: string): Promise<unknown[][]>;
@@ -152,6 +155,9 @@ export class DuckDbSession implements EngineSession, SessionContext {
   ): Promise<EngineResult> {
     if (signal?.aborted) throw canceledError();
     const sig = significant(sql);
+    // Before anything runs, emulated or not: a refused statement has no effect at all.
+    const refusal = refusedHostAccess(sig, this.engine.hostAccess);
+    if (refusal) throw refusal;
     const emulated = await runEmulatedStatement(this, sql, sig, parameters ?? {}, signal);
     if (emulated) return emulated;
     return this.executeTranslated(sql, parameters ?? {}, signal);
