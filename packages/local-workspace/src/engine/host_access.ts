@@ -79,7 +79,10 @@ const DUCKDB_ONLY_STATEMENTS = new Set([
   'CHECKPOINT',
 ]);
 
-/** Databricks SQL configuration parameters whose names DuckDB also uses (they stay settable). */
+/**
+ * Databricks SQL's configuration parameters: settable (as session configuration) even where
+ * DuckDB has a setting of the same name (`timezone`).
+ */
 const DATABRICKS_PARAMETERS = new Set([
   'ansi_mode',
   'enable_photon',
