@@ -6,19 +6,13 @@
  * DuckDB table (`memory.main.lc_catalogs`) so that the information_schema macros can map names.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Catalogs } from './dialect.js';
+import { identQuote, sqlQuote } from './sql_quoting.js';
+import type { Catalogs } from './translate_context.js';
 
 const RESERVED = new Set(['main', 'system', 'temp', 'memory', 'information_schema', 'pg_catalog']);
 
 /** Schemas DuckDB creates that Unity Catalog does not show. */
 export const HIDDEN_SCHEMAS = new Set(['main', 'pg_catalog', 'information_schema']);
-
-export function sqlQuote(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
-export function identQuote(s: string): string {
-  return `"${s.replace(/"/g, '""')}"`;
-}
 
 export class CatalogRegistry implements Catalogs {
   private readonly toInternal = new Map<string, string>();

@@ -5,7 +5,15 @@
  * `SELECT <columns> FROM <table> [alias] [WHERE ... | GROUP BY ... | ORDER BY ... | LIMIT ...]`;
  * any other shape (joins, subqueries, expressions, table functions) gets no comments.
  */
-import type { Token } from './dialect.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Token } from './lexer.js';
+import { sqlQuote } from './sql_quoting.js';
+
+/** A column of the source table, with its comment (null when it has none). */
+export interface TableColumnComment {
+  name: string;
+  comment: string | null;
+}
 
 export interface SourceColumns {
   /** The table's name parts as written (1 to 3). */
@@ -116,7 +124,7 @@ export function sourceColumns(sig: Token[]): SourceColumns | undefined {
  */
 export function resultComments(
   source: SourceColumns,
-  tableColumns: Array<{ name: string; comment: string | null }>,
+  tableColumns: TableColumnComment[],
   resultNames: string[],
 ): Array<string | undefined> {
   const byName = new Map(tableColumns.map((c) => [c.name.toLowerCase(), c.comment ?? undefined]));
@@ -140,4 +148,40 @@ export function resultComments(
       ? comment
       : undefined,
   );
+}
+
+/**
+ * The columns and comments of a table named as in a query (1 to 3 parts, resolved against the
+ * session's namespace), or undefined when it is not a table of a known catalog.
+ */
+export async function tableColumnComments(
+  connection: DuckDBConnection,
+  namespace: {
+    currentCatalog: string;
+    currentSchema: string;
+    catalogs: { internalName(name: string): string | undefined };
+  },
+  parts: string[],
+): Promise<TableColumnComment[] | undefined> {
+  const table = parts[parts.length - 1] as string;
+  const schema = parts.length >= 2 ? (parts[parts.length - 2] as string) : namespace.currentSchema;
+  const catalog = parts.length === 3 ? (parts[0] as string) : namespace.currentCatalog;
+  const internal = namespace.catalogs.internalName(catalog);
+  if (internal === undefined) return undefined;
+  try {
+    const reader = await connection.runAndReadAll(
+      `SELECT column_name, comment FROM duckdb_columns() WHERE database_name = ${sqlQuote(internal)}
+         AND lower(schema_name) = lower(${sqlQuote(schema)}) AND lower(table_name) = lower(${sqlQuote(table)})
+         ORDER BY column_index`,
+    );
+    const rows = reader.getRows();
+    if (rows.length === 0) return undefined;
+    return rows.map(([name, comment]) => ({
+      name: String(name),
+      comment: comment === null || comment === undefined || comment === '' ? null : String(comment),
+    }));
+  } catch {
+    // Comments are a courtesy: a table DuckDB cannot describe gets none.
+    return undefined;
+  }
 }

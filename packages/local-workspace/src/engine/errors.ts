@@ -55,6 +55,40 @@ export function parseError(near: string, extra = ''): SqlError {
   );
 }
 
+export function unresolvedRoutine(name: string): SqlError {
+  return new SqlError(
+    'UNRESOLVED_ROUTINE',
+    '42883',
+    `Cannot resolve routine \`${name}\` on search path [\`system\`.\`builtin\`, \`system\`.\`session\`].`,
+  );
+}
+
+/** `SET key = value` of a parameter a Databricks SQL warehouse does not offer. */
+export function configNotAvailable(key: string): SqlError {
+  return new SqlError('CONFIG_NOT_AVAILABLE', '42K0I', `Configuration ${key} is not available.`);
+}
+
+/**
+ * Databricks' answer to reading (SELECT) or writing (MODIFY) files without the privilege; the
+ * local workspace never grants it to SQL (see host_access.ts).
+ */
+export function fileAccessDenied(privilege: 'SELECT' | 'MODIFY'): SqlError {
+  return new SqlError(
+    'INSUFFICIENT_PERMISSIONS',
+    '42501',
+    `Insufficient privileges: User does not have permission ${privilege} on any file. The local workspace does not let SQL read or write the files of its machine: load files as tables when it starts (the \`data\` and \`dataDir\` options).`,
+  );
+}
+
+/** A Spark feature the local warehouse does not emulate. */
+export function unsupportedFeature(what: string): SqlError {
+  return new SqlError(
+    'UNSUPPORTED_FEATURE',
+    '0A000',
+    `${what} is not supported by the local warehouse.`,
+  );
+}
+
 /** `a.b.c` → `` `a`.`b`.`c` `` like Databricks. */
 export function quoteName(name: string): string {
   return name
@@ -94,6 +128,13 @@ const strip = (first: string) => first.replace(/^[A-Za-z ]+ Error: /, '');
 /** Ordered rules: the first whose pattern matches the first line of the DuckDB message wins. */
 const RULES: Rule[] = [
   [/INTERRUPT|interrupted/i, () => canceledError()],
+  // The engine is locked (host_access.ts): DuckDB's own refusals, should a statement get past
+  // the dialect layer's.
+  [
+    /^Permission Error: (.*)/,
+    (m) => new SqlError('INSUFFICIENT_PERMISSIONS', '42501', `Insufficient privileges: ${m[1]}.`),
+  ],
+  [/Cannot change configuration option "([^"]+)"/, (m) => configNotAvailable(m[1] as string)],
   [
     /Table with name "?([^"\s!]+?)"? does not exist/,
     (m, ctx) => tableNotFound(fullNameInSql(m[1] as string, ctx.sql)),
@@ -131,15 +172,7 @@ const RULES: Rule[] = [
         `A column, variable, or function parameter with name \`${m[1]}\` cannot be resolved.`,
       ),
   ],
-  [
-    /Function with name "?([^"\s]+?)"? does not exist/i,
-    (m) =>
-      new SqlError(
-        'UNRESOLVED_ROUTINE',
-        '42883',
-        `Cannot resolve routine \`${m[1]}\` on search path [\`system\`.\`builtin\`, \`system\`.\`session\`].`,
-      ),
-  ],
+  [/Function with name "?([^"\s]+?)"? does not exist/i, (m) => unresolvedRoutine(m[1] as string)],
   [/Parser Error.*?(?:at or near "([^"]*)")?$/, (m) => parseError(m[1] ?? 'end of input')],
   [/division by zero/i, () => new SqlError('DIVIDE_BY_ZERO', '22012', DIVIDE_BY_ZERO_MESSAGE)],
   [

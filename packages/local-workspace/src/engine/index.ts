@@ -1,5 +1,5 @@
 /**
- * The DuckDB-backed SQL engine of the local warehouse (see engine_types.ts for the contract and
+ * The DuckDB-backed SQL engine of the local warehouse (see sql_engine.ts for the contract and
  * DIALECT.md for the Spark SQL translation).
  */
 
@@ -10,14 +10,13 @@ export async function createDuckDbEngine(options: SqlEngineOptions = {}): Promis
   return DuckDbEngine.create(options);
 }
 
-export { databricksType, databricksTypeFromString, toEngineValue } from './databricks_types.js';
-export {
-  javaToStrftime,
-  type TranslateContext,
-  type Translation,
-  tokenize,
-  translate,
-} from './dialect.js';
-export { DuckDbEngine, DuckDbSession } from './duckdb_engine.js';
+export { databricksType } from './databricks_types.js';
+export { javaToStrftime } from './date_format.js';
+export { DuckDbEngine } from './duckdb_engine.js';
+export { DuckDbSession } from './duckdb_session.js';
+export { databricksTypeFromString } from './duckdb_type_strings.js';
+export { toEngineValue } from './engine_values.js';
 export { CANCELED_ERROR_CLASS, classifyError } from './errors.js';
+export { tokenize } from './lexer.js';
 export { MaterializedResult } from './result.js';
+export { type TranslateContext, type Translation, translate } from './translate.js';

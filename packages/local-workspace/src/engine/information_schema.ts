@@ -10,9 +10,9 @@
  * `refreshTypeNames` before a statement that reads information_schema.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { sqlQuote } from './catalogs.js';
-import { databricksTypeFromString } from './databricks_types.js';
+import { databricksTypeFromString } from './duckdb_type_strings.js';
 import { DIVIDE_BY_ZERO_MESSAGE } from './errors.js';
+import { sqlQuote } from './sql_quoting.js';
 
 const CAT_FILTER = '(cat IS NULL OR c.external = lower(cat))';
 

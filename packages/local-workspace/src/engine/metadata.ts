@@ -4,11 +4,13 @@
  * (`%` any sequence, `_` one character, `\` escapes), matched case-insensitively.
  */
 
-import { HIDDEN_SCHEMAS, sqlQuote } from './catalogs.js';
-import { databricksTypeFromString, jdbcTypeCode, simpleColumn } from './databricks_types.js';
-import type { DuckDbSession } from './duckdb_engine.js';
+import { HIDDEN_SCHEMAS } from './catalogs.js';
+import { jdbcTypeCode, simpleColumn } from './databricks_types.js';
+import { databricksTypeFromString } from './duckdb_type_strings.js';
 import { MaterializedResult } from './result.js';
+import type { SessionContext } from './session_context.js';
 import type { EngineResult, EngineValue } from './sql_engine.js';
+import { sqlQuote } from './sql_quoting.js';
 
 const S = (n: string) => simpleColumn(n, 'STRING');
 const I = (n: string) => simpleColumn(n, 'INT');
@@ -33,15 +35,15 @@ export function jdbcPattern(p: string | undefined): RegExp | undefined {
 
 const match = (re: RegExp | undefined, s: string) => !re || re.test(s);
 
-export async function getCatalogs(s: DuckDbSession): Promise<EngineResult> {
+export async function getCatalogs(s: SessionContext): Promise<EngineResult> {
   return new MaterializedResult(
     [S('TABLE_CAT')],
-    s.registry.list().map((c) => [c]),
+    s.catalogs.list().map((c) => [c]),
   );
 }
 
 async function schemaRows(
-  s: DuckDbSession,
+  s: SessionContext,
   catalogName?: string,
   schemaName?: string,
 ): Promise<Array<[string, string, string]>> {
@@ -54,8 +56,8 @@ async function schemaRows(
   const seen = new Set<string>();
   for (const r of rows) {
     const internal = String(r[0]);
-    const external = s.registry.externalName(internal);
-    if (!s.registry.has(external) || s.registry.internalName(external) !== internal) continue;
+    const external = s.catalogs.externalName(internal);
+    if (!s.catalogs.has(external) || s.catalogs.internalName(external) !== internal) continue;
     if (!match(catRe, external)) continue;
     const schema = String(r[1]);
     if (HIDDEN_SCHEMAS.has(schema)) continue;
@@ -63,16 +65,16 @@ async function schemaRows(
     out.push([external, schema, internal]);
     seen.add(external);
   }
-  for (const cat of s.registry.list()) {
+  for (const cat of s.catalogs.list()) {
     if (match(catRe, cat) && match(schRe, 'information_schema'))
-      out.push([cat, 'information_schema', s.registry.internalName(cat) as string]);
+      out.push([cat, 'information_schema', s.catalogs.internalName(cat) as string]);
   }
   out.sort((a, b) => (a[0] === b[0] ? a[1].localeCompare(b[1]) : a[0].localeCompare(b[0])));
   return out;
 }
 
 export async function getSchemas(
-  s: DuckDbSession,
+  s: SessionContext,
   f: { catalogName?: string; schemaName?: string },
 ): Promise<EngineResult> {
   const rows = await schemaRows(s, f.catalogName, f.schemaName);
@@ -92,7 +94,7 @@ interface TableRow {
 }
 
 async function tableRows(
-  s: DuckDbSession,
+  s: SessionContext,
   f: { catalogName?: string; schemaName?: string; tableName?: string; tableTypes?: string[] },
 ): Promise<TableRow[]> {
   const catRe = jdbcPattern(f.catalogName);
@@ -110,8 +112,8 @@ async function tableRows(
   const out: TableRow[] = [];
   for (const r of rows) {
     const internal = String(r[0]);
-    const catalog = s.registry.externalName(internal);
-    if (s.registry.internalName(catalog) !== internal) continue;
+    const catalog = s.catalogs.externalName(internal);
+    if (s.catalogs.internalName(catalog) !== internal) continue;
     const schema = String(r[1]);
     if (HIDDEN_SCHEMAS.has(schema)) continue;
     const table = String(r[2]);
@@ -130,7 +132,7 @@ async function tableRows(
 }
 
 export async function getTables(
-  s: DuckDbSession,
+  s: SessionContext,
   f: { catalogName?: string; schemaName?: string; tableName?: string; tableTypes?: string[] },
 ): Promise<EngineResult> {
   const rows = await tableRows(s, f);
@@ -220,7 +222,7 @@ function radix(base: string): number | null {
 }
 
 export async function getColumns(
-  s: DuckDbSession,
+  s: SessionContext,
   f: { catalogName?: string; schemaName?: string; tableName?: string; columnName?: string },
 ): Promise<EngineResult> {
   const tables = await tableRows(s, f);
@@ -389,7 +391,7 @@ export async function getTypeInfo(): Promise<EngineResult> {
 }
 
 export async function getFunctions(
-  s: DuckDbSession,
+  s: SessionContext,
   f: { catalogName?: string; schemaName?: string; functionName: string },
 ): Promise<EngineResult> {
   const re = jdbcPattern(f.functionName);
@@ -422,7 +424,7 @@ export async function getFunctions(
 }
 
 export async function getPrimaryKeys(
-  s: DuckDbSession,
+  s: SessionContext,
   f: { catalogName?: string; schemaName: string; tableName: string },
 ): Promise<EngineResult> {
   const cols = [
@@ -434,7 +436,7 @@ export async function getPrimaryKeys(
     S('PK_NAME'),
   ];
   const catalog = (f.catalogName ?? s.currentCatalog).toLowerCase();
-  const internal = s.registry.internalName(catalog);
+  const internal = s.catalogs.internalName(catalog);
   if (!internal) return new MaterializedResult(cols, []);
   const rows = await s.query(
     `SELECT constraint_column_names, constraint_name, table_name, schema_name FROM duckdb_constraints()

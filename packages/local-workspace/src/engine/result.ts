@@ -3,7 +3,7 @@
  * and an in-memory one for emulated statements and metadata.
  */
 import type { DuckDBDataChunk, DuckDBResult, DuckDBType } from '@duckdb/node-api';
-import { converterFor } from './databricks_types.js';
+import { converterFor } from './engine_values.js';
 import { canceledError, classifyError, type ErrorContext } from './errors.js';
 import type { ColumnMetadata, EngineResult, EngineValue } from './sql_engine.js';
 

@@ -1,9 +1,9 @@
 /**
  * The seam inside the SQL warehouse:
- *   protocol side (`warehouse/thrift_*.ts`): TCLIService RPCs, handles, operation states, paging,
- *     result encoding to TColumn / Arrow, Thrift status errors;
- *   engine side (`warehouse/engine/*.ts`): DuckDB, Unity Catalog names, the Spark SQL dialect
- *     layer, information_schema / SHOW / DESCRIBE emulation, sample data, error classification.
+ *   protocol side (`services/warehouse/*.ts`): TCLIService RPCs, handles, operation states,
+ *     paging, result encoding to TColumn / Arrow, Thrift status errors;
+ *   engine side (`engine/*.ts`): DuckDB, Unity Catalog names, the Spark SQL dialect layer,
+ *     information_schema / SHOW / DESCRIBE emulation, sample data, error classification.
  * The protocol side knows nothing of DuckDB; the engine side knows nothing of Thrift.
  */
 
@@ -128,6 +128,13 @@ export interface SqlEngineOptions {
   /** Catalog and schema of a session that names none. Default `main.default`. */
   defaultCatalog?: string;
   defaultSchema?: string;
+  /**
+   * Let SQL read and write files of this machine (`COPY ... TO`, `read_csv`, `read_parquet`,
+   * `FROM 'file'`). Default false: anyone with the workspace's token can send SQL, so the engine
+   * is locked once `data` and `dataDir` are loaded (see host_access.ts). Meant for tests that
+   * write fixture files with SQL; extensions, ATTACH, PRAGMA and DuckDB settings stay refused.
+   */
+  allowLocalFileAccess?: boolean;
 }
 
 export interface SqlEngine {

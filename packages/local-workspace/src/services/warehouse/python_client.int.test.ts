@@ -77,6 +77,12 @@ describe('Python databricks-sql-connector', () => {
     );
   });
 
+  it("is refused a read of the machine's files, with Databricks' error", async () => {
+    await expect(query("SELECT * FROM read_text('/etc/passwd')")).rejects.toMatchObject({
+      stderr: expect.stringContaining('[INSUFFICIENT_PERMISSIONS]'),
+    });
+  });
+
   it('binds named parameters', async () => {
     const result = await query('SELECT :a AS a, :b AS b', {
       a: 5,

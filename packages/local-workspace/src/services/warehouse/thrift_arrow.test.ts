@@ -1,16 +1,9 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import type { ColumnMetadata, EngineValue } from '../../engine/sql_engine.js';
-import {
-  Arrow,
-  ArrowEncoder,
-  type ArrowOptions,
-  arrowOptionsOf,
-  parseDateDays,
-  parseTimestampMicros,
-  parseTypeName,
-  unscaledDecimal,
-} from './thrift_arrow.js';
+import { Arrow, type ArrowOptions } from './arrow_types.js';
+import { parseTimestampMicros } from './arrow_values.js';
+import { ArrowEncoder } from './thrift_arrow.js';
 import { tableSchemaOf, toInt64 } from './thrift_types.js';
 
 const { RecordBatchReader } = Arrow;
@@ -59,45 +52,6 @@ async function driverRows(
   while (await converter.hasMore()) out.push(...(await converter.fetchNext({ limit: 100_000 })));
   return out;
 }
-
-describe('Arrow options of a request', () => {
-  it('reads canReadArrowResult and useArrowNativeTypes', () => {
-    expect(arrowOptionsOf({ canReadArrowResult: false })).toBeUndefined();
-    expect(arrowOptionsOf({})).toBeUndefined();
-    expect(
-      arrowOptionsOf({
-        canReadArrowResult: true,
-        useArrowNativeTypes: { timestampAsArrow: true, decimalAsArrow: false },
-      }),
-    ).toEqual({ timestampAsArrow: true, decimalAsArrow: false, complexTypesAsArrow: false });
-  });
-});
-
-describe('type names and values', () => {
-  it('parses nested Databricks type names', () => {
-    expect(parseTypeName('MAP<STRING,ARRAY<DECIMAL(10,2)>>')).toEqual({
-      base: 'MAP',
-      children: [
-        { base: 'STRING' },
-        { base: 'ARRAY', children: [{ base: 'DECIMAL', precision: 10, scale: 2 }] },
-      ],
-    });
-    expect(parseTypeName('STRUCT<a:INT,b:STRUCT<c:STRING>>')).toMatchObject({
-      base: 'STRUCT',
-      names: ['a', 'b'],
-    });
-    expect(parseTypeName('INTERVAL DAY TO SECOND').base).toBe('INTERVAL');
-  });
-
-  it('parses timestamps to microseconds and decimals to unscaled integers', () => {
-    expect(parseTimestampMicros('1970-01-01 00:00:01.000002')).toBe(1_000_002n);
-    expect(parseTimestampMicros('2024-02-29 13:45:01')).toBe(
-      BigInt(Date.UTC(2024, 1, 29, 13, 45, 1)) * 1000n,
-    );
-    expect(unscaledDecimal('-12.50', 2)).toBe(-1250n);
-    expect(unscaledDecimal('0.5', 3)).toBe(500n);
-  });
-});
 
 describe('Arrow batches through the driver reader', () => {
   it('round-trips every type with native Arrow types', async () => {
@@ -224,17 +178,5 @@ describe('fast paths agree with the exact ones', () => {
       expect(actual).toBe(expected);
     });
     expect(rows.map((row) => row.dec)).toEqual(cases.map(([, dec]) => dec));
-  });
-});
-
-describe('date and timestamp parsing', () => {
-  it('agrees with Date.UTC over a wide range', () => {
-    for (let day = -800_000; day < 800_000; day += 997) {
-      const iso = new Date(day * 86_400_000).toISOString();
-      if (!/^\d{4}-/.test(iso)) continue;
-      const text = `${iso.slice(0, 10)} ${iso.slice(11, 19)}.123456`;
-      expect(parseDateDays(iso.slice(0, 10))).toBe(day);
-      expect(parseTimestampMicros(text)).toBe(BigInt(day) * 86_400_000_000n + 123_456n);
-    }
   });
 });

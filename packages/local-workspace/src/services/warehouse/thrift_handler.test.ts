@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeEngine } from '../../engine/testing_fake_engine.js';
 import { thriftEndpoint } from './service.js';
-import { createWarehouseHandler, statementTimeoutSeconds } from './thrift_handler.js';
+import { createWarehouseHandler } from './thrift_handler.js';
+import { statementTimeoutSeconds } from './thrift_parameters.js';
 import { OperationState, StatusCode, toInt64 } from './thrift_types.js';
 
 const ids = { warehouseId: 'abc123', clusterId: '0123-456789-abcdefgh' };

@@ -2,20 +2,21 @@
  * The TCLIService handler of the warehouse: one promise-style method per RPC (each declares
  * exactly one parameter, so the generated `Processor` treats it as promise-style). Sessions and
  * operations live in a `SessionRegistry`; SQL and metadata run in the `SqlEngine` behind the
- * seam in `engine_types.ts`.
+ * seam in `engine/sql_engine.ts`. The responses describing an operation are built by
+ * `operation_responses.ts`; the metadata RPCs are in `metadata_rpcs.ts`.
  */
 import type {
   EngineResult,
   EngineSession,
-  EngineValue,
-  ParameterValue,
   SqlEngine,
   StatementParameters,
 } from '../../engine/sql_engine.js';
+import { type ArrowOptions, arrowOptionsOf } from './arrow_types.js';
+import { metadataRpcs } from './metadata_rpcs.js';
+import { OperationResponses } from './operation_responses.js';
 import { Operation, OperationRequestError } from './operations.js';
 import { SessionRegistry, type WarehouseSession } from './sessions.js';
-import { ArrowEncoder, type ArrowOptions, arrowOptionsOf } from './thrift_arrow.js';
-import { encodeRowSet, withFields } from './thrift_results.js';
+import { decodeParameters, statementTimeoutSeconds } from './thrift_parameters.js';
 import {
   errorStatus,
   FetchOrientation,
@@ -23,19 +24,17 @@ import {
   int64ToNumber,
   OperationState,
   OperationType,
-  RowSetType,
   SERVER_PROTOCOL_VERSION,
   StatusCode,
   successStatus,
   T,
   type ThriftStruct,
-  tableSchemaOf,
   toInt64,
 } from './thrift_types.js';
 
 export interface ThriftHandlerOptions {
   engine: SqlEngine;
-  /** How long ExecuteStatement waits for a fast statement to inline its results. Default 50 ms. */
+  /** How long ExecuteStatement waits for a fast statement to inline its results. Default 5000 ms. */
   directResultsWaitMs?: number;
   /** Upper bound on rows per page, whatever the client asks. Default 100 000. */
   maxRowsPerPage?: number;
@@ -61,69 +60,6 @@ const GET_INFO: Record<number, string> = {
   14: '\\', // CLI_SEARCH_PATTERN_ESCAPE
   10003: 'Y', // CLI_CATALOG_NAME
 };
-
-function decodeParameterValue(type: string | undefined, text: string | undefined): ParameterValue {
-  if (text === undefined || text === null) return null;
-  switch ((type ?? 'STRING').toUpperCase()) {
-    case 'VOID':
-      return null;
-    case 'BOOLEAN':
-      return text.toUpperCase() === 'TRUE';
-    case 'BIGINT':
-    case 'LONG':
-      return /^[+-]?\d+$/.test(text) ? BigInt(text) : Number(text);
-    case 'INTEGER':
-    case 'INT':
-    case 'SMALLINT':
-    case 'TINYINT':
-    case 'DOUBLE':
-    case 'FLOAT':
-      return Number(text);
-    default:
-      return text;
-  }
-}
-
-/** TSparkParameter[] → StatementParameters: named when any parameter has a name, else positional. */
-export function decodeParameters(
-  parameters: ThriftStruct[] | null | undefined,
-): StatementParameters {
-  if (!parameters || parameters.length === 0) return {};
-  const named: NonNullable<StatementParameters['named']> = {};
-  const positional: NonNullable<StatementParameters['positional']> = [];
-  const ordered = [...parameters].sort((left, right) => (left.ordinal ?? 0) - (right.ordinal ?? 0));
-  for (const parameter of ordered) {
-    const type: string | undefined = parameter.type ?? undefined;
-    const value = parameter.value;
-    let text: string | undefined;
-    if (value?.stringValue !== undefined && value?.stringValue !== null) text = value.stringValue;
-    else if (typeof value?.doubleValue === 'number') text = String(value.doubleValue);
-    else if (typeof value?.booleanValue === 'boolean') text = value.booleanValue ? 'TRUE' : 'FALSE';
-    const decoded = {
-      value: decodeParameterValue(type, text),
-      type: type ?? (text === undefined ? 'VOID' : undefined),
-    };
-    if (parameter.name) named[parameter.name] = decoded;
-    else positional.push(decoded);
-  }
-  return Object.keys(named).length > 0 ? { named } : { positional };
-}
-
-/**
- * The timeout of a statement in seconds: `queryTimeout` of the request, else the
- * `STATEMENT_TIMEOUT` of the statement's confOverlay or of the session configuration. 0 = none.
- */
-export function statementTimeoutSeconds(
-  request: ThriftStruct,
-  sessionConfiguration: Record<string, string>,
-): number {
-  const fromRequest = int64ToNumber(request?.queryTimeout, 0);
-  if (fromRequest > 0) return fromRequest;
-  const configured = Number(
-    request?.confOverlay?.STATEMENT_TIMEOUT ?? sessionConfiguration.STATEMENT_TIMEOUT ?? 0,
-  );
-  return Number.isFinite(configured) && configured > 0 ? configured : 0;
-}
 
 /** How long ExecuteStatement may wait for a statement to finish and answer it inline. */
 export const DEFAULT_DIRECT_RESULTS_WAIT_MS = 5000;
@@ -155,6 +91,8 @@ export function createWarehouseHandler(options: ThriftHandlerOptions): Warehouse
   };
 
   /** Turn a thrown error into the status of a response. */
+  const responses = new OperationResponses();
+
   const failure = (error: unknown): ThriftStruct => {
     if (error instanceof InvalidHandleError) {
       return errorStatus({ message: error.message, sqlState: 'HY000' }, StatusCode.INVALID_HANDLE);
@@ -170,99 +108,6 @@ export function createWarehouseHandler(options: ThriftHandlerOptions): Warehouse
 
   const pageSize = (requested: unknown, fallback: number) =>
     Math.min(Math.max(1, int64ToNumber(requested, fallback)), maxRowsPerPage);
-
-  const operationHandleOf = (operation: Operation): ThriftStruct =>
-    new T.TOperationHandle({
-      operationId: operation.identifier,
-      operationType: operation.operationType,
-      hasResultSet: operation.hasResultSet,
-      modifiedRowCount: operation.affectedRows,
-    });
-
-  const statusResponse = (operation: Operation): ThriftStruct => {
-    const error = operation.error;
-    const affected = operation.affectedRows;
-    return new T.TGetOperationStatusResp({
-      status: successStatus(),
-      operationState: operation.state,
-      hasResultSet: operation.hasResultSet,
-      sqlState: error?.sqlState,
-      errorCode: error ? 0 : undefined,
-      errorMessage: error?.message,
-      displayMessage: error?.message,
-      errorDetailsJson: error
-        ? JSON.stringify({ errorClass: error.errorClass, sqlState: error.sqlState })
-        : undefined,
-      operationStarted: toInt64(operation.startedAt),
-      operationCompleted:
-        operation.completedAt !== undefined ? toInt64(operation.completedAt) : undefined,
-      numModifiedRows: affected !== undefined ? toInt64(affected) : undefined,
-    });
-  };
-
-  /** Arrow options of statements whose client reads Arrow; their encoders, built on first use. */
-  const arrowOptions = new WeakMap<Operation, ArrowOptions>();
-  const arrowEncoders = new WeakMap<Operation, ArrowEncoder>();
-  /** The Arrow encoder of an operation answered with ARROW_BASED_SET, else undefined. */
-  const arrowEncoderOf = (operation: Operation): ArrowEncoder | undefined => {
-    const options = arrowOptions.get(operation);
-    if (!options || operation.columns.length === 0) return undefined;
-    let encoder = arrowEncoders.get(operation);
-    if (!encoder) {
-      encoder = new ArrowEncoder(operation.columns, options);
-      arrowEncoders.set(operation, encoder);
-    }
-    return encoder;
-  };
-
-  const metadataResponse = (operation: Operation): ThriftStruct => {
-    const arrow = arrowEncoderOf(operation);
-    return new T.TGetResultSetMetadataResp({
-      status: successStatus(),
-      schema: tableSchemaOf(operation.columns),
-      resultFormat: arrow ? RowSetType.ARROW_BASED_SET : RowSetType.COLUMN_BASED_SET,
-      arrowSchema: arrow?.schemaBytes,
-      lz4Compressed: false,
-      isStagingOperation: false,
-    });
-  };
-
-  const encodePage = (
-    operation: Operation,
-    page: { rows: EngineValue[][]; startRowOffset: number },
-  ): ThriftStruct => {
-    const arrow = arrowEncoderOf(operation);
-    if (!arrow) return encodeRowSet(operation.columns, page.rows, page.startRowOffset);
-    return withFields(T.TRowSet, {
-      startRowOffset: toInt64(page.startRowOffset),
-      rows: [],
-      arrowBatches:
-        page.rows.length === 0
-          ? []
-          : [
-              new T.TSparkArrowBatch({
-                batch: arrow.encodeBatch(page.rows),
-                rowCount: toInt64(page.rows.length),
-              }),
-            ],
-    });
-  };
-
-  const fetchResponse = async (
-    operation: Operation,
-    maxRows: number,
-    fromStart: boolean,
-    includeMetadata = false,
-  ): Promise<ThriftStruct> => {
-    const page = await operation.fetch(maxRows, fromStart);
-    return new T.TFetchResultsResp({
-      status: successStatus(),
-      hasMoreRows: page.hasMoreRows,
-      results: encodePage(operation, page),
-      // The Python connector asks for (and relies on) the metadata with every page.
-      resultSetMetadata: includeMetadata ? metadataResponse(operation) : undefined,
-    });
-  };
 
   /**
    * Start an operation and answer the RPC that created it: with directResults when the client
@@ -285,7 +130,7 @@ export function createWarehouseHandler(options: ThriftHandlerOptions): Warehouse
         (signal) => run(session.engine, signal),
         timeoutSeconds * 1000,
       );
-      if (arrow) arrowOptions.set(operation, arrow);
+      if (arrow) responses.readArrow(operation, arrow);
       registry.addOperation(session, operation);
       const wantsDirect = Boolean(request.getDirectResults);
       const settled = await operation.settledWithin(wantsDirect ? directWaitMs : 0);
@@ -303,26 +148,26 @@ export function createWarehouseHandler(options: ThriftHandlerOptions): Warehouse
             message: error?.message ?? 'Statement failed',
             sqlState: error?.sqlState,
           }),
-          operationHandle: operationHandleOf(operation),
+          operationHandle: responses.handleOf(operation),
         });
       }
       if (!wantsDirect || !settled) {
         return new Response({
           status: successStatus(),
-          operationHandle: operationHandleOf(operation),
+          operationHandle: responses.handleOf(operation),
         });
       }
       const maxRows = pageSize(request.getDirectResults.maxRows, 100_000);
       const resultSet = operation.hasResultSet
-        ? await fetchResponse(operation, maxRows, true)
+        ? await responses.fetch(operation, maxRows, true)
         : undefined;
       const complete = !resultSet?.hasMoreRows;
-      const operationStatus = statusResponse(operation);
-      const resultSetMetadata = metadataResponse(operation);
+      const operationStatus = responses.status(operation);
+      const resultSetMetadata = responses.metadata(operation);
       if (complete) await registry.closeOperation(operation.key);
       return new Response({
         status: successStatus(),
-        operationHandle: operationHandleOf(operation),
+        operationHandle: responses.handleOf(operation),
         directResults: new T.TSparkDirectResults({
           operationStatus,
           resultSetMetadata,
@@ -433,120 +278,14 @@ export function createWarehouseHandler(options: ThriftHandlerOptions): Warehouse
       );
     },
 
-    async GetTypeInfo(request) {
-      return startOperation(
-        request,
-        OperationType.GET_TYPE_INFO,
-        (engine) => engine.getTypeInfo(),
-        T.TGetTypeInfoResp as never,
-      );
-    },
-
-    async GetCatalogs(request) {
-      return startOperation(
-        request,
-        OperationType.GET_CATALOGS,
-        (engine) => engine.getCatalogs(),
-        T.TGetCatalogsResp as never,
-      );
-    },
-
-    async GetSchemas(request) {
-      return startOperation(
-        request,
-        OperationType.GET_SCHEMAS,
-        (engine) =>
-          engine.getSchemas({
-            catalogName: request.catalogName ?? undefined,
-            schemaName: request.schemaName ?? undefined,
-          }),
-        T.TGetSchemasResp as never,
-      );
-    },
-
-    async GetTables(request) {
-      return startOperation(
-        request,
-        OperationType.GET_TABLES,
-        (engine) =>
-          engine.getTables({
-            catalogName: request.catalogName ?? undefined,
-            schemaName: request.schemaName ?? undefined,
-            tableName: request.tableName ?? undefined,
-            tableTypes: request.tableTypes ?? undefined,
-          }),
-        T.TGetTablesResp as never,
-      );
-    },
-
-    async GetTableTypes(request) {
-      return startOperation(
-        request,
-        OperationType.GET_TABLE_TYPES,
-        (engine) => engine.getTableTypes(),
-        T.TGetTableTypesResp as never,
-      );
-    },
-
-    async GetColumns(request) {
-      return startOperation(
-        request,
-        OperationType.GET_COLUMNS,
-        (engine) =>
-          engine.getColumns({
-            catalogName: request.catalogName ?? undefined,
-            schemaName: request.schemaName ?? undefined,
-            tableName: request.tableName ?? undefined,
-            columnName: request.columnName ?? undefined,
-          }),
-        T.TGetColumnsResp as never,
-      );
-    },
-
-    async GetFunctions(request) {
-      return startOperation(
-        request,
-        OperationType.GET_FUNCTIONS,
-        (engine) =>
-          engine.getFunctions({
-            catalogName: request.catalogName ?? undefined,
-            schemaName: request.schemaName ?? undefined,
-            functionName: request.functionName ?? '%',
-          }),
-        T.TGetFunctionsResp as never,
-      );
-    },
-
-    async GetPrimaryKeys(request) {
-      return startOperation(
-        request,
-        OperationType.UNKNOWN,
-        (engine) =>
-          engine.getPrimaryKeys({
-            catalogName: request.catalogName ?? undefined,
-            schemaName: request.schemaName ?? '',
-            tableName: request.tableName ?? '',
-          }),
-        T.TGetPrimaryKeysResp as never,
-      );
-    },
-
-    async GetCrossReference(_request) {
-      return new T.TGetCrossReferenceResp({
-        status: errorStatus({
-          message:
-            'GetCrossReference is not supported: Unity Catalog has no enforced foreign keys here.',
-          sqlState: '0A000',
-        }),
-      });
-    },
+    ...metadataRpcs(startOperation),
 
     async GetOperationStatus(request) {
       try {
         const operation = operationOf(request);
         // A short wait keeps polling clients from spinning while a fast statement finishes.
         await operation.settledWithin(directWaitMs);
-        return statusResponse(operation);
+        return responses.status(operation);
       } catch (error) {
         return new T.TGetOperationStatusResp({ status: failure(error) });
       }
@@ -580,7 +319,7 @@ export function createWarehouseHandler(options: ThriftHandlerOptions): Warehouse
             operation.error?.sqlState,
           );
         }
-        return metadataResponse(operation);
+        return responses.metadata(operation);
       } catch (error) {
         return new T.TGetResultSetMetadataResp({ status: failure(error) });
       }
@@ -604,7 +343,7 @@ export function createWarehouseHandler(options: ThriftHandlerOptions): Warehouse
             'HY106',
           );
         }
-        return await fetchResponse(
+        return await responses.fetch(
           operation,
           pageSize(request.maxRows, 10_000),
           orientation === FetchOrientation.FIRST,

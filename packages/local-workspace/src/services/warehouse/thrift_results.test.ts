@@ -1,7 +1,7 @@
 import thrift from 'thrift';
 import { describe, expect, it } from 'vitest';
 import type { ColumnMetadata } from '../../engine/sql_engine.js';
-import { decodeParameters } from './thrift_handler.js';
+import { decodeParameters } from './thrift_parameters.js';
 import { complexToJson, encodeColumn, encodeRowSet, nullBitmap } from './thrift_results.js';
 import { T, TypeId, tableSchemaOf, typeIdOf } from './thrift_types.js';
 
