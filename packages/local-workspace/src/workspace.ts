@@ -38,6 +38,12 @@ export interface CatalogOptions {
   /** A directory laid out as `<catalog>/<schema>/<table>.(csv|parquet)`, loaded at start. */
   dataDir?: string;
   /**
+   * Let SQL sessions read and write host files (`COPY`, `read_csv`, ...). Default false: the
+   * engine is locked once the data above is loaded. Extensions, `ATTACH`, `PRAGMA` and settings
+   * stay refused either way.
+   */
+  allowLocalFileAccess?: boolean;
+  /**
    * The SQL engine. Default: the DuckDB engine built from the options above. Tests may inject
    * their own; the workspace closes it on `stop()`.
    */
@@ -206,6 +212,7 @@ export async function startLocalWorkspace(
         sampleScale: catalog.sampleScale,
         data: catalog.data,
         dataDir: catalog.dataDir,
+        allowLocalFileAccess: options.catalog?.allowLocalFileAccess,
       }),
   ]);
 

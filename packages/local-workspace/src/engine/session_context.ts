@@ -4,9 +4,10 @@
  * (`metadata.ts`) depend on this interface only; `DuckDbSession` implements it and calls them,
  * so the handlers never import the session (no import circle).
  */
+
+import type { TranslateContext } from './dialect/translate_context.js';
 import type { ErrorContext } from './errors.js';
 import type { EngineResult, StatementParameters } from './sql_engine.js';
-import type { TranslateContext } from './translate_context.js';
 
 /** The engine's Unity Catalog catalogs and their internal DuckDB database names. */
 export interface CatalogNames {

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refusedStatements } from '../../engine/testing_host_access.js';
+import { refusedStatements } from '../../engine/dialect/testing_host_access.js';
 import { type LocalWorkspace, startLocalWorkspace } from '../../workspace.js';
 import { type Client, connectDriver } from './testing/driver.js';
 

@@ -1,0 +1,293 @@
+/**
+ * One SQL session on the DuckDB engine: its namespace (`USE`), configuration (`SET`) and
+ * connections, and the path of a statement: emulated statements first (`statements.ts`), else
+ * translation (`translate.ts`) and a DuckDB run whose result is shaped like Databricks'
+ * (`duckdb_results.ts`).
+ */
+import type { DuckDBConnection, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
+import { type HostAccessPolicy, refusedHostAccess } from '../dialect/host_access.js';
+import { significant } from '../dialect/lexer.js';
+import { checkParameters, completeParameterType } from '../dialect/parameters.js';
+import { translate } from '../dialect/translate.js';
+import type { TranslateContext } from '../dialect/translate_context.js';
+import { canceledError, classifyError, type ErrorContext } from '../errors.js';
+import type { SessionContext } from '../session_context.js';
+import {
+  type EngineResult,
+  type EngineSession,
+  type ParameterValue,
+  SqlError,
+  type StatementParameters,
+} from '../sql_engine.js';
+import type { CatalogRegistry } from '../statements/catalogs.js';
+import {
+  type SourceColumns,
+  sourceColumns,
+  type TableColumnComment,
+  tableColumnComments,
+} from '../statements/column_comments.js';
+import { refreshTypeNames } from '../statements/information_schema.js';
+import * as metadata from '../statements/metadata.js';
+import { runEmulatedStatement } from '../statements/statements.js';
+import { engineResultOf } from './duckdb_results.js';
+import { SessionConnections } from './session_connections.js';
+
+/** What a session needs of the engine that opened it. */
+export interface SessionHost {
+  readonly instance: DuckDBInstance;
+  readonly registry: CatalogRegistry;
+  readonly errorContext: ErrorContext;
+  readonly defaultCatalog: string;
+  readonly defaultSchema: string;
+  /** What sessions may reach of the machine (see host_access.ts). */
+  readonly hostAccess: HostAccessPolicy;
+  checkNamespace(catalog: string, schema?: string): Promise<void>;
+  /** Run a small query to completion on `conn` and return JS rows (errors classified). */
+  queryOn(conn: DuckDBConnection, sql: string): Promise<unknown[][]>;
+  /** Run `fn` with the engine's boot connection, one caller at a time. */
+  withBoot<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
+  /** The session closed. */
+  forget(session: DuckDbSession): void;
+}
+
+/** A parameter value as DuckDB binds it: typed values as text (their marker carries a CAST). */
+function toBindValue(v: ParameterValue, typed: boolean): unknown {
+  if (v === null) return null;
+  if (typed) return typeof v === 'string' ? v : String(v);
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  return v;
+}
+
+export class DuckDbSession implements EngineSession, SessionContext {
+  private readonly connections: SessionConnections;
+  private closed = false;
+  readonly configuration: Record<string, string>;
+
+  constructor(
+    private readonly engine: SessionHost,
+    public currentCatalog: string,
+    public currentSchema: string,
+    configuration: Record<string, string>,
+  ) {
+    this.configuration = { ...configuration };
+    this.connections = new SessionConnections(engine.instance);
+  }
+
+  get catalogs(): CatalogRegistry {
+    return this.engine.registry;
+  }
+  get errorContext(): ErrorContext {
+    return this.engine.errorContext;
+  }
+  get defaultCatalog(): string {
+    return this.engine.defaultCatalog;
+  }
+  get defaultSchema(): string {
+    return this.engine.defaultSchema;
+  }
+
+  checkNamespace(catalog: string, schema?: string): Promise<void> {
+    return this.engine.checkNamespace(catalog, schema);
+  }
+
+  /** Change the current namespace (validated). */
+  async use(catalog: string, schema: string): Promise<void> {
+    await this.engine.checkNamespace(catalog, schema);
+    this.currentCatalog = catalog.toLowerCase();
+    this.currentSchema = schema.toLowerCase();
+  }
+
+  /** Set the namespace without validation (USE CATALOG). */
+  setNamespace(catalog: string, schema: string): void {
+    this.currentCatalog = catalog.toLowerCase();
+    this.currentSchema = schema.toLowerCase();
+  }
+
+  async createCatalog(name: string, comment?: string): Promise<void> {
+    await this.engine.withBoot((boot) => this.catalogs.create(boot, name, comment));
+  }
+
+  async dropCatalog(name: string): Promise<void> {
+    await this.engine.withBoot((boot) => this.catalogs.drop(boot, name));
+  }
+
+  async runCatalogDdl(sql: string): Promise<void> {
+    await this.engine.withBoot((boot) => this.engine.queryOn(boot, sql));
+  }
+
+  /** An idle connection of this session set to the current namespace. */
+  private acquire() {
+    return this.connections.acquire(
+      this.catalogs.internalName(this.currentCatalog) as string,
+      this.currentSchema,
+    );
+  }
+
+  /** Run a small query on an idle connection of this session; JS rows. */
+  async query(sql: string): Promise<unknown[][]> {
+    const pc = await this.acquire();
+    try {
+      return await this.engine.queryOn(pc.conn, sql);
+    } finally {
+      this.connections.release(pc);
+    }
+  }
+
+  translateContext(parameters?: StatementParameters): TranslateContext {
+    const namedTypes: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(parameters?.named ?? {}))
+      namedTypes[k] = completeParameterType(v.type, v.value);
+    return {
+      catalogs: this.catalogs,
+      currentCatalog: this.currentCatalog,
+      currentSchema: this.currentSchema,
+      namedTypes,
+      positionalTypes: (parameters?.positional ?? []).map((p) =>
+        completeParameterType(p.type, p.value),
+      ),
+    };
+  }
+
+  async execute(
+    sql: string,
+    parameters: StatementParameters,
+    signal: AbortSignal,
+  ): Promise<EngineResult> {
+    if (signal?.aborted) throw canceledError();
+    const sig = significant(sql);
+    // Before anything runs, emulated or not: a refused statement has no effect at all.
+    const refusal = refusedHostAccess(sig, this.engine.hostAccess);
+    if (refusal) throw refusal;
+    const emulated = await runEmulatedStatement(this, sql, sig, parameters ?? {}, signal);
+    if (emulated) return emulated;
+    return this.executeTranslated(sql, parameters ?? {}, signal);
+  }
+
+  /** Translate and run on DuckDB, streaming. */
+  async executeTranslated(
+    sql: string,
+    parameters: StatementParameters,
+    signal: AbortSignal,
+  ): Promise<EngineResult> {
+    const tr = translate(sql, this.translateContext(parameters));
+    if (tr.sql.trim() === '')
+      throw new SqlError('PARSE_SYNTAX_ERROR', '42601', 'Syntax error at or near end of input.');
+    checkParameters(tr, parameters.named, parameters.positional?.length ?? 0);
+    const pc = await this.acquire();
+    let released = false;
+    const release = () => {
+      if (!released) {
+        released = true;
+        this.connections.release(pc);
+      }
+    };
+    const interrupt = () => {
+      try {
+        pc.conn.interrupt();
+      } catch {
+        /* ignore */
+      }
+    };
+    signal?.addEventListener('abort', interrupt, { once: true });
+    let result: DuckDBResult;
+    let source: SourceColumns | undefined;
+    let tableColumns: TableColumnComment[] | undefined;
+    try {
+      if (/\binformation_schema\b|lc_is_/i.test(tr.sql)) await refreshTypeNames(pc.conn);
+      source = sourceColumns(significant(sql));
+      tableColumns = source ? await tableColumnComments(pc.conn, this, source.table) : undefined;
+      const hasParams = tr.namedParams.length > 0 || tr.positionalCount > 0;
+      if (hasParams) {
+        const prepared = await pc.conn.prepare(tr.sql);
+        if (tr.namedParams.length > 0) {
+          const values: Record<string, unknown> = {};
+          for (const n of tr.namedParams) {
+            const p = parameters.named?.[n];
+            values[n] = toBindValue(p?.value ?? null, !!p?.type);
+          }
+          prepared.bind(values as never);
+        } else {
+          const values = (parameters.positional ?? [])
+            .slice(0, tr.positionalCount)
+            .map((p) => toBindValue(p.value, !!p.type));
+          prepared.bind(values as never);
+        }
+        result = await prepared.stream();
+      } else {
+        result = await pc.conn.stream(tr.sql);
+      }
+    } catch (e) {
+      signal?.removeEventListener('abort', interrupt);
+      release();
+      if (signal?.aborted) throw canceledError();
+      throw classifyError(e, { ...this.errorContext, sql });
+    } finally {
+      signal?.removeEventListener('abort', interrupt);
+    }
+    if (signal?.aborted) {
+      release();
+      throw canceledError();
+    }
+    return engineResultOf({
+      result,
+      connection: pc.conn,
+      release,
+      interrupt,
+      signal: signal ?? new AbortController().signal,
+      errorContext: { ...this.errorContext, sql },
+      ddlComments: tr.ddlComments,
+      source,
+      tableColumns,
+    });
+  }
+
+  getCatalogs(): Promise<EngineResult> {
+    return metadata.getCatalogs(this);
+  }
+  getSchemas(filter: { catalogName?: string; schemaName?: string }): Promise<EngineResult> {
+    return metadata.getSchemas(this, filter);
+  }
+  getTables(filter: {
+    catalogName?: string;
+    schemaName?: string;
+    tableName?: string;
+    tableTypes?: string[];
+  }): Promise<EngineResult> {
+    return metadata.getTables(this, filter);
+  }
+  getColumns(filter: {
+    catalogName?: string;
+    schemaName?: string;
+    tableName?: string;
+    columnName?: string;
+  }): Promise<EngineResult> {
+    return metadata.getColumns(this, filter);
+  }
+  getTableTypes(): Promise<EngineResult> {
+    return metadata.getTableTypes();
+  }
+  getTypeInfo(): Promise<EngineResult> {
+    return metadata.getTypeInfo();
+  }
+  getFunctions(filter: {
+    catalogName?: string;
+    schemaName?: string;
+    functionName: string;
+  }): Promise<EngineResult> {
+    return metadata.getFunctions(this, filter);
+  }
+  getPrimaryKeys(filter: {
+    catalogName?: string;
+    schemaName: string;
+    tableName: string;
+  }): Promise<EngineResult> {
+    return metadata.getPrimaryKeys(this, filter);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.connections.close();
+    this.engine.forget(this);
+  }
+}
