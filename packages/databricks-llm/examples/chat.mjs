@@ -5,7 +5,7 @@ import { localWorkspace } from './_local.mjs';
 const { ws, auth } = await localWorkspace();
 try {
   const llm = new ChatDatabricks({
-    endpoint: 'databricks-meta-llama-3-3-70b-instruct',
+    model: 'databricks-meta-llama-3-3-70b-instruct',
     temperature: 0.1,
     ...auth,
   });
