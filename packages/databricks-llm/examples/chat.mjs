@@ -14,7 +14,9 @@ try {
     ['human', 'What is Delta Lake?'],
   ]);
   console.log(reply.content);
-  console.log('usage:', reply.usage_metadata, 'model:', reply.response_metadata.model_name);
+  console.log('usage:', reply.usage_metadata, 'model:', reply.response_metadata.model);
+  // Releases the HTTP connections (with caCert, the connection pool made for it).
+  await llm.close();
 } finally {
   await ws.stop();
 }
