@@ -488,9 +488,12 @@ describe('withStructuredOutput', () => {
 
   it('a parse failure throws, or is reported with includeRaw', async () => {
     const { model } = chatWith(() => json(chatCompletion({ content: '{"name":"Ed"}' })));
-    await expect(
-      model.withStructuredOutput(Person, { method: 'jsonMode' }).invoke('x'),
-    ).rejects.toThrow();
+    const error = await model
+      .withStructuredOutput(Person, { method: 'jsonMode' })
+      .invoke('x')
+      .catch((caught: unknown) => caught);
+    expect((error as Error).message).toMatch(/^Failed to parse\. Text: "\{"name":"Ed"\}"/);
+    expect((error as Error).message).toContain('age');
     const out = (await model
       .withStructuredOutput(Person, { method: 'jsonMode', includeRaw: true })
       .invoke('x')) as {

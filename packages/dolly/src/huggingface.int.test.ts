@@ -349,21 +349,24 @@ describe('Hugging Face backend (TGI-compatible endpoint)', () => {
   });
 
   it('maxConcurrency bounds the requests in flight', async () => {
-    // Requests are held until two are in flight, then answered together: without a bound all
-    // six would be in flight at once.
+    // Each answer waits until no other request has come in for a while: without a bound, the
+    // other requests of the batch arrive meanwhile and are in flight together.
+    let arrivals = 0;
     let inFlight = 0;
     let peak = 0;
-    let held: (() => void)[] = [];
+    const quiet = async () => {
+      let seen = arrivals;
+      for (let still = 0; still < 20; ) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        still = arrivals === seen ? still + 1 : 0;
+        seen = arrivals;
+      }
+    };
     script = async (_request, response) => {
+      arrivals++;
       inFlight++;
       peak = Math.max(peak, inFlight);
-      await new Promise<void>((resolve) => {
-        held.push(resolve);
-        if (held.length === 2) {
-          for (const answer of held) answer();
-          held = [];
-        }
-      });
+      await quiet();
       inFlight--;
       json(response, 200, completion('ok'));
     };
