@@ -208,6 +208,11 @@ export class ServingConnection {
     return this.#closed;
   }
 
+  /** `await using connection = new ServingConnection(...)` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
   #assertOpen(label: string): void {
     if (this.#closed) throw closedError(this.#owner, label);
   }
