@@ -1,3 +1,7 @@
+import { mergeConfig } from 'vitest/config';
 import { lakechainTest } from '../../tooling/vitest.preset';
 
-export default lakechainTest(import.meta.dirname);
+// `--expose-gc` for close.int.test.ts, which measures the heap after `global.gc()`.
+export default mergeConfig(lakechainTest(import.meta.dirname), {
+  test: { poolOptions: { forks: { execArgv: ['--expose-gc'] } } },
+});

@@ -179,7 +179,7 @@ export async function createEnvironment(
     progress('Resolving the Databricks workspace');
     const config = await resolveConfig({ profile: options.profile, env: plainEnv(env) });
     const endpoint = options.endpoint ?? DEFAULT_ENDPOINT;
-    const common = { endpoint, config, temperature: 0 };
+    const common = { model: endpoint, config, temperature: 0 };
     return {
       mode,
       endpoint,
@@ -224,7 +224,7 @@ export async function createEnvironment(
     ],
   });
   const auth = { host: workspace.host, token: workspace.token, caCert: workspace.caCert };
-  const common = { ...auth, endpoint, temperature: 0, maxRetries: 0 };
+  const common = { ...auth, model: endpoint, temperature: 0, maxRetries: 0 };
   return {
     mode,
     endpoint,

@@ -64,7 +64,7 @@ const rawInvoke = await timeEach(async () => {
 });
 const client = countingFetch();
 const model = new ChatDatabricks({
-  endpoint: 'bench',
+  model: 'bench',
   host: ws.host,
   token: ws.token,
   fetch: client.fetch,
@@ -115,7 +115,7 @@ for (let i = 0; i < ITERATIONS; i++) {
 const burst = countingFetch();
 const tokensBefore = ws.tokens.issuedCount;
 const m2m = new ChatDatabricks({
-  endpoint: 'bench',
+  model: 'bench',
   host: ws.host,
   clientId: ws.oauth.clientId,
   clientSecret: ws.oauth.clientSecret,

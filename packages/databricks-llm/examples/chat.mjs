@@ -5,7 +5,7 @@ import { localWorkspace } from './_local.mjs';
 const { ws, auth } = await localWorkspace();
 try {
   const llm = new ChatDatabricks({
-    endpoint: 'databricks-meta-llama-3-3-70b-instruct',
+    model: 'databricks-meta-llama-3-3-70b-instruct',
     temperature: 0.1,
     ...auth,
   });
@@ -14,7 +14,9 @@ try {
     ['human', 'What is Delta Lake?'],
   ]);
   console.log(reply.content);
-  console.log('usage:', reply.usage_metadata, 'model:', reply.response_metadata.model_name);
+  console.log('usage:', reply.usage_metadata, 'model:', reply.response_metadata.model);
+  // Releases the HTTP connections (with caCert, the connection pool made for it).
+  await llm.close();
 } finally {
   await ws.stop();
 }

@@ -5,7 +5,7 @@ import { localWorkspace } from './_local.mjs';
 const { ws, auth } = await localWorkspace();
 try {
   const embeddings = new DatabricksEmbeddings({
-    endpoint: 'databricks-gte-large-en',
+    model: 'databricks-gte-large-en',
     batchSize: 16,
     maxConcurrency: 4,
     ...auth,

@@ -4,7 +4,7 @@ import { localWorkspace } from './_local.mjs';
 
 const { ws, auth } = await localWorkspace();
 try {
-  const llm = new ChatDatabricks({ endpoint: 'databricks-meta-llama-3-3-70b-instruct', ...auth });
+  const llm = new ChatDatabricks({ model: 'databricks-meta-llama-3-3-70b-instruct', ...auth });
   let full;
   for await (const chunk of await llm.stream('What is Delta Lake?')) {
     process.stdout.write(String(chunk.content));

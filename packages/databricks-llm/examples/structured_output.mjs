@@ -9,7 +9,7 @@ const Project = z
 
 const { ws, auth } = await localWorkspace();
 try {
-  const llm = new ChatDatabricks({ endpoint: 'databricks-meta-llama-3-3-70b-instruct', ...auth });
+  const llm = new ChatDatabricks({ model: 'databricks-meta-llama-3-3-70b-instruct', ...auth });
   for (const method of ['functionCalling', 'jsonSchema', 'jsonMode']) {
     const structured = llm.withStructuredOutput(Project, { method, name: 'project' });
     console.log(

@@ -13,7 +13,7 @@ const getWeather = tool(async ({ city }) => `sunny and 21°C in ${city}`, {
 const { ws, auth } = await localWorkspace();
 try {
   const llm = new ChatDatabricks({
-    endpoint: 'databricks-meta-llama-3-3-70b-instruct',
+    model: 'databricks-meta-llama-3-3-70b-instruct',
     ...auth,
   }).bindTools([getWeather], {
     tool_choice: 'any', // sent as "required"

@@ -1,9 +1,12 @@
 /**
  * Our own version of LangChain's standard chat-model tests (ChatModelUnitTests and
- * ChatModelIntegrationTests in @langchain/standard-tests, which is private): the same checks,
- * run against a scripted endpoint of the local workspace.
+ * ChatModelIntegrationTests in langchainjs' libs/langchain-standard-tests, which is not published
+ * to npm): the same checks, with the same fixtures where they matter (the adder schema written
+ * with `zod/v3`, the content-block payloads), run against a scripted endpoint of the local
+ * workspace. Each check names the standard test it mirrors.
  */
 import { type LocalWorkspace, scriptedChat, startLocalWorkspace } from '@lakechain/local-workspace';
+import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import {
   AIMessage,
   AIMessageChunk,
@@ -11,20 +14,61 @@ import {
   SystemMessage,
   ToolMessage,
 } from '@langchain/core/messages';
-import { RunnableLambda } from '@langchain/core/runnables';
+import { ChatPromptTemplate } from '@langchain/core/prompts';
+import { Runnable, RunnableBinding, RunnableLambda } from '@langchain/core/runnables';
 import { tool } from '@langchain/core/tools';
+import { toJsonSchema } from '@langchain/core/utils/json_schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ChatDatabricks } from './index.js';
+import { z as z3 } from 'zod/v3';
+import { ChatDatabricks, DatabricksContentBlockError } from './index.js';
 import { bodyAt } from './testing/helpers.js';
 
 let ws: LocalWorkspace;
+
+// The standard suite's content-block fixtures (URLs are only passed through, never fetched).
+const TEST_IMAGE_URL =
+  'https://upload.wikimedia.org/wikipedia/commons/thumb/3/30/RedDisc.svg/24px-RedDisc.svg.png';
+const TEST_IMAGE_BASE64 =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
+const TEST_AUDIO_URL =
+  'https://upload.wikimedia.org/wikipedia/commons/e/ef/Phylloscopus_collybita_-_Common_Chiffchaff_XC170664.mp3';
+const TEST_AUDIO_BASE64 = 'UklGRigAAABXQVZFZm10IBAAAAABAAEARKwAAIhYAQACABAAAABkYXRhAgAAAAEA';
+const TEST_FILE_TEXT_BASE64 = 'SGVsbG8sIFdvcmxkIQ==';
 
 const adder = tool(async ({ a, b }) => String(a + b), {
   name: 'add',
   description: 'Add two numbers',
   schema: z.object({ a: z.number(), b: z.number() }),
 });
+
+/** The standard suite's `adderSchema`, written with zod v3 as the suite writes it. */
+const adderSchema = z3
+  .object({
+    a: z3.number().int().describe('The first integer to add.'),
+    b: z3.number().int().describe('The second integer to add.'),
+  })
+  .describe('Add two integers');
+
+const MATH_ADDITION_PROMPT = ChatPromptTemplate.fromMessages([
+  ['system', 'You are bad at math and must ALWAYS call the {toolName} function.'],
+  ['human', 'What is the sum of 1836281973 and 19973286?'],
+]);
+
+/** Like the suite's TestCallbackHandler: keeps the `extraParams` of the chat model start. */
+class ExtraParamsHandler extends BaseCallbackHandler {
+  name = 'extra-params';
+  extraParams: Record<string, unknown> = {};
+  override handleChatModelStart(
+    _llm: unknown,
+    _messages: unknown,
+    _runId: string,
+    _parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+  ) {
+    this.extraParams = extraParams ?? {};
+  }
+}
 
 function lastText(messages: { role: string; content?: unknown }[]): string {
   const last = messages[messages.length - 1];
@@ -54,6 +98,8 @@ beforeAll(async () => {
             const first = body.tools[0] as { function: { name: string } };
             if (first.function.name === 'add')
               return { toolCalls: [{ name: 'add', arguments: { a: 2, b: 3 } }] };
+            if (first.function.name === 'math_addition')
+              return { toolCalls: [{ name: 'math_addition', arguments: { a: 1, b: 2 } }] };
             return {
               toolCalls: [
                 { name: first.function.name, arguments: { setup: 'Why?', punchline: 'Because.' } },
@@ -73,7 +119,8 @@ afterAll(async () => {
 
 const model = (extra: Record<string, unknown> = {}) =>
   new ChatDatabricks({
-    endpoint: 'std-chat',
+    model: 'std-chat',
+    maxRetries: 0,
     host: ws.host,
     token: ws.token,
     caCert: ws.caCert,
@@ -99,11 +146,32 @@ describe('standard unit checks', () => {
     });
   });
 
-  it('bindTools and withStructuredOutput return runnables', () => {
-    expect(typeof model().bindTools([adder]).invoke).toBe('function');
-    expect(typeof model().withStructuredOutput(z.object({ a: z.string() })).invoke).toBe(
-      'function',
+  it('bindTools binds the tools in OpenAI format; withStructuredOutput is a runnable', () => {
+    const bound = model().bindTools([adder]);
+    expect(RunnableBinding.isRunnableBinding(bound)).toBe(true);
+    expect((bound as RunnableBinding<unknown, unknown>).config).toMatchObject({
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'add',
+            description: 'Add two numbers',
+            parameters: { type: 'object', required: ['a', 'b'] },
+          },
+        },
+      ],
+    });
+    expect(Runnable.isRunnable(model().withStructuredOutput(z.object({ a: z.string() })))).toBe(
+      true,
     );
+  });
+
+  it('testChatModelInitStreaming / standard params: timeout, stop, stopSequences, maxRetries', () => {
+    const chat = model({ streaming: true, timeout: 30_000, stopSequences: ['x'], maxRetries: 2 });
+    expect(chat.streaming).toBe(true);
+    expect(chat.stop).toEqual(['x']);
+    expect((chat.caller as unknown as { maxRetries: number }).maxRetries).toBe(2);
+    expect(() => model({ apiKey: 'x' })).toThrow(/unknown option "apiKey"/);
   });
 
   it('is serialisable (lc_serializable, lc_id, secrets as markers)', () => {
@@ -264,6 +332,192 @@ describe('standard integration checks', () => {
   it('abort with a signal', async () => {
     const controller = new AbortController();
     controller.abort();
-    await expect(model().invoke('x', { signal: controller.signal })).rejects.toThrow();
+    ws.serving.clearRequests();
+    const error = await model()
+      .invoke('x', { signal: controller.signal })
+      .catch((caught: unknown) => caught);
+    expect((error as Error).name).toMatch(/AbortError/);
+    expect(ws.serving.requestsFor('std-chat')).toHaveLength(0);
+  });
+
+  it('testUsageMetadata: response_metadata.model is the model name, on invoke and on stream', async () => {
+    const reply = await model().invoke('Hello');
+    expect(reply.response_metadata.model).toBe('std-chat');
+    expect(reply.response_metadata.model_name).toBe('std-chat');
+    let merged: AIMessageChunk | undefined;
+    for await (const chunk of await model().stream('Hello'))
+      merged = merged ? merged.concat(chunk) : chunk;
+    expect(merged?.response_metadata.model).toBe('std-chat');
+    expect(merged?.response_metadata.model_name).toBe('std-chat');
+    // The same through `streaming: true` (invoke assembled from the stream).
+    const streamed = await model({ streaming: true }).invoke('Hello');
+    expect(streamed.response_metadata.model).toBe('std-chat');
+  });
+
+  it('testStopSequence: stop at call time and in the constructor', async () => {
+    ws.serving.clearRequests();
+    await model().invoke('hi', { stop: ['you'] });
+    await model({ stop: ['you'] }).invoke('hi');
+    const requests = ws.serving.requestsFor('std-chat');
+    expect(requests.map((request) => (request.body as { stop?: unknown }).stop)).toEqual([
+      ['you'],
+      ['you'],
+    ]);
+  });
+
+  it('testCacheComplexMessageTypes: cache: true serves the second call from the cache', async () => {
+    ws.serving.clearRequests();
+    const chat = model({ cache: true });
+    const message = new HumanMessage({ content: [{ type: 'text', text: 'Hello there!' }] });
+    const first = await chat.invoke([message]);
+    const second = await chat.invoke([message]);
+    expect(second).toEqual(first);
+    expect(ws.serving.requestsFor('std-chat')).toHaveLength(1);
+  });
+
+  it.each([
+    ['zod v3 (the suite)', adderSchema],
+    [
+      'zod v4',
+      z
+        .object({ a: z.number().int().describe('first'), b: z.number().int().describe('second') })
+        .describe('Add two integers'),
+    ],
+  ])(
+    'testWithStructuredOutput(IncludeRaw): the traced schema is the full JSON schema (%s)',
+    async (_label, schema) => {
+      for (const includeRaw of [false, true]) {
+        const handler = new ExtraParamsHandler();
+        const structured = model().withStructuredOutput(
+          schema as typeof adderSchema,
+          {
+            name: 'math_addition',
+            includeRaw,
+          } as never,
+        );
+        const result = (await MATH_ADDITION_PROMPT.pipe(structured).invoke(
+          { toolName: 'math_addition' },
+          { callbacks: [handler] },
+        )) as { a?: number; parsed?: { a: number; b: number } };
+        expect(includeRaw ? result.parsed : result).toEqual({ a: 1, b: 2 });
+        const format = (
+          handler.extraParams.options as {
+            ls_structured_output_format: { kwargs: { method: string }; schema: unknown };
+          }
+        ).ls_structured_output_format;
+        expect(format.kwargs.method).toBe('functionCalling');
+        const full = toJsonSchema(schema as typeof adderSchema) as Record<string, unknown>;
+        expect(format.schema).toEqual(full);
+        expect(full.$schema).toEqual(expect.any(String));
+      }
+      // The wire still gets the tool's parameters without the meta keys.
+      ws.serving.clearRequests();
+      await model()
+        .withStructuredOutput(schema as typeof adderSchema, { name: 'math_addition' })
+        .invoke('x');
+      const sent = bodyAt<{ tools: { function: { parameters: Record<string, unknown> } }[] }>(
+        ws.serving.requestsFor('std-chat'),
+      ).tools[0]?.function.parameters;
+      expect(sent).not.toHaveProperty('$schema');
+      expect(sent).toMatchObject({ type: 'object', required: ['a', 'b'] });
+    },
+  );
+
+  it('testStandardImageContentBlocks (url, base64 with mime_type, dataUrl)', async () => {
+    ws.serving.clearRequests();
+    const blocks = [
+      { type: 'image', source_type: 'url', url: TEST_IMAGE_URL },
+      { type: 'image', source_type: 'base64', data: TEST_IMAGE_BASE64, mime_type: 'image/png' },
+      { type: 'image', source_type: 'url', url: `data:image/png;base64,${TEST_IMAGE_BASE64}` },
+    ];
+    for (const block of blocks) {
+      const reply = await model().invoke([new HumanMessage({ content: [block] as never })]);
+      expect(reply.text).not.toBe('');
+    }
+    const urls = ws.serving
+      .requestsFor('std-chat')
+      .map(
+        (request) =>
+          (request.body as { messages: { content: { image_url: { url: string } }[] }[] })
+            .messages[0]?.content[0]?.image_url.url,
+      );
+    expect(urls).toEqual([
+      TEST_IMAGE_URL,
+      `data:image/png;base64,${TEST_IMAGE_BASE64}`,
+      `data:image/png;base64,${TEST_IMAGE_BASE64}`,
+    ]);
+  });
+
+  it('testStandardAudioContentBlocks (base64, dataUrl) as input_audio; a URL is a typed error', async () => {
+    ws.serving.clearRequests();
+    for (const block of [
+      { type: 'audio', source_type: 'base64', data: TEST_AUDIO_BASE64, mime_type: 'audio/wav' },
+      {
+        type: 'audio',
+        source_type: 'url',
+        url: `data:audio/wav;base64,${TEST_AUDIO_BASE64}`,
+        mime_type: 'audio/wav',
+      },
+    ]) {
+      const reply = await model().invoke([new HumanMessage({ content: [block] as never })]);
+      expect(reply.text).not.toBe('');
+    }
+    for (const request of ws.serving.requestsFor('std-chat')) {
+      expect((request.body as { messages: { content: unknown }[] }).messages[0]?.content).toEqual([
+        { type: 'input_audio', input_audio: { data: TEST_AUDIO_BASE64, format: 'wav' } },
+      ]);
+    }
+    const error = await model()
+      .invoke([
+        new HumanMessage({
+          content: [{ type: 'audio', source_type: 'url', url: TEST_AUDIO_URL }] as never,
+        }),
+      ])
+      .catch((caught: unknown) => caught);
+    expect(DatabricksContentBlockError.isInstance(error)).toBe(true);
+    expect((error as DatabricksContentBlockError).blockType).toBe('audio');
+  });
+
+  it('testStandardFileContentBlocks (dataUrl with filename, text)', async () => {
+    ws.serving.clearRequests();
+    const reply = await model().invoke([
+      new HumanMessage({
+        content: [
+          {
+            type: 'file',
+            source_type: 'url',
+            url: `data:text/plain;base64,${TEST_FILE_TEXT_BASE64}`,
+            mime_type: 'text/plain',
+            metadata: { filename: 'hello.txt' },
+          },
+        ] as never,
+      }),
+    ]);
+    expect(reply.text).not.toBe('');
+    const asText = await model().invoke([
+      new HumanMessage({
+        content: [
+          {
+            type: 'file',
+            source_type: 'text',
+            text: 'Hello, World! (file as text block)',
+            metadata: { filename: 'hello.txt' },
+          },
+        ] as never,
+      }),
+    ]);
+    expect(asText.text).toBe('Echo: Hello, World! (file as text block)');
+    expect(
+      bodyAt<{ messages: { content: unknown }[] }>(ws.serving.requestsFor('std-chat')).messages[0]
+        ?.content,
+    ).toEqual([
+      {
+        type: 'file',
+        file: {
+          file_data: `data:text/plain;base64,${TEST_FILE_TEXT_BASE64}`,
+          filename: 'hello.txt',
+        },
+      },
+    ]);
   });
 });

@@ -6,7 +6,7 @@ import {
   ToolMessage,
 } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ChatDatabricks, DatabricksServingError } from './index.js';
 import {
@@ -23,10 +23,14 @@ import {
 
 const ENDPOINT = 'databricks-meta-llama-3-3-70b-instruct';
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 function chatWith(handler: Parameters<typeof mockFetch>[0], extra: Record<string, unknown> = {}) {
   const mock = mockFetch(handler);
   const model = new ChatDatabricks({
-    endpoint: ENDPOINT,
+    model: ENDPOINT,
     maxRetries: 0,
     ...authFor(mock.fetch),
     ...extra,
@@ -288,7 +292,7 @@ describe('message conversion on the wire', () => {
   it('sends " " instead of empty content next to tool calls for Claude endpoints', async () => {
     const mock = mockFetch(() => json(chatCompletion({ content: 'ok' })));
     const model = new ChatDatabricks({
-      endpoint: 'databricks-claude-sonnet-4',
+      model: 'databricks-claude-sonnet-4',
       ...authFor(mock.fetch),
     });
     await model.invoke([
@@ -484,9 +488,12 @@ describe('withStructuredOutput', () => {
 
   it('a parse failure throws, or is reported with includeRaw', async () => {
     const { model } = chatWith(() => json(chatCompletion({ content: '{"name":"Ed"}' })));
-    await expect(
-      model.withStructuredOutput(Person, { method: 'jsonMode' }).invoke('x'),
-    ).rejects.toThrow();
+    const error = await model
+      .withStructuredOutput(Person, { method: 'jsonMode' })
+      .invoke('x')
+      .catch((caught: unknown) => caught);
+    expect((error as Error).message).toMatch(/^Failed to parse\. Text: "\{"name":"Ed"\}"/);
+    expect((error as Error).message).toContain('age');
     const out = (await model
       .withStructuredOutput(Person, { method: 'jsonMode', includeRaw: true })
       .invoke('x')) as {
@@ -735,7 +742,7 @@ describe('errors and retries (one retry layer: AsyncCaller)', () => {
     const mock = mockFetch(() =>
       json({ error_code: 'BAD_REQUEST', message: 'Invalid parameter: max_tokens' }, 400),
     );
-    const model = new ChatDatabricks({ endpoint: ENDPOINT, maxRetries: 3, ...authFor(mock.fetch) });
+    const model = new ChatDatabricks({ model: ENDPOINT, maxRetries: 3, ...authFor(mock.fetch) });
     const error = await model.invoke('x').catch((e: unknown) => e);
     expect(DatabricksServingError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({
@@ -758,7 +765,7 @@ describe('errors and retries (one retry layer: AsyncCaller)', () => {
     ],
   ])('%i → lc_error_code %s, not retried', async (status, code, body) => {
     const mock = mockFetch(() => json(body, status));
-    const model = new ChatDatabricks({ endpoint: ENDPOINT, maxRetries: 3, ...authFor(mock.fetch) });
+    const model = new ChatDatabricks({ model: ENDPOINT, maxRetries: 3, ...authFor(mock.fetch) });
     const error = await model.invoke('x').catch((e: unknown) => e);
     expect(error).toMatchObject({ status, lc_error_code: code });
     // 401/403 get one immediate replay with a refreshed token inside core; never a backoff retry.
@@ -766,6 +773,7 @@ describe('errors and retries (one retry layer: AsyncCaller)', () => {
   });
 
   it('429 with Retry-After is retried by AsyncCaller and then succeeds', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const mock = mockFetch((_req, index) =>
       index < 2
         ? json({ error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'rate limit' }, 429, {
@@ -773,14 +781,15 @@ describe('errors and retries (one retry layer: AsyncCaller)', () => {
           })
         : json(chatCompletion({ content: 'finally' })),
     );
-    const model = new ChatDatabricks({ endpoint: ENDPOINT, maxRetries: 3, ...authFor(mock.fetch) });
-    const started = Date.now();
-    await expect(model.invoke('x')).resolves.toMatchObject({ content: 'finally' });
+    const model = new ChatDatabricks({ model: ENDPOINT, maxRetries: 3, ...authFor(mock.fetch) });
+    const reply = model.invoke('x');
+    await vi.runAllTimersAsync();
+    await expect(reply).resolves.toMatchObject({ content: 'finally' });
     expect(mock.invocations()).toHaveLength(3);
-    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it('honours a Retry-After longer than the default backoff', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const mock = mockFetch((_req, index) =>
       index === 0
         ? json({ error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'slow down' }, 429, {
@@ -788,10 +797,14 @@ describe('errors and retries (one retry layer: AsyncCaller)', () => {
           })
         : json(chatCompletion({ content: 'ok' })),
     );
-    const model = new ChatDatabricks({ endpoint: ENDPOINT, maxRetries: 2, ...authFor(mock.fetch) });
-    const started = Date.now();
-    await model.invoke('x');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
+    const model = new ChatDatabricks({ model: ENDPOINT, maxRetries: 2, ...authFor(mock.fetch) });
+    const reply = model.invoke('x');
+    // p-retry's own backoff is at most 2 s here: the 3 s wait comes from Retry-After.
+    await vi.advanceTimersByTimeAsync(2_999);
+    expect(mock.invocations()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(reply).resolves.toMatchObject({ content: 'ok' });
+    expect(mock.invocations()).toHaveLength(2);
   });
 
   it('429 exhausts maxRetries and surfaces MODEL_RATE_LIMIT', async () => {
@@ -800,7 +813,7 @@ describe('errors and retries (one retry layer: AsyncCaller)', () => {
         'retry-after': '0',
       }),
     );
-    const model = new ChatDatabricks({ endpoint: ENDPOINT, maxRetries: 1, ...authFor(mock.fetch) });
+    const model = new ChatDatabricks({ model: ENDPOINT, maxRetries: 1, ...authFor(mock.fetch) });
     const error = await model.invoke('x').catch((e: unknown) => e);
     expect(error).toMatchObject({
       status: 429,
@@ -816,14 +829,14 @@ describe('errors and retries (one retry layer: AsyncCaller)', () => {
         ? json({ error_code: 'TEMPORARILY_UNAVAILABLE', message: 'scaling from zero' }, 503)
         : json(chatCompletion({ content: 'up' })),
     );
-    const model = new ChatDatabricks({ endpoint: ENDPOINT, maxRetries: 2, ...authFor(mock.fetch) });
+    const model = new ChatDatabricks({ model: ENDPOINT, maxRetries: 2, ...authFor(mock.fetch) });
     await expect(model.invoke('x')).resolves.toMatchObject({ content: 'up' });
     expect(mock.invocations()).toHaveLength(2);
   });
 
   it('core does not retry on its own (retry: false): maxRetries 0 means one request', async () => {
     const mock = mockFetch(() => json({ message: 'busy' }, 503));
-    const model = new ChatDatabricks({ endpoint: ENDPOINT, maxRetries: 0, ...authFor(mock.fetch) });
+    const model = new ChatDatabricks({ model: ENDPOINT, maxRetries: 0, ...authFor(mock.fetch) });
     await expect(model.invoke('x')).rejects.toMatchObject({ status: 503 });
     expect(mock.invocations()).toHaveLength(1);
   });
@@ -831,16 +844,21 @@ describe('errors and retries (one retry layer: AsyncCaller)', () => {
 
 describe('abort', () => {
   it('aborts a pending invoke', async () => {
-    const mock = mockFetch(
-      (_req) =>
-        new Promise<Response>(() => {
-          // never answers
-        }),
-    );
-    const model = new ChatDatabricks({ endpoint: ENDPOINT, maxRetries: 0, ...authFor(mock.fetch) });
+    let reached!: () => void;
+    const requestSent = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const mock = mockFetch(() => {
+      reached();
+      return new Promise<Response>(() => {
+        // never answers
+      });
+    });
+    const model = new ChatDatabricks({ model: ENDPOINT, maxRetries: 0, ...authFor(mock.fetch) });
     const controller = new AbortController();
     const pending = model.invoke('x', { signal: controller.signal });
-    setTimeout(() => controller.abort(), 20);
+    await requestSent;
+    controller.abort();
     await expect(pending).rejects.toThrow(/abort/i);
   });
 
@@ -861,22 +879,17 @@ describe('abort', () => {
 
 describe('options and serialisation', () => {
   it('validates options at construction, naming the option', () => {
-    expect(() => new ChatDatabricks({ endpoint: ENDPOINT, temperature: -1 })).toThrow(
-      /"temperature"/,
+    expect(() => new ChatDatabricks({ model: ENDPOINT, temperature: -1 })).toThrow(/"temperature"/);
+    expect(() => new ChatDatabricks({ model: ENDPOINT, maxTokens: 1.5 })).toThrow(/"maxTokens"/);
+    expect(() => new ChatDatabricks({})).toThrow(
+      /"model" \(the serving endpoint name\) is required/,
     );
-    expect(() => new ChatDatabricks({ endpoint: ENDPOINT, maxTokens: 1.5 })).toThrow(/"maxTokens"/);
-    expect(() => new ChatDatabricks({})).toThrow(/"endpoint"/);
-    expect(() => new ChatDatabricks({ endpoint: 'a', model: 'b' })).toThrow(/endpoint or model/);
-  });
-
-  it('accepts model as an alias of endpoint', () => {
-    expect(new ChatDatabricks({ model: 'm1' }).endpoint).toBe('m1');
   });
 
   it('never serialises secrets', () => {
     const fetch = vi.fn();
     const model = new ChatDatabricks({
-      endpoint: ENDPOINT,
+      model: ENDPOINT,
       host: 'https://h.cloud.databricks.com',
       token: TOKEN,
       clientId: 'sp-id',
@@ -896,7 +909,7 @@ describe('options and serialisation', () => {
   });
 
   it('resolves auth lazily through core: missing host names the option', async () => {
-    const model = new ChatDatabricks({ endpoint: ENDPOINT, env: {}, maxRetries: 0 });
+    const model = new ChatDatabricks({ model: ENDPOINT, env: {}, maxRetries: 0 });
     await expect(model.invoke('x')).rejects.toThrow(/host/i);
   });
 });

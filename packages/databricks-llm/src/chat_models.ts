@@ -35,7 +35,14 @@ import {
   responseMessageToAIMessage,
   toUsageMetadata,
 } from './messages.js';
-import { compact, optionError, validateOptions } from './options.js';
+import {
+  compact,
+  endpointOptionsShape,
+  langchainModelParamsShape,
+  optionError,
+  resolveAlias,
+  validateOptions,
+} from './options.js';
 import { authOptionsShape, type DatabricksAuthOptions, ServingConnection } from './serving.js';
 import { readServingEvents } from './streaming.js';
 import {
@@ -72,13 +79,20 @@ export interface ChatDatabricksCallOptions extends BaseChatModelCallOptions {
 }
 
 export interface ChatDatabricksInput extends DatabricksAuthOptions, BaseChatModelParams {
-  /** Serving endpoint name, e.g. `databricks-meta-llama-3-3-70b-instruct`. */
-  endpoint?: string;
-  /** Alias of `endpoint` (the name Python's `databricks-langchain` uses). */
+  /**
+   * The serving endpoint to call, e.g. `databricks-meta-llama-3-3-70b-instruct`. LangChain's
+   * standard name for the model, and the field name of Python's `databricks-langchain`.
+   */
   model?: string;
+  /** @deprecated Use `model` (same meaning; Python's `databricks-langchain` deprecated it too). */
+  endpoint?: string;
+  /** @deprecated Use `model` (same meaning). */
+  endpointName?: string;
   temperature?: number;
   maxTokens?: number;
   stop?: string[];
+  /** LangChain's other name for `stop`. */
+  stopSequences?: string[];
   /** Number of choices (non-streaming only). Sent only when set. */
   n?: number;
   /** Merged into every request body (e.g. `top_p`, `reasoning_effort`). */
@@ -94,18 +108,19 @@ export interface ChatDatabricksInput extends DatabricksAuthOptions, BaseChatMode
 
 const chatOptionsSchema = z
   .object({
+    ...langchainModelParamsShape,
     ...authOptionsShape,
-    endpoint: z.string().min(1, 'must be a non-empty endpoint name').optional(),
-    model: z.string().min(1, 'must be a non-empty endpoint name').optional(),
+    ...endpointOptionsShape,
     temperature: z.number().min(0).max(2).optional(),
     maxTokens: z.number().int().positive().optional(),
     stop: z.array(z.string()).optional(),
+    stopSequences: z.array(z.string()).optional(),
     n: z.number().int().positive().optional(),
     extraParams: z.record(z.string(), z.unknown()).optional(),
     streaming: z.boolean().optional(),
     streamUsage: z.boolean().optional(),
   })
-  .passthrough();
+  .strict();
 
 type StructuredMethod = 'functionCalling' | 'jsonMode' | 'jsonSchema';
 
@@ -162,7 +177,6 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
   /** Only plain settings are serialised: never clients, configs, fetch functions or callbacks. */
   override get lc_serializable_keys(): string[] {
     return [
-      'endpoint',
       'model',
       'temperature',
       'maxTokens',
@@ -179,7 +193,8 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
     ];
   }
 
-  endpoint: string;
+  /** The serving endpoint name. */
+  model: string;
   temperature?: number;
   maxTokens?: number;
   stop?: string[];
@@ -193,37 +208,71 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
 
   constructor(fields: ChatDatabricksInput) {
     const options = validateOptions('ChatDatabricks', chatOptionsSchema, fields);
-    if (options.endpoint && options.model && options.endpoint !== options.model) {
+    const model = resolveAlias(
+      'ChatDatabricks',
+      { model: options.model, endpoint: options.endpoint, endpointName: options.endpointName },
+      'model',
+      ['endpoint', 'endpointName'],
+    );
+    if (!model) {
       throw optionError(
         'ChatDatabricks',
-        'endpoint',
-        'set either endpoint or model (its alias), not both',
+        'model',
+        'option "model" (the serving endpoint name) is required',
       );
     }
-    const endpoint = options.endpoint ?? options.model;
-    if (!endpoint) {
-      throw optionError(
-        'ChatDatabricks',
-        'endpoint',
-        'option "endpoint" (the serving endpoint name) is required',
-      );
-    }
-    super({ ...fields, onFailedAttempt: fields.onFailedAttempt ?? databricksFailedAttemptHandler });
-    this.endpoint = endpoint;
+    const stop = resolveAlias(
+      'ChatDatabricks',
+      { stop: options.stop, stopSequences: options.stopSequences },
+      'stop',
+    );
+    const timeoutMs = resolveAlias(
+      'ChatDatabricks',
+      { timeoutMs: options.timeoutMs, timeout: options.timeout },
+      'timeoutMs',
+    );
+    // LangChain keeps the constructor fields (serialisation): give it the canonical names only.
+    const {
+      endpoint: _endpoint,
+      endpointName: _endpointName,
+      stopSequences: _stopSequences,
+      timeout: _timeout,
+      ...rest
+    } = fields;
+    const canonical = compact({ ...rest, model, stop, timeoutMs }) as ChatDatabricksInput;
+    super({
+      ...canonical,
+      onFailedAttempt: fields.onFailedAttempt ?? databricksFailedAttemptHandler,
+    });
+    this.model = model;
     this.temperature = options.temperature;
     this.maxTokens = options.maxTokens;
-    this.stop = options.stop;
+    this.stop = stop;
     this.n = options.n;
     this.extraParams = options.extraParams;
     this.streaming = options.streaming ?? false;
     this.streamUsage = options.streamUsage ?? true;
     this.host = options.host;
-    this.#connection = new ServingConnection(fields);
+    this.#connection = new ServingConnection(canonical, 'ChatDatabricks');
   }
 
-  /** Alias of `endpoint`. */
-  get model(): string {
-    return this.endpoint;
+  /** @deprecated Use `model` (the serving endpoint name). */
+  get endpoint(): string {
+    return this.model;
+  }
+
+  /**
+   * Releases the HTTP connections this model opened (the connection pool made for `caCert`).
+   * Calls in flight finish first; later calls fail with a `DatabricksServingError` of kind
+   * `closed`. A `client` passed in the options is not closed: it belongs to the caller.
+   */
+  close(): Promise<void> {
+    return this.#connection.close();
+  }
+
+  /** `await using llm = new ChatDatabricks(...)` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   _llmType(): string {
@@ -233,7 +282,7 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
   override getLsParams(options: this['ParsedCallOptions']): LangSmithParams {
     return {
       ls_provider: 'databricks',
-      ls_model_name: this.endpoint,
+      ls_model_name: this.model,
       ls_model_type: 'chat',
       ls_temperature: this.temperature,
       ls_max_tokens: this.maxTokens,
@@ -276,14 +325,14 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
   }
 
   override _identifyingParams(): Record<string, unknown> {
-    return { endpoint: this.endpoint, ...this.invocationParams() };
+    return { model: this.model, ...this.invocationParams() };
   }
 
   #requestBody(messages: BaseMessage[], options: this['ParsedCallOptions'], stream: boolean) {
     const body: Record<string, unknown> = {
       ...this.invocationParams(options),
       messages: convertMessagesToOpenAI(messages, {
-        emptyToolCallContent: isClaudeModel(this.endpoint) ? ' ' : null,
+        emptyToolCallContent: isClaudeModel(this.model) ? ' ' : null,
       }),
     };
     if (stream) {
@@ -300,9 +349,9 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
   ): Promise<ChatResult> {
     if (this.streaming) return this.#generateFromStream(messages, options, runManager);
     const body = this.#requestBody(messages, options, false);
-    const path = this.#connection.invocationsPath(this.endpoint);
+    const path = this.#connection.invocationsPath(this.model);
     const data = await this.caller.callWithOptions({ signal: options.signal }, () =>
-      this.#connection.postJson(this.endpoint, path, body, options.signal),
+      this.#connection.postJson(this.model, path, body, options.signal),
     );
     return this.#parseResponse(data);
   }
@@ -316,7 +365,7 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
     for await (const chunk of this._streamResponseChunks(messages, options, runManager)) {
       merged = merged ? merged.concat(chunk) : chunk;
     }
-    if (!merged) throw malformedResponse(this.endpoint, 'the stream contained no chunks');
+    if (!merged) throw malformedResponse(this.model, 'the stream contained no chunks');
     const message = merged.message as AIMessageChunk;
     const tokenUsage = message.usage_metadata
       ? {
@@ -327,13 +376,17 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
       : undefined;
     return {
       generations: [{ text: merged.text, message, generationInfo: merged.generationInfo }],
-      llmOutput: compact({ tokenUsage, model_name: message.response_metadata?.model_name }),
+      llmOutput: compact({
+        tokenUsage,
+        model: message.response_metadata?.model,
+        model_name: message.response_metadata?.model_name,
+      }),
     };
   }
 
   #parseResponse(data: unknown): ChatResult {
     if (typeof data !== 'object' || data === null) {
-      throw malformedResponse(this.endpoint, `expected a JSON object, got ${typeof data}`);
+      throw malformedResponse(this.model, `expected a JSON object, got ${typeof data}`);
     }
     const record = data as Record<string, unknown>;
     let choices = record.choices;
@@ -342,24 +395,25 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
       choices = [{ message: agentMessage(record.messages), finish_reason: 'stop' }];
     }
     if (!Array.isArray(choices) || choices.length === 0) {
-      throw malformedResponse(this.endpoint, 'the response has no "choices"');
+      throw malformedResponse(this.model, 'the response has no "choices"');
     }
     const usage =
       record.usage && typeof record.usage === 'object'
         ? toUsageMetadata(record.usage as OpenAIUsage)
         : undefined;
-    const modelName = typeof record.model === 'string' ? record.model : this.endpoint;
+    const modelName = typeof record.model === 'string' ? record.model : this.model;
     const customOutputs = record.custom_outputs;
     const generations: ChatGeneration[] = choices.map((choice: unknown, index: number) => {
       const item = (choice ?? {}) as Record<string, unknown>;
       const message = item.message;
       if (typeof message !== 'object' || message === null) {
-        throw malformedResponse(this.endpoint, `choices[${index}] has no "message"`);
+        throw malformedResponse(this.model, `choices[${index}] has no "message"`);
       }
       const finishReason = item.finish_reason ?? undefined;
       const aiMessage = responseMessageToAIMessage(message as Record<string, unknown>, {
         id: typeof record.id === 'string' ? record.id : undefined,
         responseMetadata: compact({
+          model: modelName,
           model_name: modelName,
           model_provider: 'databricks',
           finish_reason: finishReason,
@@ -382,7 +436,10 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
           totalTokens: usage.total_tokens,
         }
       : undefined;
-    return { generations, llmOutput: compact({ tokenUsage, model_name: modelName }) };
+    return {
+      generations,
+      llmOutput: compact({ tokenUsage, model: modelName, model_name: modelName }),
+    };
   }
 
   override async *_streamResponseChunks(
@@ -391,16 +448,16 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
     runManager?: CallbackManagerForLLMRun,
   ): AsyncGenerator<ChatGenerationChunk> {
     const body = this.#requestBody(messages, options, true);
-    const path = this.#connection.invocationsPath(this.endpoint);
+    const path = this.#connection.invocationsPath(this.model);
     // Only opening the stream is retried: once tokens have been emitted a retry would repeat them.
     const response = await this.caller.callWithOptions({ signal: options.signal }, () =>
-      this.#connection.postStream(this.endpoint, path, body, options.signal),
+      this.#connection.postStream(this.model, path, body, options.signal),
     );
     let usage: OpenAIUsage | undefined;
     let modelName: string | undefined;
     let customOutputs: unknown;
     let id: string | undefined;
-    const events = readServingEvents(response, this.endpoint, {
+    const events = readServingEvents(response, this.model, {
       signal: options.signal,
       isFinal: (data) =>
         Array.isArray(data.choices) &&
@@ -458,7 +515,8 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
       id,
       additional_kwargs: additional,
       response_metadata: compact({
-        model_name: modelName ?? this.endpoint,
+        model: modelName ?? this.model,
+        model_name: modelName ?? this.model,
         model_provider: 'databricks',
         custom_outputs: customOutputs,
       }),
@@ -509,7 +567,9 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
       jsonSchema.parameters !== null
         ? (jsonSchema.parameters as Record<string, unknown>)
         : stripMeta(jsonSchema);
-    const tracing = { ls_structured_output_format: { kwargs: { method }, schema: parameters } };
+    // Traced as the user's full JSON schema (with `$schema`, `title`...), as LangChain's own
+    // models do; the wire gets the stripped `parameters`.
+    const tracing = { ls_structured_output_format: { kwargs: { method }, schema: jsonSchema } };
 
     let llm: Runnable<BaseLanguageModelInput, AIMessageChunk>;
     let parser: Runnable<BaseMessage, RunOutput>;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DatabricksEmbeddings } from './index.js';
 import { authFor, json, mockFetch, TOKEN } from './testing/helpers.js';
 
@@ -14,11 +14,15 @@ function embeddingAnswer(body: unknown) {
   });
 }
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('DatabricksEmbeddings', () => {
   it('batches N texts into ceil(N / batchSize) requests and keeps order', async () => {
     const mock = mockFetch((request) => embeddingAnswer(request.body));
     const embeddings = new DatabricksEmbeddings({
-      endpoint: 'databricks-gte-large-en',
+      model: 'databricks-gte-large-en',
       batchSize: 4,
       ...authFor(mock.fetch),
     });
@@ -34,24 +38,33 @@ describe('DatabricksEmbeddings', () => {
 
   it('defaults to batches of 20', async () => {
     const mock = mockFetch((request) => embeddingAnswer(request.body));
-    await new DatabricksEmbeddings({ endpoint: 'e', ...authFor(mock.fetch) }).embedDocuments(
+    await new DatabricksEmbeddings({ model: 'e', ...authFor(mock.fetch) }).embedDocuments(
       Array.from({ length: 41 }, () => 't'),
     );
     expect(mock.calls).toHaveLength(3);
   });
 
   it('bounds concurrency with maxConcurrency', async () => {
+    // Requests are held until two are in flight, then answered together: without a bound all
+    // six would be in flight at once; with a bound of 2 never more than two.
     let inFlight = 0;
     let peak = 0;
+    let release: (() => void)[] = [];
     const mock = mockFetch(async (request) => {
       inFlight += 1;
       peak = Math.max(peak, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 15));
+      await new Promise<void>((resolve) => {
+        release.push(resolve);
+        if (release.length === 2) {
+          for (const answer of release) answer();
+          release = [];
+        }
+      });
       inFlight -= 1;
       return embeddingAnswer(request.body);
     });
     const embeddings = new DatabricksEmbeddings({
-      endpoint: 'e',
+      model: 'e',
       batchSize: 1,
       maxConcurrency: 2,
       ...authFor(mock.fetch),
@@ -64,7 +77,7 @@ describe('DatabricksEmbeddings', () => {
   it('sends documentInputParams, queryInputParams and dimensions', async () => {
     const mock = mockFetch((request) => embeddingAnswer(request.body));
     const embeddings = new DatabricksEmbeddings({
-      endpoint: 'e',
+      model: 'e',
       documentInputParams: { instruction: 'doc' },
       queryInputParams: { instruction: 'query' },
       dimensions: 256,
@@ -77,6 +90,7 @@ describe('DatabricksEmbeddings', () => {
   });
 
   it('retries a 429 then succeeds', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const mock = mockFetch((request, index) =>
       index === 0
         ? json({ error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'slow' }, 429, {
@@ -85,11 +99,13 @@ describe('DatabricksEmbeddings', () => {
         : embeddingAnswer(request.body),
     );
     const embeddings = new DatabricksEmbeddings({
-      endpoint: 'e',
+      model: 'e',
       maxRetries: 2,
       ...authFor(mock.fetch),
     });
-    await expect(embeddings.embedQuery('q')).resolves.toHaveLength(2);
+    const vector = embeddings.embedQuery('q');
+    await vi.runAllTimersAsync();
+    await expect(vector).resolves.toHaveLength(2);
     expect(mock.calls).toHaveLength(2);
   });
 
@@ -97,7 +113,7 @@ describe('DatabricksEmbeddings', () => {
     const mock = mockFetch(() => json({ data: [{ index: 0, embedding: [1] }] }));
     await expect(
       new DatabricksEmbeddings({
-        endpoint: 'e',
+        model: 'e',
         maxRetries: 0,
         ...authFor(mock.fetch),
       }).embedDocuments(['a', 'b']),
@@ -105,14 +121,15 @@ describe('DatabricksEmbeddings', () => {
   });
 
   it('validates options and never serialises secrets', () => {
-    expect(() => new DatabricksEmbeddings({ endpoint: 'e', batchSize: 5000 })).toThrow(
-      /"batchSize"/,
+    expect(() => new DatabricksEmbeddings({ model: 'e', batchSize: 5000 })).toThrow(/"batchSize"/);
+    expect(() => new DatabricksEmbeddings({ model: '' })).toThrow(/"model"/);
+    expect(() => new DatabricksEmbeddings({})).toThrow(
+      /"model" \(the serving endpoint name\) is required/,
     );
-    expect(() => new DatabricksEmbeddings({ endpoint: '' })).toThrow(/"endpoint"/);
     expect(
-      () => new DatabricksEmbeddings({ endpoint: 'e', queryInputParams: { input: 'x' } }),
+      () => new DatabricksEmbeddings({ model: 'e', queryInputParams: { input: 'x' } }),
     ).toThrow(/queryInputParams/);
-    const text = JSON.stringify(new DatabricksEmbeddings({ endpoint: 'e', token: TOKEN }));
+    const text = JSON.stringify(new DatabricksEmbeddings({ model: 'e', token: TOKEN }));
     expect(text).not.toContain(TOKEN);
   });
 });

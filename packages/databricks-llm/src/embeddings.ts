@@ -2,7 +2,13 @@ import { redactForInspection } from '@lakechain/core';
 import { Embeddings, type EmbeddingsParams } from '@langchain/core/embeddings';
 import { z } from 'zod';
 import { databricksFailedAttemptHandler, malformedResponse } from './errors.js';
-import { optionError, validateOptions } from './options.js';
+import {
+  endpointOptionsShape,
+  langchainEmbeddingsParamsShape,
+  optionError,
+  resolveAlias,
+  validateOptions,
+} from './options.js';
 import { authOptionsShape, type DatabricksAuthOptions, ServingConnection } from './serving.js';
 
 /** Python's DatabricksEmbeddings sends 20 texts per request; kept as the default. */
@@ -11,8 +17,15 @@ export const DEFAULT_EMBEDDINGS_BATCH_SIZE = 20;
 export const MAX_EMBEDDINGS_BATCH_SIZE = 2048;
 
 export interface DatabricksEmbeddingsInput extends DatabricksAuthOptions, EmbeddingsParams {
-  /** Serving endpoint name, e.g. `databricks-gte-large-en`. */
-  endpoint: string;
+  /**
+   * The serving endpoint, e.g. `databricks-gte-large-en` (LangChain's standard `model`, the name
+   * used by `ChatDatabricks` and `Databricks` too).
+   */
+  model?: string;
+  /** @deprecated Use `model` (same meaning; the name of Python's `DatabricksEmbeddings`). */
+  endpoint?: string;
+  /** @deprecated Use `model` (same meaning). */
+  endpointName?: string;
   /** Texts per request (default 20, at most 2048). */
   batchSize?: number;
   /** Extra request fields for `embedDocuments` (e.g. `{instruction: '...'}`). */
@@ -25,17 +38,16 @@ export interface DatabricksEmbeddingsInput extends DatabricksAuthOptions, Embedd
 
 const embeddingsOptionsSchema = z
   .object({
+    ...langchainEmbeddingsParamsShape,
     ...authOptionsShape,
-    endpoint: z
-      .string({ error: 'option "endpoint" (the serving endpoint name) is required' })
-      .min(1, 'must be a non-empty endpoint name'),
+    ...endpointOptionsShape,
     batchSize: z.number().int().min(1).max(MAX_EMBEDDINGS_BATCH_SIZE).optional(),
     documentInputParams: z.record(z.string(), z.unknown()).optional(),
     queryInputParams: z.record(z.string(), z.unknown()).optional(),
     dimensions: z.number().int().positive().optional(),
     maxConcurrency: z.number().int().positive().optional(),
   })
-  .passthrough();
+  .strict();
 
 /**
  * Embeddings from a Databricks serving endpoint (OpenAI embeddings format). Documents are sent
@@ -43,7 +55,7 @@ const embeddingsOptionsSchema = z
  *
  * @example
  * ```ts
- * const embeddings = new DatabricksEmbeddings({ endpoint: 'databricks-gte-large-en', maxConcurrency: 4 });
+ * const embeddings = new DatabricksEmbeddings({ model: 'databricks-gte-large-en', maxConcurrency: 4 });
  * const vectors = await embeddings.embedDocuments(['Delta Lake', 'Unity Catalog']);
  * ```
  */
@@ -56,7 +68,8 @@ export class DatabricksEmbeddings extends Embeddings {
     return redactForInspection(this);
   }
 
-  endpoint: string;
+  /** The serving endpoint name. */
+  model: string;
   batchSize: number;
   documentInputParams?: Record<string, unknown>;
   queryInputParams?: Record<string, unknown>;
@@ -66,29 +79,66 @@ export class DatabricksEmbeddings extends Embeddings {
 
   constructor(fields: DatabricksEmbeddingsInput) {
     const options = validateOptions('DatabricksEmbeddings', embeddingsOptionsSchema, fields);
+    const model = resolveAlias(
+      'DatabricksEmbeddings',
+      { model: options.model, endpoint: options.endpoint, endpointName: options.endpointName },
+      'model',
+      ['endpoint', 'endpointName'],
+    );
+    if (!model) {
+      throw optionError(
+        'DatabricksEmbeddings',
+        'model',
+        'option "model" (the serving endpoint name) is required',
+      );
+    }
     for (const option of ['documentInputParams', 'queryInputParams'] as const) {
       if (options[option] && 'input' in (options[option] as object)) {
         throw optionError('DatabricksEmbeddings', option, `${option} must not contain "input"`);
       }
     }
+    const timeoutMs = resolveAlias(
+      'DatabricksEmbeddings',
+      { timeoutMs: options.timeoutMs, timeout: options.timeout },
+      'timeoutMs',
+    );
     super({ ...fields, onFailedAttempt: fields.onFailedAttempt ?? databricksFailedAttemptHandler });
-    this.endpoint = options.endpoint;
+    this.model = model;
     this.batchSize = options.batchSize ?? DEFAULT_EMBEDDINGS_BATCH_SIZE;
     this.documentInputParams = options.documentInputParams;
     this.queryInputParams = options.queryInputParams;
     this.dimensions = options.dimensions;
-    this.#connection = new ServingConnection(fields);
+    this.#connection = new ServingConnection({ ...fields, timeoutMs }, 'DatabricksEmbeddings');
+  }
+
+  /** @deprecated Use `model` (the serving endpoint name). */
+  get endpoint(): string {
+    return this.model;
   }
 
   /** Never contains credentials: only the plain settings. */
   toJSON(): Record<string, unknown> {
     return {
-      endpoint: this.endpoint,
+      model: this.model,
       batchSize: this.batchSize,
       documentInputParams: this.documentInputParams,
       queryInputParams: this.queryInputParams,
       dimensions: this.dimensions,
     };
+  }
+
+  /**
+   * Releases the HTTP connections this instance opened (the connection pool made for `caCert`).
+   * Calls in flight finish first; later calls fail with a `DatabricksServingError` of kind
+   * `closed`. A `client` passed in the options is not closed: it belongs to the caller.
+   */
+  close(): Promise<void> {
+    return this.#connection.close();
+  }
+
+  /** `await using embeddings = new DatabricksEmbeddings(...)` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   async embedDocuments(documents: string[]): Promise<number[][]> {
@@ -104,25 +154,25 @@ export class DatabricksEmbeddings extends Embeddings {
 
   async embedQuery(document: string): Promise<number[]> {
     const [vector] = await this.#embed([document], this.queryInputParams);
-    if (!vector) throw malformedResponse(this.endpoint, 'no embedding returned for the query');
+    if (!vector) throw malformedResponse(this.model, 'no embedding returned for the query');
     return vector;
   }
 
   async #embed(input: string[], params: Record<string, unknown> | undefined): Promise<number[][]> {
     const body: Record<string, unknown> = { ...params, input };
     if (this.dimensions !== undefined) body.dimensions = this.dimensions;
-    const path = this.#connection.invocationsPath(this.endpoint);
+    const path = this.#connection.invocationsPath(this.model);
     // The caller bounds concurrency (maxConcurrency) and retries 429/503.
-    const raw = await this.caller.call(() => this.#connection.postJson(this.endpoint, path, body));
+    const raw = await this.caller.call(() => this.#connection.postJson(this.model, path, body));
     return this.#parse(raw, input.length);
   }
 
   #parse(raw: unknown, expected: number): number[][] {
     const data = (raw as { data?: unknown } | null)?.data;
     if (!Array.isArray(data))
-      throw malformedResponse(this.endpoint, 'the response has no "data" array');
+      throw malformedResponse(this.model, 'the response has no "data" array');
     if (data.length !== expected) {
-      throw malformedResponse(this.endpoint, `expected ${expected} embeddings, got ${data.length}`);
+      throw malformedResponse(this.model, `expected ${expected} embeddings, got ${data.length}`);
     }
     const vectors: number[][] = new Array(expected);
     data.forEach((item: { embedding?: unknown; index?: unknown }, position: number) => {
@@ -130,7 +180,7 @@ export class DatabricksEmbeddings extends Embeddings {
       const embedding = item?.embedding;
       if (!Array.isArray(embedding) || !embedding.every((value) => typeof value === 'number')) {
         throw malformedResponse(
-          this.endpoint,
+          this.model,
           `data[${position}].embedding is not an array of numbers`,
         );
       }

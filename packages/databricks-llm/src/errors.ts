@@ -22,7 +22,9 @@ export type ServingErrorKind =
   /** A stream ended (or broke) before `[DONE]` or a finish reason. */
   | 'stream_incomplete'
   /** The endpoint sent an error object inside an otherwise successful stream. */
-  | 'stream_error';
+  | 'stream_error'
+  /** The model was used after `close()`. */
+  | 'closed';
 
 const servingMarker = 'lakechain.error.serving';
 const servingSymbol = Symbol.for(servingMarker);
@@ -92,6 +94,37 @@ export class DatabricksServingError extends LakechainError {
       retryable: this.retryable,
       lc_error_code: this.lc_error_code,
     };
+  }
+}
+
+const contentMarker = 'lakechain.error.content_block';
+const contentSymbol = Symbol.for(contentMarker);
+
+/**
+ * A message content block that Databricks chat endpoints cannot take in the form given (a video,
+ * an audio file by URL, a provider-specific block, ...). Raised before anything is sent, so a
+ * turn is never sent with parts silently missing. Names the block type and what to send instead.
+ */
+export class DatabricksContentBlockError extends LakechainError {
+  readonly [contentSymbol] = true;
+  /** The block's `type` (`video`, `audio`, `document`, ...). */
+  readonly blockType: string;
+  /** Index of the message in the conversation. */
+  readonly messageIndex?: number;
+
+  constructor(message: string, options: { blockType: string; messageIndex?: number }) {
+    super(message);
+    this.name = 'DatabricksContentBlockError';
+    this.blockType = options.blockType;
+    this.messageIndex = options.messageIndex;
+  }
+
+  static override isInstance(error: unknown): error is DatabricksContentBlockError {
+    return hasErrorMarker(error, contentMarker);
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), blockType: this.blockType, messageIndex: this.messageIndex };
   }
 }
 
@@ -207,6 +240,17 @@ export function malformedResponse(
       retryable: false,
       cause,
     }),
+    undefined,
+  );
+}
+
+/** A model used after `close()`: its connection pool is gone, so nothing is sent. */
+export function closedError(owner: string, endpoint = ''): DatabricksServingError {
+  return finish(
+    new DatabricksServingError(
+      `${owner} was closed (close() released its HTTP connections): create a new instance to make more calls`,
+      { kind: 'closed', endpoint, retryable: false },
+    ),
     undefined,
   );
 }

@@ -12,6 +12,7 @@ export {
   MAX_EMBEDDINGS_BATCH_SIZE,
 } from './embeddings.js';
 export {
+  DatabricksContentBlockError,
   databricksFailedAttemptHandler,
   DatabricksServingError,
   type ServingErrorKind,

@@ -18,7 +18,7 @@ describe('Databricks LLM: serving endpoint mode', () => {
     const mock = endpointFetch('llm/v1/chat', 'FOUNDATION_MODEL_API', () =>
       json({ choices: [{ message: { role: 'assistant', content: 'Paris' } }] }),
     );
-    const llm = new Databricks({ endpointName: 'ep', maxRetries: 0, ...authFor(mock.fetch) });
+    const llm = new Databricks({ model: 'ep', maxRetries: 0, ...authFor(mock.fetch) });
     expect(await llm.invoke('Capital of France?')).toBe('Paris');
     expect(await llm.invoke('Again?')).toBe('Paris');
     expect(mock.calls.filter((call) => call.method === 'GET')).toHaveLength(1);
@@ -33,7 +33,7 @@ describe('Databricks LLM: serving endpoint mode', () => {
       json({ choices: [{ text: ' 42' }] }),
     );
     const llm = new Databricks({
-      endpointName: 'ep',
+      model: 'ep',
       maxTokens: 16,
       temperature: 0.1,
       stop: ['\n'],
@@ -54,7 +54,7 @@ describe('Databricks LLM: serving endpoint mode', () => {
     const mock = endpointFetch('llm/v1/completions', 'EXTERNAL_MODEL', () =>
       json({ choices: [{ text: 'x' }] }),
     );
-    await new Databricks({ endpointName: 'ep', ...authFor(mock.fetch) }).invoke('p');
+    await new Databricks({ model: 'ep', ...authFor(mock.fetch) }).invoke('p');
     expect(mock.invocations()[0]?.body).toEqual({ prompt: 'p' });
   });
 
@@ -62,7 +62,7 @@ describe('Databricks LLM: serving endpoint mode', () => {
     const mock = endpointFetch('llm/v1/completions', 'EXTERNAL_MODEL', () =>
       json({ choices: [{ text: 'x' }] }),
     );
-    await new Databricks({ endpointName: 'ep', stop: ['A'], ...authFor(mock.fetch) }).invoke('p', {
+    await new Databricks({ model: 'ep', stop: ['A'], ...authFor(mock.fetch) }).invoke('p', {
       stop: ['B'],
     });
     expect(bodyAt<{ stop: string[] }>(mock.invocations(), 0).stop).toEqual(['B']);
@@ -72,7 +72,7 @@ describe('Databricks LLM: serving endpoint mode', () => {
     const mock = endpointFetch('custom', 'CUSTOM_MODEL', () =>
       json({ predictions: ['Dolly says hi'] }),
     );
-    const llm = new Databricks({ endpointName: 'ep', stop: ['### End'], ...authFor(mock.fetch) });
+    const llm = new Databricks({ model: 'ep', stop: ['### End'], ...authFor(mock.fetch) });
     expect(await llm.invoke('Say hi')).toBe('Dolly says hi');
     expect(mock.invocations()[0]?.body).toEqual({
       dataframe_records: [{ prompt: 'Say hi', stop: ['### End'] }],
@@ -83,9 +83,7 @@ describe('Databricks LLM: serving endpoint mode', () => {
     const mock = endpointFetch('llama2/chat', 'CUSTOM_MODEL', () =>
       json({ predictions: [{ candidates: [{ text: 'llama' }] }] }),
     );
-    expect(await new Databricks({ endpointName: 'ep', ...authFor(mock.fetch) }).invoke('x')).toBe(
-      'llama',
-    );
+    expect(await new Databricks({ model: 'ep', ...authFor(mock.fetch) }).invoke('x')).toBe('llama');
   });
 
   it('a predictions object (not a list) is used as is, through transformOutputFn', async () => {
@@ -93,7 +91,7 @@ describe('Databricks LLM: serving endpoint mode', () => {
       json({ predictions: { generated: 'obj' } }),
     );
     const llm = new Databricks({
-      endpointName: 'ep',
+      model: 'ep',
       transformOutputFn: (output) => (output as { generated: string }).generated,
       ...authFor(mock.fetch),
     });
@@ -103,7 +101,7 @@ describe('Databricks LLM: serving endpoint mode', () => {
   it('transformInputFn builds the body (wrapped in dataframe_records for custom models)', async () => {
     const mock = endpointFetch('custom', 'CUSTOM_MODEL', () => json({ predictions: ['ok'] }));
     const llm = new Databricks({
-      endpointName: 'ep',
+      model: 'ep',
       transformInputFn: ({ prompt, ...rest }) => ({ instruction: prompt.toUpperCase(), ...rest }),
       extraParams: { max_new_tokens: 5 },
       ...authFor(mock.fetch),
@@ -118,7 +116,7 @@ describe('Databricks LLM: serving endpoint mode', () => {
     const mock = endpointFetch('custom', 'FOUNDATION_MODEL_API', () =>
       json({ choices: [{ message: { content: 'chat!' } }] }),
     );
-    const llm = new Databricks({ endpointName: 'ep', task: 'llm/v1/chat', ...authFor(mock.fetch) });
+    const llm = new Databricks({ model: 'ep', task: 'llm/v1/chat', ...authFor(mock.fetch) });
     expect(await llm.invoke('x')).toBe('chat!');
     expect(mock.invocations()[0]?.body).toHaveProperty('messages');
   });
@@ -128,7 +126,7 @@ describe('Databricks LLM: serving endpoint mode', () => {
       json({ choices: [{ text: 'x' }] }),
     );
     await new Databricks({
-      endpointName: 'ep',
+      model: 'ep',
       modelKwargs: { top_k: 3 },
       ...authFor(mock.fetch),
     }).invoke('p');
@@ -142,7 +140,7 @@ describe('Databricks LLM: serving endpoint mode', () => {
         { choices: [{ index: 0, delta: { content: 'lo' }, finish_reason: 'stop' }] },
       ]),
     );
-    const llm = new Databricks({ endpointName: 'ep', ...authFor(mock.fetch) });
+    const llm = new Databricks({ model: 'ep', ...authFor(mock.fetch) });
     const parts: string[] = [];
     for await (const part of await llm.stream('x')) parts.push(part);
     expect(parts).toEqual(['Hel', 'lo']);
@@ -153,7 +151,7 @@ describe('Databricks LLM: serving endpoint mode', () => {
     const mock = endpointFetch('llm/v1/chat', 'FOUNDATION_MODEL_API', () =>
       sse([{ choices: [{ index: 0, delta: { content: 'Hel' } }] }], { done: false }),
     );
-    const llm = new Databricks({ endpointName: 'ep', ...authFor(mock.fetch) });
+    const llm = new Databricks({ model: 'ep', ...authFor(mock.fetch) });
     const consume = async () => {
       for await (const _ of await llm.stream('x')) {
         // drain
@@ -166,7 +164,7 @@ describe('Databricks LLM: serving endpoint mode', () => {
     const mock = endpointFetch('custom', 'CUSTOM_MODEL', () => json({ predictions: ['whole'] }));
     const parts: string[] = [];
     for await (const part of await new Databricks({
-      endpointName: 'ep',
+      model: 'ep',
       ...authFor(mock.fetch),
     }).stream('x'))
       parts.push(part);
@@ -176,7 +174,7 @@ describe('Databricks LLM: serving endpoint mode', () => {
   it('unparseable output names the endpoint', async () => {
     const mock = endpointFetch('llm/v1/chat', 'FOUNDATION_MODEL_API', () => json({ weird: 1 }));
     await expect(
-      new Databricks({ endpointName: 'ep', maxRetries: 0, ...authFor(mock.fetch) }).invoke('x'),
+      new Databricks({ model: 'ep', maxRetries: 0, ...authFor(mock.fetch) }).invoke('x'),
     ).rejects.toThrow(/Malformed response from Databricks endpoint ep/);
   });
 
@@ -185,7 +183,7 @@ describe('Databricks LLM: serving endpoint mode', () => {
       json({ error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'Endpoint nope does not exist' }, 404),
     );
     const error = await new Databricks({
-      endpointName: 'nope',
+      model: 'nope',
       maxRetries: 2,
       ...authFor(mock.fetch),
     })
@@ -250,23 +248,20 @@ describe('Databricks LLM: cluster driver proxy mode', () => {
 
 describe('Databricks LLM: options', () => {
   it.each([
-    [{ endpointName: 'e', clusterId: 'c' }, 'Cannot set both endpointName and clusterId'],
-    [
-      { endpointName: 'e', clusterDriverPort: 1 },
-      'Cannot set both endpointName and clusterDriverPort',
-    ],
+    [{ model: 'e', clusterId: 'c' }, 'Cannot set both model and clusterId'],
+    [{ model: 'e', clusterDriverPort: 1 }, 'Cannot set both model and clusterDriverPort'],
     [{ clusterId: 'c' }, 'clusterDriverPort is required'],
     [{ clusterId: 'c', clusterDriverPort: 0 }, 'clusterDriverPort must be a positive integer'],
     [{ clusterId: 'c', clusterDriverPort: -5 }, 'clusterDriverPort must be a positive integer'],
     [{ clusterId: 'c', clusterDriverPort: 'abc' }, 'clusterDriverPort must be a positive integer'],
-    [{}, 'set endpointName'],
+    [{}, 'set model (the serving endpoint name)'],
     [
-      { endpointName: 'e', extraParams: { a: 1 }, modelKwargs: { b: 2 } },
+      { model: 'e', extraParams: { a: 1 }, modelKwargs: { b: 2 } },
       'set extraParams or modelKwargs',
     ],
-    [{ endpointName: 'e', extraParams: { prompt: 'x' } }, 'extraParams must not contain "prompt"'],
-    [{ endpointName: 'e', modelKwargs: { stop: ['x'] } }, 'modelKwargs must not contain "stop"'],
-    [{ endpointName: 'e', maxTokens: 0 }, '"maxTokens"'],
+    [{ model: 'e', extraParams: { prompt: 'x' } }, 'extraParams must not contain "prompt"'],
+    [{ model: 'e', modelKwargs: { stop: ['x'] } }, 'modelKwargs must not contain "stop"'],
+    [{ model: 'e', maxTokens: 0 }, '"maxTokens"'],
   ])('%j → %s', (options, message) => {
     expect(() => new Databricks(options as ConstructorParameters<typeof Databricks>[0])).toThrow(
       message,
@@ -275,7 +270,7 @@ describe('Databricks LLM: options', () => {
 
   it('serialises without secrets or functions', () => {
     const llm = new Databricks({
-      endpointName: 'e',
+      model: 'e',
       token: TOKEN,
       clientSecret: 'very-secret',
       transformInputFn: (r) => r,
@@ -285,6 +280,6 @@ describe('Databricks LLM: options', () => {
     expect(text).not.toContain(TOKEN);
     expect(text).not.toContain('very-secret');
     expect(text).not.toContain('transformInputFn');
-    expect(text).toContain('"endpoint_name":"e"');
+    expect(text).toContain('"model":"e"');
   });
 });

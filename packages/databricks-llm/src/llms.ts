@@ -9,7 +9,14 @@ import { GenerationChunk } from '@langchain/core/outputs';
 import { z } from 'zod';
 import { databricksFailedAttemptHandler, malformedResponse } from './errors.js';
 import { parseResponseContent } from './messages.js';
-import { compact, optionError, validateOptions } from './options.js';
+import {
+  compact,
+  endpointOptionsShape,
+  langchainModelParamsShape,
+  optionError,
+  resolveAlias,
+  validateOptions,
+} from './options.js';
 import {
   authOptionsShape,
   type DatabricksAuthOptions,
@@ -27,8 +34,15 @@ export interface DatabricksCallOptions extends BaseLLMCallOptions {
 }
 
 export interface DatabricksInput extends DatabricksAuthOptions, BaseLLMParams {
-  /** Serving endpoint mode: the endpoint name. Cannot be combined with `clusterId`. */
+  /**
+   * Serving endpoint mode: the endpoint name (LangChain's standard `model`, the name used by
+   * `ChatDatabricks` and `DatabricksEmbeddings` too). Cannot be combined with `clusterId`.
+   */
+  model?: string;
+  /** @deprecated Use `model` (same meaning; Python's `Databricks` LLM called it `endpoint_name`). */
   endpointName?: string;
+  /** @deprecated Use `model` (same meaning). */
+  endpoint?: string;
   /**
    * Cluster driver proxy mode: the cluster running the app. Defaults to the resolved config's
    * cluster id (`DATABRICKS_CLUSTER_ID`, profile `cluster_id`, or the cluster this runs on).
@@ -50,6 +64,8 @@ export interface DatabricksInput extends DatabricksAuthOptions, BaseLLMParams {
   /** @deprecated Alias of `extraParams` (Python's `model_kwargs`). */
   modelKwargs?: Record<string, unknown>;
   stop?: string[];
+  /** LangChain's other name for `stop`. */
+  stopSequences?: string[];
   maxTokens?: number;
   temperature?: number;
   n?: number;
@@ -57,8 +73,9 @@ export interface DatabricksInput extends DatabricksAuthOptions, BaseLLMParams {
 
 const llmOptionsSchema = z
   .object({
+    ...langchainModelParamsShape,
     ...authOptionsShape,
-    endpointName: z.string().min(1, 'must be a non-empty endpoint name').optional(),
+    ...endpointOptionsShape,
     clusterId: z.string().min(1, 'must be a non-empty cluster id').optional(),
     clusterDriverPort: z
       .union([
@@ -83,18 +100,19 @@ const llmOptionsSchema = z
     extraParams: z.record(z.string(), z.unknown()).optional(),
     modelKwargs: z.record(z.string(), z.unknown()).optional(),
     stop: z.array(z.string()).optional(),
+    stopSequences: z.array(z.string()).optional(),
     maxTokens: z.number().int().positive().optional(),
     temperature: z.number().min(0).optional(),
     n: z.number().int().positive().optional(),
   })
-  .passthrough();
+  .strict();
 
 const CHAT_TASKS = new Set(['llm/v1/chat']);
 const COMPLETION_TASKS = new Set(['llm/v1/completions']);
 /** Endpoint types whose request is the plain JSON (not `dataframe_records`). */
 const NATIVE_TYPES = new Set(['FOUNDATION_MODEL_API', 'EXTERNAL_MODEL']);
 
-type Mode = { kind: 'endpoint'; endpointName: string } | { kind: 'driver-proxy'; port: number };
+type Mode = { kind: 'endpoint'; model: string } | { kind: 'driver-proxy'; port: number };
 
 /**
  * String-in, string-out LLM over a Databricks serving endpoint (chat, completions, or a custom
@@ -103,7 +121,7 @@ type Mode = { kind: 'endpoint'; endpointName: string } | { kind: 'driver-proxy';
  * @example
  * ```ts
  * import { Databricks } from '@lakechain/databricks-llm';
- * const llm = new Databricks({ endpointName: 'dolly-v2-3b' });
+ * const llm = new Databricks({ model: 'dolly-v2-3b' });
  * const text = await llm.invoke('Explain Delta Lake in one sentence.');
  * const proxy = new Databricks({ clusterId: '0123-456789-abcdef', clusterDriverPort: 7777 });
  * ```
@@ -130,7 +148,7 @@ export class Databricks extends LLM<DatabricksCallOptions> {
   /** Functions (transforms), clients and configs are never serialised. */
   override get lc_serializable_keys(): string[] {
     return [
-      'endpointName',
+      'model',
       'clusterId',
       'clusterDriverPort',
       'task',
@@ -147,7 +165,8 @@ export class Databricks extends LLM<DatabricksCallOptions> {
     ];
   }
 
-  endpointName?: string;
+  /** The serving endpoint name (serving endpoint mode). */
+  model?: string;
   clusterId?: string;
   clusterDriverPort?: number;
   task?: string;
@@ -165,23 +184,29 @@ export class Databricks extends LLM<DatabricksCallOptions> {
 
   constructor(fields: DatabricksInput) {
     const options = validateOptions('Databricks', llmOptionsSchema, fields);
-    if (options.endpointName && options.clusterId) {
-      throw optionError('Databricks', 'clusterId', 'Cannot set both endpointName and clusterId');
+    const model = resolveAlias(
+      'Databricks',
+      { model: options.model, endpointName: options.endpointName, endpoint: options.endpoint },
+      'model',
+      ['endpointName', 'endpoint'],
+    );
+    if (model && options.clusterId) {
+      throw optionError('Databricks', 'clusterId', 'Cannot set both model and clusterId');
     }
-    if (options.endpointName && options.clusterDriverPort !== undefined) {
+    if (model && options.clusterDriverPort !== undefined) {
       throw optionError(
         'Databricks',
         'clusterDriverPort',
-        'Cannot set both endpointName and clusterDriverPort',
+        'Cannot set both model and clusterDriverPort',
       );
     }
-    if (!options.endpointName && options.clusterDriverPort === undefined) {
+    if (!model && options.clusterDriverPort === undefined) {
       throw optionError(
         'Databricks',
-        options.clusterId ? 'clusterDriverPort' : 'endpointName',
+        options.clusterId ? 'clusterDriverPort' : 'model',
         options.clusterId
           ? 'clusterDriverPort is required to reach an app on the cluster driver'
-          : 'set endpointName (serving endpoint) or clusterDriverPort (cluster driver proxy; clusterId defaults to DATABRICKS_CLUSTER_ID)',
+          : 'set model (the serving endpoint name) or clusterDriverPort (cluster driver proxy; clusterId defaults to DATABRICKS_CLUSTER_ID)',
       );
     }
     // Not Python's B1: the two names are one setting, so only giving both (differently) is wrong.
@@ -203,23 +228,64 @@ export class Databricks extends LLM<DatabricksCallOptions> {
         );
       }
     }
-    super({ ...fields, onFailedAttempt: fields.onFailedAttempt ?? databricksFailedAttemptHandler });
-    this.endpointName = options.endpointName;
+    const stop = resolveAlias(
+      'Databricks',
+      { stop: options.stop, stopSequences: options.stopSequences },
+      'stop',
+    );
+    const timeoutMs = resolveAlias(
+      'Databricks',
+      { timeoutMs: options.timeoutMs, timeout: options.timeout },
+      'timeoutMs',
+    );
+    // LangChain keeps the constructor fields (serialisation): give it the canonical names only.
+    const {
+      endpointName: _endpointName,
+      endpoint: _endpoint,
+      stopSequences: _stopSequences,
+      timeout: _timeout,
+      ...rest
+    } = fields;
+    const canonical = compact({ ...rest, model, stop, timeoutMs }) as DatabricksInput;
+    super({
+      ...canonical,
+      onFailedAttempt: fields.onFailedAttempt ?? databricksFailedAttemptHandler,
+    });
+    this.model = model;
     this.clusterId = options.clusterId;
     this.clusterDriverPort = options.clusterDriverPort;
     this.task = options.task;
     this.transformInputFn = options.transformInputFn;
     this.transformOutputFn = options.transformOutputFn;
     this.extraParams = extra;
-    this.stop = options.stop;
+    this.stop = stop;
     this.maxTokens = options.maxTokens;
     this.temperature = options.temperature;
     this.n = options.n;
     this.host = options.host;
-    this.#mode = options.endpointName
-      ? { kind: 'endpoint', endpointName: options.endpointName }
+    this.#mode = model
+      ? { kind: 'endpoint', model }
       : { kind: 'driver-proxy', port: options.clusterDriverPort as number };
-    this.#connection = new ServingConnection(fields);
+    this.#connection = new ServingConnection(canonical, 'Databricks');
+  }
+
+  /** @deprecated Use `model` (the serving endpoint name). */
+  get endpointName(): string | undefined {
+    return this.model;
+  }
+
+  /**
+   * Releases the HTTP connections this model opened (the connection pool made for `caCert`).
+   * Calls in flight finish first; later calls fail with a `DatabricksServingError` of kind
+   * `closed`. A `client` passed in the options is not closed: it belongs to the caller.
+   */
+  close(): Promise<void> {
+    return this.#connection.close();
+  }
+
+  /** `await using llm = new Databricks(...)` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   _llmType(): string {
@@ -228,7 +294,7 @@ export class Databricks extends LLM<DatabricksCallOptions> {
 
   override _identifyingParams(): Record<string, unknown> {
     return compact({
-      endpointName: this.endpointName,
+      model: this.model,
       clusterId: this.clusterId,
       clusterDriverPort: this.clusterDriverPort,
       task: this.task,
@@ -264,7 +330,7 @@ export class Databricks extends LLM<DatabricksCallOptions> {
     signal?: AbortSignal,
   ): Promise<{ label: string; path: string; info?: EndpointInfo }> {
     if (this.#mode.kind === 'endpoint') {
-      const name = this.#mode.endpointName;
+      const name = this.#mode.model;
       return {
         label: name,
         path: this.#connection.invocationsPath(name),

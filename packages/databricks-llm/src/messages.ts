@@ -15,6 +15,13 @@ import {
   type ToolCallChunk,
   type UsageMetadata,
 } from '@langchain/core/messages';
+import {
+  type BlockContext,
+  convertContentBlock,
+  type OpenAIContentPart,
+} from './content_blocks.js';
+
+export type { OpenAIContentPart } from './content_blocks.js';
 
 /** One message of a chat-completions request. */
 export interface OpenAIChatMessage {
@@ -23,10 +30,6 @@ export interface OpenAIChatMessage {
   tool_calls?: OpenAIToolCall[];
   tool_call_id?: string;
 }
-
-export type OpenAIContentPart =
-  | { type: 'text'; text: string }
-  | { type: 'image_url'; image_url: { url: string; detail?: string } };
 
 export interface OpenAIToolCall {
   id: string;
@@ -68,8 +71,15 @@ function roleOf(message: BaseMessage): string {
   }
 }
 
-/** LangChain content (string or blocks) → OpenAI content. Text-only block lists become one string. */
-export function convertContent(content: MessageContent): string | OpenAIContentPart[] {
+/**
+ * LangChain content (string or blocks) → OpenAI content. Text-only block lists become one string;
+ * images, audio and files become `image_url`, `input_audio` and `file` parts (see
+ * `content_blocks.ts`); a block that cannot be sent is an error, never silently dropped.
+ */
+export function convertContent(
+  content: MessageContent,
+  context: BlockContext = { role: 'user' },
+): string | OpenAIContentPart[] {
   if (typeof content === 'string') return content;
   const parts: OpenAIContentPart[] = [];
   for (const block of content) {
@@ -77,20 +87,8 @@ export function convertContent(content: MessageContent): string | OpenAIContentP
       parts.push({ type: 'text', text: block });
       continue;
     }
-    const record = block as Record<string, unknown>;
-    if (record.type === 'text' && typeof record.text === 'string') {
-      parts.push({ type: 'text', text: record.text });
-    } else if (record.type === 'image_url') {
-      const image = record.image_url;
-      const url = typeof image === 'string' ? image : (image as { url?: unknown } | undefined)?.url;
-      if (typeof url === 'string') parts.push({ type: 'image_url', image_url: { url } });
-    } else if (record.type === 'image' && typeof record.url === 'string') {
-      parts.push({ type: 'image_url', image_url: { url: record.url } });
-    } else if (record.type === 'image' && typeof record.data === 'string') {
-      const mime = typeof record.mimeType === 'string' ? record.mimeType : 'image/png';
-      parts.push({ type: 'image_url', image_url: { url: `data:${mime};base64,${record.data}` } });
-    }
-    // Reasoning, tool_use and other provider blocks are not resent: the endpoint produced them.
+    const part = convertContentBlock(block as Record<string, unknown>, context);
+    if (part) parts.push(part);
   }
   if (parts.every((part) => part.type === 'text')) {
     return parts.map((part) => (part as { text: string }).text).join('');
@@ -134,6 +132,7 @@ function toolCallsOf(message: AIMessage): OpenAIToolCall[] {
 export function convertMessageToOpenAI(
   message: BaseMessage,
   options: ConvertOptions,
+  messageIndex?: number,
 ): OpenAIChatMessage {
   const role = roleOf(message);
   if (message.additional_kwargs?.function_call) {
@@ -141,7 +140,7 @@ export function convertMessageToOpenAI(
       'Function calls (additional_kwargs.function_call) are not supported by Databricks Model Serving; use tool calls.',
     );
   }
-  const content = convertContent(message.content);
+  const content = convertContent(message.content, { role, messageIndex });
   if (role === 'tool') {
     const toolCallId = (message as BaseMessage & { tool_call_id?: string }).tool_call_id;
     return { role, content, tool_call_id: toolCallId ?? '' };
@@ -164,7 +163,7 @@ export function convertMessagesToOpenAI(
   messages: BaseMessage[],
   options: ConvertOptions,
 ): OpenAIChatMessage[] {
-  return messages.map((message) => convertMessageToOpenAI(message, options));
+  return messages.map((message, index) => convertMessageToOpenAI(message, options, index));
 }
 
 // ---------------------------------------------------------------------------------------------

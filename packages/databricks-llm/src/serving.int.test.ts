@@ -13,9 +13,14 @@ import {
 } from '@lakechain/local-workspace';
 import type { AIMessageChunk } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { ChatDatabricks, Databricks, DatabricksEmbeddings } from './index.js';
+import {
+  ChatDatabricks,
+  Databricks,
+  DatabricksEmbeddings,
+  databricksFailedAttemptHandler,
+} from './index.js';
 import { bodyAt } from './testing/helpers.js';
 
 let ws: LocalWorkspace;
@@ -105,7 +110,7 @@ const m2m = () => ({
 describe('ChatDatabricks against the local workspace', () => {
   it('invoke: request shape and response metadata', async () => {
     const chat = new ChatDatabricks({
-      endpoint: 'chat',
+      model: 'chat',
       temperature: 0.1,
       maxTokens: 50,
       ...pat(),
@@ -124,12 +129,12 @@ describe('ChatDatabricks against the local workspace', () => {
   });
 
   it('OAuth M2M credentials work (token minted by the workspace)', async () => {
-    const chat = new ChatDatabricks({ endpoint: 'chat', ...m2m() });
+    const chat = new ChatDatabricks({ model: 'chat', ...m2m() });
     await expect(chat.invoke('m2m')).resolves.toMatchObject({ content: 'Echo: m2m' });
   });
 
   it('streams content with usage reported once', async () => {
-    const chat = new ChatDatabricks({ endpoint: 'chat', ...pat() });
+    const chat = new ChatDatabricks({ model: 'chat', ...pat() });
     const chunks: AIMessageChunk[] = [];
     for await (const chunk of await chat.stream('stream me please')) chunks.push(chunk);
     expect(chunks.filter((chunk) => String(chunk.content) !== '').length).toBeGreaterThan(1);
@@ -142,7 +147,7 @@ describe('ChatDatabricks against the local workspace', () => {
   });
 
   it('Claude-style usage on every chunk is not double counted', async () => {
-    const chat = new ChatDatabricks({ endpoint: 'databricks-claude-sonnet', ...pat() });
+    const chat = new ChatDatabricks({ model: 'databricks-claude-sonnet', ...pat() });
     const chunks: AIMessageChunk[] = [];
     for await (const chunk of await chat.stream('x')) chunks.push(chunk);
     const merged = chunks.reduce((a, b) => a.concat(b));
@@ -152,7 +157,7 @@ describe('ChatDatabricks against the local workspace', () => {
   });
 
   it('streams tool-call deltas into complete tool calls; tools pass FMAPI validation', async () => {
-    const chat = new ChatDatabricks({ endpoint: 'chat', ...pat() });
+    const chat = new ChatDatabricks({ model: 'chat', ...pat() });
     let merged: AIMessageChunk | undefined;
     for await (const chunk of await chat
       .bindTools([weatherTool], { tool_choice: 'any' })
@@ -168,10 +173,10 @@ describe('ChatDatabricks against the local workspace', () => {
   });
 
   it('tool round trip: the ToolMessage reaches the endpoint as role tool', async () => {
-    const chat = new ChatDatabricks({ endpoint: 'chat', ...pat() }).bindTools([weatherTool]);
+    const chat = new ChatDatabricks({ model: 'chat', ...pat() }).bindTools([weatherTool]);
     const first = await chat.invoke('weather in Rome?');
     const call = first.tool_calls?.[0];
-    expect(call).toBeDefined();
+    expect(call).toMatchObject({ name: 'get_weather', args: { city: 'Rome' }, type: 'tool_call' });
     const result = await weatherTool.invoke(call as NonNullable<typeof call>);
     const final = await chat.invoke(['weather in Rome?', first, result]);
     expect(final.content).toBe('The tool said: sunny in Rome');
@@ -185,7 +190,7 @@ describe('ChatDatabricks against the local workspace', () => {
 
   it('structured output in the three methods', async () => {
     const Person = z.object({ name: z.string(), age: z.number() });
-    const chat = new ChatDatabricks({ endpoint: 'chat', ...pat() });
+    const chat = new ChatDatabricks({ model: 'chat', ...pat() });
     await expect(
       chat.withStructuredOutput(Person, { method: 'jsonMode' }).invoke('Ada?'),
     ).resolves.toEqual({ name: 'Ada', age: 36 });
@@ -205,27 +210,36 @@ describe('ChatDatabricks against the local workspace', () => {
     ws.faults.setRules([
       { route: 'serving-invocations', rate429: 1, retryAfterSeconds: 1, times: 2 },
     ]);
-    const chat = new ChatDatabricks({ endpoint: 'chat', maxRetries: 4, ...pat() });
-    const started = Date.now();
+    // What AsyncCaller's p-retry reads to wait at least Retry-After before the next attempt.
+    const waits: unknown[] = [];
+    const chat = new ChatDatabricks({
+      model: 'chat',
+      maxRetries: 4,
+      ...pat(),
+      onFailedAttempt: (error) => {
+        waits.push((error as { retryAfterMs?: number }).retryAfterMs);
+        databricksFailedAttemptHandler(error);
+      },
+    });
     await expect(chat.invoke('after the storm')).resolves.toMatchObject({
       content: 'Echo: after the storm',
     });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+    expect(waits).toEqual([1000, 1000]);
     expect(ws.faults.counts()['serving-invocations']).toBe(3);
   });
 
   it('a 503 is retried; maxRetries 0 surfaces it with its status', async () => {
     ws.faults.setRules([{ route: 'serving-invocations', rate503: 1, times: 1 }]);
-    const failing = new ChatDatabricks({ endpoint: 'chat', maxRetries: 0, ...pat() });
+    const failing = new ChatDatabricks({ model: 'chat', maxRetries: 0, ...pat() });
     await expect(failing.invoke('x')).rejects.toMatchObject({ status: 503 });
     ws.faults.setRules([{ route: 'serving-invocations', rate503: 1, times: 1 }]);
-    const retrying = new ChatDatabricks({ endpoint: 'chat', maxRetries: 2, ...pat() });
+    const retrying = new ChatDatabricks({ model: 'chat', maxRetries: 2, ...pat() });
     await expect(retrying.invoke('x')).resolves.toMatchObject({ content: 'Echo: x' });
   });
 
   it('a cut stream is an error, not a short answer', async () => {
     ws.faults.setRules([{ route: 'serving-invocations', cutStreamRate: 1, times: 1 }]);
-    const chat = new ChatDatabricks({ endpoint: 'chat', ...pat() });
+    const chat = new ChatDatabricks({ model: 'chat', ...pat() });
     const consume = async () => {
       for await (const _ of await chat.stream(
         'a long answer that will be cut in the middle somewhere',
@@ -237,7 +251,7 @@ describe('ChatDatabricks against the local workspace', () => {
   });
 
   it('unknown endpoint → MODEL_NOT_FOUND, not retried', async () => {
-    const chat = new ChatDatabricks({ endpoint: 'nope', maxRetries: 3, ...pat() });
+    const chat = new ChatDatabricks({ model: 'nope', maxRetries: 3, ...pat() });
     await expect(chat.invoke('x')).rejects.toMatchObject({
       status: 404,
       lc_error_code: 'MODEL_NOT_FOUND',
@@ -247,7 +261,7 @@ describe('ChatDatabricks against the local workspace', () => {
   it('a wrong OAuth client secret → MODEL_AUTHENTICATION, not retried', async () => {
     const before = ws.faults.counts()['oauth-token'] ?? 0;
     const chat = new ChatDatabricks({
-      endpoint: 'chat',
+      model: 'chat',
       maxRetries: 3,
       ...m2m(),
       clientSecret: 'wrong-secret',
@@ -260,7 +274,7 @@ describe('ChatDatabricks against the local workspace', () => {
 
   it('a bad token → MODEL_AUTHENTICATION', async () => {
     const chat = new ChatDatabricks({
-      endpoint: 'chat',
+      model: 'chat',
       maxRetries: 3,
       ...pat(),
       token: 'dapi-wrong',
@@ -271,7 +285,7 @@ describe('ChatDatabricks against the local workspace', () => {
 
 describe('Databricks LLM against the local workspace', () => {
   it('chat endpoint: messages on the wire', async () => {
-    const llm = new Databricks({ endpointName: 'chat', ...pat() });
+    const llm = new Databricks({ model: 'chat', ...pat() });
     await expect(llm.invoke('hi')).resolves.toBe('Echo: hi');
     expect(ws.serving.requestsFor('chat')[0]?.body).toEqual({
       messages: [{ role: 'user', content: 'hi' }],
@@ -280,7 +294,7 @@ describe('Databricks LLM against the local workspace', () => {
 
   it('completions endpoint: prompt on the wire, stop passed, streaming', async () => {
     const llm = new Databricks({
-      endpointName: 'completions',
+      model: 'completions',
       stop: ['\n'],
       maxTokens: 20,
       ...pat(),
@@ -298,7 +312,7 @@ describe('Databricks LLM against the local workspace', () => {
   });
 
   it('custom model: dataframe_records on the wire', async () => {
-    const llm = new Databricks({ endpointName: 'dolly', stop: ['### End'], ...pat() });
+    const llm = new Databricks({ model: 'dolly', stop: ['### End'], ...pat() });
     await expect(llm.invoke('Say hi')).resolves.toBe('dolly: Say hi');
     expect(ws.serving.requestsFor('dolly')[0]?.body).toEqual({
       dataframe_records: [{ prompt: 'Say hi', stop: ['### End'] }],
@@ -320,7 +334,7 @@ describe('Databricks LLM against the local workspace', () => {
 describe('DatabricksEmbeddings against the local workspace', () => {
   it('N texts → ceil(N / batchSize) requests, bounded by the endpoint batch limit', async () => {
     const embeddings = new DatabricksEmbeddings({
-      endpoint: 'embed',
+      model: 'embed',
       batchSize: 8,
       maxConcurrency: 2,
       ...pat(),
@@ -340,7 +354,7 @@ describe('DatabricksEmbeddings against the local workspace', () => {
 
   it('query params and dimensions reach the endpoint', async () => {
     const embeddings = new DatabricksEmbeddings({
-      endpoint: 'embed',
+      model: 'embed',
       queryInputParams: { instruction: 'q' },
       ...pat(),
     });
@@ -365,10 +379,16 @@ describe('OAuth tokens refresh mid-session', () => {
   afterAll(async () => {
     await short?.stop();
   });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 
   it('one model instance keeps working across token refreshes, one token per refresh', async () => {
+    // 41 s tokens are refreshed 40 s before expiry: the test moves the clock (the client's and the
+    // in-process workspace's alike) past that point instead of waiting for it.
+    vi.useFakeTimers({ toFake: ['Date'] });
     const chat = new ChatDatabricks({
-      endpoint: 'chat',
+      model: 'chat',
       host: short.host,
       clientId: short.oauth.clientId,
       clientSecret: short.oauth.clientSecret,
@@ -378,7 +398,7 @@ describe('OAuth tokens refresh mid-session', () => {
     const before = short.tokens.issuedCount;
     await Promise.all([chat.invoke('a'), chat.invoke('b'), chat.invoke('c')]);
     expect(short.tokens.issuedCount - before).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    vi.setSystemTime(Date.now() + 1_500);
     await expect(chat.invoke('d')).resolves.toMatchObject({ content: 'ok' });
     expect(short.tokens.issuedCount - before).toBe(2);
   });

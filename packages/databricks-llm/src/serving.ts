@@ -12,7 +12,7 @@ import type {
 } from '@lakechain/core';
 import { DatabricksClient, resolveConfig } from '@lakechain/core';
 import { z } from 'zod';
-import { malformedResponse, wrapServingError } from './errors.js';
+import { closedError, malformedResponse, wrapServingError } from './errors.js';
 import { USER_AGENT } from './version.js';
 
 /** A request as core's `DatabricksClient` takes it (the subset used here). */
@@ -62,6 +62,8 @@ export interface DatabricksAuthOptions
   client?: ServingHttpClient;
   /** Per-attempt HTTP timeout in ms for invocations (default 120 s; streams: until headers). */
   timeoutMs?: number;
+  /** LangChain's standard name for `timeoutMs` (milliseconds per attempt). */
+  timeout?: number;
 }
 
 /**
@@ -107,6 +109,7 @@ export const authOptionsShape = {
     .optional(),
   env: z.record(z.string(), z.union([z.string(), z.undefined()])).optional(),
   timeoutMs: z.number().int().positive().optional(),
+  timeout: z.number().int().positive().optional(),
 };
 
 /** The keys of `DatabricksAuthOptions` that go to core's `resolveConfig`. */
@@ -125,12 +128,18 @@ const CONFIG_KEYS = [
   'clusterId',
 ] as const;
 
-/** Picks the auth/workspace options out of a model's constructor fields. */
+/**
+ * Picks the auth/workspace options out of a model's constructor fields (`timeout` becomes
+ * `timeoutMs`; the models have already checked that the two agree).
+ */
 export function pickAuthOptions(fields: object): DatabricksAuthOptions & { clusterId?: string } {
   const record = fields as Record<string, unknown>;
   const picked: Record<string, unknown> = {};
   for (const key of [...CONFIG_KEYS, 'config', 'client', 'timeoutMs']) {
     if (record[key] !== undefined) picked[key] = record[key];
+  }
+  if (picked.timeoutMs === undefined && record.timeout !== undefined) {
+    picked.timeoutMs = record.timeout;
   }
   return picked as DatabricksAuthOptions & { clusterId?: string };
 }
@@ -154,15 +163,58 @@ const endpointInfoSchema = z
  * Lazily resolves config and client once, then serves every call of one model instance.
  * Concurrent first calls share one resolution (so a cold OAuth cache costs one token request,
  * which core's credentials provider single-flights).
+ *
+ * The `DatabricksClient` made here (and, with `caCert`, the undici connection pool it owns) is
+ * this connection's to release: `close()` does. A `client` passed in belongs to the caller and
+ * is never closed here.
  */
 export class ServingConnection {
   readonly #auth: DatabricksAuthOptions & { clusterId?: string };
+  /** Who owns this connection, for the error after `close()` (e.g. `ChatDatabricks`). */
+  readonly #owner: string;
   #client?: Promise<ServingHttpClient>;
   #config?: Promise<DatabricksConfig | undefined>;
   readonly #endpoints = new Map<string, Promise<EndpointInfo>>();
+  #closed?: Promise<void>;
 
-  constructor(auth: DatabricksAuthOptions & { clusterId?: string }) {
+  constructor(auth: DatabricksAuthOptions & { clusterId?: string }, owner = 'This model') {
     this.#auth = pickAuthOptions(auth);
+    this.#owner = owner;
+  }
+
+  /** True once `close()` has been called. */
+  get closed(): boolean {
+    return this.#closed !== undefined;
+  }
+
+  /**
+   * Releases the HTTP client made for this connection (its connection pool, which exists when
+   * `caCert` is set). Requests already in flight finish first; later calls fail with a
+   * `DatabricksServingError` of kind `closed`. Idempotent.
+   */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      const pending = this.#client;
+      this.#client = undefined;
+      this.#endpoints.clear();
+      this.#closed = (async () => {
+        if (!pending) return;
+        const client = await pending.catch(() => undefined);
+        if (client && client !== this.#auth.client) {
+          await (client as ServingHttpClient & { close?: () => Promise<void> }).close?.();
+        }
+      })();
+    }
+    return this.#closed;
+  }
+
+  /** `await using connection = new ServingConnection(...)` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #assertOpen(label: string): void {
+    if (this.#closed) throw closedError(this.#owner, label);
   }
 
   /** The resolved workspace config (undefined when only a `client` was given). */
@@ -185,6 +237,7 @@ export class ServingConnection {
   }
 
   client(): Promise<ServingHttpClient> {
+    if (this.#closed) return Promise.reject(closedError(this.#owner));
     if (this.#auth.client) return Promise.resolve(this.#auth.client);
     if (!this.#client) {
       const pending = this.config().then((config) => {
@@ -211,6 +264,7 @@ export class ServingConnection {
     body: unknown,
     signal?: AbortSignal,
   ): Promise<unknown> {
+    this.#assertOpen(label);
     const client = await this.client();
     try {
       return await client.request<unknown>({
@@ -233,6 +287,7 @@ export class ServingConnection {
     body: unknown,
     signal?: AbortSignal,
   ): Promise<Response> {
+    this.#assertOpen(label);
     const client = await this.client();
     try {
       return await client.stream({
@@ -258,6 +313,7 @@ export class ServingConnection {
    * shared by concurrent callers, so no caller's AbortSignal is attached to it.
    */
   describeEndpoint(endpoint: string): Promise<EndpointInfo> {
+    if (this.#closed) return Promise.reject(closedError(this.#owner, endpoint));
     let pending = this.#endpoints.get(endpoint);
     if (!pending) {
       pending = (async () => {

@@ -24,7 +24,7 @@ try {
   const dolly = new Dolly({
     backend: {
       type: 'databricks',
-      endpointName: 'dolly-v2-3b',
+      model: 'dolly-v2-3b',
       host: ws.host,
       token: ws.token,
       caCert: ws.caCert,
@@ -43,6 +43,7 @@ try {
     'request the endpoint received:',
     JSON.stringify(ws.serving.requestsFor('dolly-v2-3b')[0].body, null, 2),
   );
+  await dolly.close();
 } finally {
   await ws.stop();
 }

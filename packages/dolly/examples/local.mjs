@@ -20,5 +20,5 @@ try {
     process.stdout.write(chunk);
   process.stdout.write('\n');
 } finally {
-  await dolly.dispose();
+  await dolly.close();
 }

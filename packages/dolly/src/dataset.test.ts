@@ -111,7 +111,7 @@ describe('loadDollyDataset', () => {
     ],
   ])('names the file and line of a bad record: %s', async (line, message) => {
     const path = await write('bad.jsonl', `${JSON.stringify(rows[0])}\n${line}\n`);
-    const error = await loadDollyDataset(path).catch((e: unknown) => e);
+    const error = await loadDollyDataset(path).catch((caught: unknown) => caught);
     expect(DollyError.isInstance(error)).toBe(true);
     expect((error as DollyError).kind).toBe('dataset');
     expect((error as Error).message).toMatch(message);

@@ -3,12 +3,17 @@
  * Inference Endpoint running TGI. `@huggingface/inference` (4.13.17 and later) calls an endpoint
  * URL on TGI's OpenAI-compatible route, `POST {endpointUrl}/v1/completions`, mapping
  * `parameters.max_new_tokens` to `max_tokens` and passing the other parameters through; the
- * server implements that route (JSON and SSE) and the 503 "model is loading" answer.
+ * server implements that route (JSON and SSE), the 503 "model is loading" answer, failures for
+ * the first N requests, and requests held until the test releases them.
+ *
+ * Retries, concurrency and timeouts are the Dolly LLM's (its AsyncCaller: `maxRetries`,
+ * `maxConcurrency`) and the backend's (`timeout`, per attempt). Waits run on fake timers.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Dolly, DollyError, formatDollyPrompt } from './index.js';
+import { settleWithFakeTime, stepUntil, useFakeTimeouts } from './testing/fake_time.js';
 
 interface Received {
   method: string;
@@ -114,6 +119,10 @@ beforeEach(() => {
   received = [];
 });
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 function dolly(extra: Record<string, unknown> = {}, fields: Record<string, unknown> = {}) {
   return new Dolly({
     backend: { type: 'huggingface', endpointUrl: baseUrl, token: TOKEN, ...extra },
@@ -196,71 +205,191 @@ describe('Hugging Face backend (TGI-compatible endpoint)', () => {
     expect(chunks.join('')).toBe('Hello there');
   });
 
-  it('retries a 503 "model is loading", waiting the estimated_time', async () => {
+  it('the model is loading (503): retried by maxRetries after the estimated_time', async () => {
+    useFakeTimeouts();
     let calls = 0;
     script = (_request, response) => {
       calls++;
-      if (calls <= 2) loading(response, 0.1);
+      if (calls <= 2) loading(response, 5);
       else json(response, 200, completion('Ready.'));
     };
-    const started = Date.now();
-    expect(await dolly().invoke('Are you up?')).toBe('Ready.');
+    const answer = dolly({}, { maxRetries: 2 }).invoke('Are you up?');
+    await stepUntil(() => received.length === 1);
+    // LangChain's own backoff is at most 2 s before the first retry: 4.75 s without a second
+    // request shows the 5 s estimate is honoured.
+    for (let step = 0; step < 19; step++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      await vi.advanceTimersByTimeAsync(250);
+    }
+    expect(received).toHaveLength(1);
+    const outcome = await settleWithFakeTime(answer);
+    expect(outcome.value).toBe('Ready.');
     expect(received).toHaveLength(3);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(180);
   });
 
-  it('retries a 503 before a stream starts', async () => {
+  it('a 503 before a stream starts is retried; the stream then runs', async () => {
+    useFakeTimeouts();
     let calls = 0;
     script = (request, response) => {
       calls++;
       if (calls === 1) return loading(response, 0.01);
       return streamTokens(request, response, ['Up', ' now.', '### End']);
     };
-    const chunks: string[] = [];
-    for await (const chunk of await dolly().stream('Are you up?')) chunks.push(chunk);
-    expect(chunks.join('')).toBe('Up now.');
+    const collect = async () => {
+      const chunks: string[] = [];
+      for await (const chunk of await dolly({}, { maxRetries: 1 }).stream('Are you up?'))
+        chunks.push(chunk);
+      return chunks.join('');
+    };
+    const outcome = await settleWithFakeTime(collect());
+    expect(outcome.value).toBe('Up now.');
     expect(received).toHaveLength(2);
   });
 
-  it('gives up after the bounded retries with a clear error', async () => {
-    script = (_request, response) => loading(response, 0.01);
-    const error = await dolly({ loadingRetry: { maxRetries: 2 } })
-      .invoke('Still loading?')
-      .catch((e: unknown) => e);
-    expect(DollyError.isInstance(error)).toBe(true);
-    expect((error as DollyError).kind).toBe('model-loading');
-    expect((error as Error).message).toMatch(
-      /still loading the model \(HTTP 503\) after 2 retries/,
+  it('still loading after maxRetries: a model-loading error with the estimate', async () => {
+    useFakeTimeouts();
+    script = (_request, response) => loading(response, 3600);
+    const outcome = await settleWithFakeTime(
+      dolly({}, { maxRetries: 2 }).invoke('Still loading?'),
+      5_000,
     );
+    const error = outcome.error as DollyError;
+    expect(DollyError.isInstance(error)).toBe(true);
+    expect(error.kind).toBe('model-loading');
+    expect(error.message).toMatch(/is loading the model \(HTTP 503\); it estimates 3600 s more/);
+    expect(error.retryable).toBe(true);
+    // An hour-long estimate is capped: no call waits more than a minute between attempts.
+    expect(error.retryAfterMs).toBe(60_000);
     expect(received).toHaveLength(3);
   });
 
-  it('caps a long estimated_time by the total timeout instead of hanging', async () => {
-    script = (_request, response) => loading(response, 3600);
-    const started = Date.now();
-    const error = await dolly({ loadingRetry: { timeoutMs: 200 } })
-      .invoke('x')
-      .catch((e: unknown) => e);
-    expect((error as DollyError).kind).toBe('model-loading');
-    expect((error as Error).message).toMatch(/estimates 3600 s more/);
-    expect(Date.now() - started).toBeLessThan(1000);
-    expect(received).toHaveLength(1);
+  it('a server that fails N times: maxRetries N succeeds, N - 1 surfaces the error', async () => {
+    useFakeTimeouts();
+    for (const [maxRetries, expected] of [
+      [2, 'ok'],
+      [1, 'error'],
+    ] as const) {
+      received = [];
+      let calls = 0;
+      script = (_request, response) => {
+        calls++;
+        if (calls <= 2) json(response, calls === 1 ? 500 : 429, { error: 'try later' });
+        else json(response, 200, completion('ok'));
+      };
+      const outcome = await settleWithFakeTime(dolly({}, { maxRetries }).invoke('x'));
+      if (expected === 'ok') {
+        expect(outcome.value).toBe('ok');
+        expect(received).toHaveLength(3);
+      } else {
+        expect((outcome.error as DollyError).kind).toBe('backend');
+        expect((outcome.error as Error).message).toMatch(/HTTP 429/);
+        expect(received).toHaveLength(2);
+      }
+    }
   });
 
-  it('loadingRetry: false fails at once', async () => {
-    script = (_request, response) => loading(response);
-    await expect(dolly({ loadingRetry: false }).invoke('x')).rejects.toThrow(/still loading/);
-    expect(received).toHaveLength(1);
+  it('each attempt times out after backend.timeout, and a timed-out attempt is retried', async () => {
+    useFakeTimeouts();
+    const closed: boolean[] = [];
+    script = (_request, response) => {
+      // Never answers; records whether the client hung up.
+      response.on('close', () => closed.push(true));
+    };
+    const answer = dolly({ timeout: 5_000 }, { maxRetries: 1 }).invoke('x');
+    const outcome = await settleWithFakeTime(answer);
+    const error = outcome.error as DollyError;
+    expect(DollyError.isInstance(error)).toBe(true);
+    expect(error.message).toBe(
+      `Hugging Face ${baseUrl}: no answer within 5000 ms (backend.timeout)`,
+    );
+    expect(error.retryable).toBe(true);
+    expect(received).toHaveLength(2);
+    await expect.poll(() => closed.length).toBe(2);
   });
 
-  it('other HTTP errors are not retried and never show the token', async () => {
+  it('a stream has until its first token: slow tokens after it do not time out', async () => {
+    useFakeTimeouts();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    script = async (request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      const event = (text: string, last = false) =>
+        `data: ${JSON.stringify({ choices: [{ index: 0, text, finish_reason: last ? 'length' : null }] })}\n\n`;
+      response.write(event('First'));
+      await released;
+      if (request.closedEarly) return;
+      response.end(`${event(' second', true)}data: [DONE]\n\n`);
+    };
+    const collect = async () => {
+      const chunks: string[] = [];
+      for await (const chunk of await dolly({ timeout: 1_000 }, { maxRetries: 0 }).stream('x'))
+        chunks.push(chunk);
+      return chunks.join('');
+    };
+    const pending = collect();
+    await stepUntil(() => received.length === 1);
+    // Ten timeouts' worth of fake time between the first token and the next.
+    for (let step = 0; step < 40; step++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      await vi.advanceTimersByTimeAsync(250);
+    }
+    release();
+    const outcome = await settleWithFakeTime(pending);
+    expect(outcome.value).toBe('First second');
+
+    // Without a first token in time, the attempt fails.
+    received = [];
+    script = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+    };
+    const silent = await settleWithFakeTime(collect());
+    expect((silent.error as Error).message).toMatch(/no answer within 1000 ms/);
+  });
+
+  it('maxConcurrency bounds the requests in flight', async () => {
+    // Each answer waits until no other request has come in for a while: without a bound, the
+    // other requests of the batch arrive meanwhile and are in flight together.
+    let arrivals = 0;
+    let inFlight = 0;
+    let peak = 0;
+    const quiet = async () => {
+      let seen = arrivals;
+      for (let still = 0; still < 20; ) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        still = arrivals === seen ? still + 1 : 0;
+        seen = arrivals;
+      }
+    };
+    script = async (_request, response) => {
+      arrivals++;
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await quiet();
+      inFlight--;
+      json(response, 200, completion('ok'));
+    };
+    const answers = await dolly({}, { maxConcurrency: 2 }).batch(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(answers).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(received).toHaveLength(6);
+    expect(peak).toBe(2);
+  });
+
+  it('the removed loadingRetry option is a clear error', () => {
+    expect(() => dolly({ loadingRetry: false })).toThrow(
+      /"loadingRetry" was removed: a 503 "model is loading" is retried by the Dolly LLM \(maxRetries/,
+    );
+  });
+
+  it('other 4xx errors are not retried and never show the token', async () => {
     script = (request, response) =>
       json(response, 400, {
         error: `Input validation error: bad request (auth was ${String(request.headers.authorization)})`,
       });
     const error = await dolly()
       .invoke('x')
-      .catch((e: unknown) => e);
+      .catch((caught: unknown) => caught);
     expect(DollyError.isInstance(error)).toBe(true);
     expect((error as DollyError).kind).toBe('backend');
     expect((error as Error).message).toMatch(/HTTP 400/);

@@ -20,6 +20,7 @@ const {
   NODE_LLAMA_CPP_INSTALL_HINT,
 } = await import('./index.js');
 const { StopSequenceCutter } = await import('./llm.js');
+const { LakechainError } = await import('@lakechain/core');
 
 function feed(pieces: string[], stops = ['### End']): string[] {
   const cutter = new StopSequenceCutter(stops);
@@ -67,8 +68,8 @@ describe('Dolly options', () => {
     const error = (() => {
       try {
         new Dolly({ backend, maxNewTokens: 1.5 });
-      } catch (e) {
-        return e;
+      } catch (caught) {
+        return caught;
       }
       return undefined;
     })();
@@ -85,6 +86,27 @@ describe('Dolly options', () => {
     expect(new Dolly({ backend, formatPrompt: true }).toDollyPrompt('### Response: x')).toBe(
       formatDollyPrompt({ instruction: '### Response: x' }),
     );
+  });
+});
+
+describe('close()', () => {
+  it('a closed Dolly refuses calls with a typed error; close is idempotent, dispose is its alias', async () => {
+    const dolly = new Dolly({ backend: { type: 'local', modelPath: __filename } });
+    await dolly.close();
+    await dolly.close();
+    await dolly.dispose();
+    const error = await dolly.invoke('Hi').catch((caught: unknown) => caught);
+    expect(DollyError.isInstance(error)).toBe(true);
+    expect(LakechainError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ kind: 'closed', retryable: false });
+    expect((error as Error).message).toBe(
+      'Dolly was closed (close() released its backend): create a new instance to make more calls',
+    );
+    const disposable = new Dolly({
+      backend: { type: 'huggingface', endpointUrl: 'http://127.0.0.1:1' },
+    });
+    await disposable[Symbol.asyncDispose]();
+    await expect(disposable.invoke('Hi')).rejects.toMatchObject({ kind: 'closed' });
   });
 });
 
@@ -128,12 +150,35 @@ describe('node-llama-cpp stays optional', () => {
 
   it('a local generation without it fails with the install hint', async () => {
     const dolly = new Dolly({ backend: { type: 'local', modelPath: __filename } });
-    const error = await dolly.invoke('Hi').catch((e: unknown) => e);
+    const error = await dolly.invoke('Hi').catch((caught: unknown) => caught);
     expect(DollyError.isInstance(error)).toBe(true);
     expect((error as InstanceType<typeof DollyError>).kind).toBe('missing-dependency');
     expect((error as Error).message).toContain(NODE_LLAMA_CPP_INSTALL_HINT);
     expect((error as Error).message).toContain('npm install node-llama-cpp@^3.22.0');
     expect(loads.count).toBeGreaterThan(0);
+  });
+
+  it('the local backend runs through the caller; a missing dependency is not retried', async () => {
+    const seen: unknown[] = [];
+    const dolly = new Dolly({
+      backend: { type: 'local', modelPath: __filename },
+      maxRetries: 3,
+      onFailedAttempt: (error) => {
+        seen.push(error);
+        throw error;
+      },
+    });
+    await expect(dolly.invoke('Hi')).rejects.toMatchObject({ kind: 'missing-dependency' });
+    expect(seen).toHaveLength(1);
+    expect(DollyError.isInstance(seen[0])).toBe(true);
+    // With the default handler, a missing dependency is final: one import attempt, not four.
+    const before = loads.count;
+    const defaults = new Dolly({
+      backend: { type: 'local', modelPath: __filename },
+      maxRetries: 3,
+    });
+    await expect(defaults.invoke('Hi')).rejects.toMatchObject({ kind: 'missing-dependency' });
+    expect(loads.count - before).toBe(1);
   });
 
   it('no source module imports it statically', async () => {

@@ -1,4 +1,5 @@
 import { redactForInspection } from '@lakechain/core';
+import { databricksFailedAttemptHandler } from '@lakechain/databricks-llm';
 import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
 import {
   type BaseLLMCallOptions,
@@ -223,6 +224,8 @@ export class Dolly extends LLM<DollyCallOptions> {
   formatPrompt: boolean | 'auto';
 
   readonly #backend: DollyBackend;
+  #closed = false;
+  #closing?: Promise<void>;
 
   constructor(fields: DollyInput) {
     const backend = fields?.backend;
@@ -233,16 +236,13 @@ export class Dolly extends LLM<DollyCallOptions> {
       );
     }
     checkParams(fields);
-    let impl: DollyBackend;
+    let impl: DollyBackend & { model?: string };
     let description: { type: DollyBackendOptions['type'] } & Record<string, unknown>;
     switch (backend.type) {
       case 'databricks':
-        impl = createDatabricksBackend(backend, {
-          maxRetries: fields.maxRetries,
-          maxConcurrency: fields.maxConcurrency,
-        });
-        description = describeBackend(backend, [
-          'endpointName',
+        impl = createDatabricksBackend(backend);
+        description = describeBackend({ ...backend, model: impl.model }, [
+          'model',
           'task',
           'host',
           'profile',
@@ -253,12 +253,7 @@ export class Dolly extends LLM<DollyCallOptions> {
         break;
       case 'huggingface':
         impl = createHuggingFaceBackend(backend);
-        description = describeBackend(backend, [
-          'endpointUrl',
-          'model',
-          'provider',
-          'loadingRetry',
-        ]);
+        description = describeBackend(backend, ['endpointUrl', 'model', 'provider', 'timeout']);
         break;
       case 'local':
         impl = createLocalBackend(backend);
@@ -271,7 +266,13 @@ export class Dolly extends LLM<DollyCallOptions> {
         );
     }
     // LangChain keeps the constructor fields (lc_kwargs): give it the secret-free backend.
-    super({ ...fields, backend: description } as BaseLLMParams);
+    // Every backend runs through this LLM's AsyncCaller (`maxRetries`, `maxConcurrency`): the
+    // one retry layer. Its default handler retries what a backend marks `retryable`.
+    super({
+      ...fields,
+      backend: description,
+      onFailedAttempt: fields.onFailedAttempt ?? databricksFailedAttemptHandler,
+    } as BaseLLMParams);
     this.#backend = impl;
     this.backend = description;
     this.maxNewTokens = fields.maxNewTokens ?? DOLLY_DEFAULTS.maxNewTokens;
@@ -331,7 +332,9 @@ export class Dolly extends LLM<DollyCallOptions> {
     _runManager?: CallbackManagerForLLMRun,
   ): Promise<string> {
     const request = this.#request(prompt, options);
-    const text = await this.#backend.generate(request);
+    const text = await this.caller.callWithOptions({ signal: options.signal }, () =>
+      this.#open().generate(request),
+    );
     return cutAtStop(text, request.stop);
   }
 
@@ -341,32 +344,76 @@ export class Dolly extends LLM<DollyCallOptions> {
     runManager?: CallbackManagerForLLMRun,
   ): AsyncGenerator<GenerationChunk> {
     const request = this.#request(prompt, options);
-    if (!this.#backend.stream) {
+    const backend = this.#open();
+    if (!backend.stream) {
       const text = await this._call(prompt, options, runManager);
       yield new GenerationChunk({ text });
       await runManager?.handleLLMNewToken(text);
       return;
     }
+    const stream = backend.stream.bind(backend);
+    // Only opening the stream (up to its first piece) goes through the caller: once text has
+    // been emitted, another attempt would repeat it.
+    const { iterator, first } = await this.caller.callWithOptions(
+      { signal: options.signal },
+      async () => {
+        const opened = stream(request)[Symbol.asyncIterator]();
+        return { iterator: opened, first: await opened.next() };
+      },
+    );
     const cutter = new StopSequenceCutter(request.stop);
-    for await (const piece of this.#backend.stream(request)) {
-      const text = cutter.push(piece);
-      if (text) {
-        yield new GenerationChunk({ text });
-        await runManager?.handleLLMNewToken(text);
+    try {
+      for (let next = first; !next.done; next = await iterator.next()) {
+        const text = cutter.push(next.value);
+        if (text) {
+          yield new GenerationChunk({ text });
+          await runManager?.handleLLMNewToken(text);
+        }
+        if (cutter.done) return;
       }
-      // Leaving the loop closes the backend stream (HTTP connection or local generation).
-      if (cutter.done) return;
-    }
-    const rest = cutter.flush();
-    if (rest) {
-      yield new GenerationChunk({ text: rest });
-      await runManager?.handleLLMNewToken(rest);
+      const rest = cutter.flush();
+      if (rest) {
+        yield new GenerationChunk({ text: rest });
+        await runManager?.handleLLMNewToken(rest);
+      }
+    } finally {
+      // Leaving early (stop marker, or the consumer stopped) closes the backend stream: the HTTP
+      // connection or the local generation.
+      await iterator.return?.();
     }
   }
 
-  /** Frees the local model (no-op for HTTP backends). */
-  async dispose(): Promise<void> {
-    await this.#backend.dispose?.();
+  #open(): DollyBackend {
+    if (this.#closed) {
+      throw new DollyError(
+        'closed',
+        'Dolly was closed (close() released its backend): create a new instance to make more calls',
+      );
+    }
+    return this.#backend;
+  }
+
+  /**
+   * Releases what the backend holds: the Databricks backend's HTTP client (and the connection
+   * pool made for `caCert`), the local backend's model and context. Generations in flight finish
+   * first; later calls fail with a `DollyError` of kind `closed`. Idempotent.
+   */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      this.#closed = true;
+      this.#closing = this.#backend.close?.() ?? Promise.resolve();
+    }
+    return this.#closing;
+  }
+
+  /** `await using dolly = new Dolly(...)` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** @deprecated Use `close()` (same effect). */
+  dispose(): Promise<void> {
+    return this.close();
   }
 }
 

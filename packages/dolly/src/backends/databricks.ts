@@ -1,6 +1,7 @@
 /**
  * Dolly on Databricks Model Serving, through @lakechain/databricks-llm's `Databricks` LLM (one
- * HTTP stack: core's `DatabricksClient`, shared by the task lookup and the invocations).
+ * HTTP stack: core's `DatabricksClient`, shared by the task lookup and the invocations). Every
+ * request is a single attempt: the Dolly LLM's AsyncCaller is the one retry layer.
  *
  * - Custom MLflow model (how Dolly is served): `{"dataframe_records": [{prompt, stop,
  *   max_new_tokens, top_p, do_sample, temperature?}]}` → `predictions[0]`.
@@ -19,8 +20,13 @@ import type { DollyBackend, DollyGenerationRequest } from './types.js';
 
 export interface DollyDatabricksBackendOptions extends DatabricksAuthOptions {
   type: 'databricks';
-  /** The serving endpoint serving Dolly (a custom model, or a completions endpoint). */
-  endpointName: string;
+  /**
+   * The serving endpoint serving Dolly (a custom model, or a completions endpoint): the option
+   * name of every @lakechain/databricks-llm class (LangChain's standard `model`).
+   */
+  model?: string;
+  /** @deprecated Use `model` (same meaning). */
+  endpointName?: string;
   /**
    * The endpoint task. Detected from the endpoint metadata when unset. `llm/v1/completions` and
    * `llm/v1/chat` get OpenAI parameter names (`max_tokens`); anything else (custom models) gets the
@@ -39,18 +45,65 @@ export interface DollyDatabricksBackendOptions extends DatabricksAuthOptions {
 
 const OPENAI_TASKS = new Set(['llm/v1/completions', 'llm/v1/chat']);
 
+/** Deprecation warnings already given in this process (one per option). */
+const warned = new Set<string>();
+
+function warnDeprecated(option: string, replacement: string): void {
+  if (warned.has(option)) return;
+  warned.add(option);
+  const message = `Dolly: backend "databricks": option "${option}" is deprecated; use "${replacement}" (same meaning).`;
+  const processLike = (globalThis as { process?: { emitWarning?: unknown } }).process;
+  if (typeof processLike?.emitWarning === 'function') {
+    (processLike.emitWarning as (warning: string, options: object) => void)(message, {
+      type: 'DeprecationWarning',
+      code: 'LAKECHAIN_DEPRECATED_OPTION',
+    });
+  } else {
+    console.warn(message);
+  }
+}
+
+function resolveModel(options: DollyDatabricksBackendOptions): string {
+  const { model, endpointName } = options;
+  if (endpointName !== undefined) warnDeprecated('endpointName', 'model');
+  if (model !== undefined && endpointName !== undefined && model !== endpointName) {
+    throw new DollyError(
+      'config',
+      'Dolly: backend "databricks": "model" and "endpointName" (its deprecated alias) were given different values: set only "model"',
+    );
+  }
+  const name = model ?? endpointName;
+  if (typeof name !== 'string' || name === '') {
+    throw new DollyError(
+      'config',
+      'Dolly: backend "databricks" needs a non-empty "model" (the serving endpoint name)',
+    );
+  }
+  return name;
+}
+
 export function createDatabricksBackend(
   options: DollyDatabricksBackendOptions,
-  llmFields: { maxRetries?: number; maxConcurrency?: number },
-): DollyBackend {
-  if (typeof options.endpointName !== 'string' || options.endpointName === '') {
-    throw new DollyError('config', 'Dolly: backend "databricks" needs a non-empty "endpointName"');
+): DollyBackend & { readonly model: string } {
+  const model = resolveModel(options);
+  if (
+    options.timeout !== undefined &&
+    options.timeoutMs !== undefined &&
+    options.timeout !== options.timeoutMs
+  ) {
+    throw new DollyError(
+      'config',
+      'Dolly: backend "databricks": "timeout" and "timeoutMs" are the same setting and were given different values: set only one',
+    );
   }
-  let client: Promise<ServingHttpClient> | undefined;
+  const timeoutMs = options.timeoutMs ?? options.timeout;
+  let closed = false;
+  /** The client this backend made (and so closes); a `client` option belongs to the caller. */
+  let ownClient: Promise<DatabricksClient> | undefined;
   const getClient = (): Promise<ServingHttpClient> => {
     if (options.client) return Promise.resolve(options.client);
-    if (!client) {
-      client = (async () => {
+    if (!ownClient) {
+      const pending = (async () => {
         const config: DatabricksConfig =
           options.config ??
           // The same option names as @lakechain/databricks-llm's classes, resolved by core.
@@ -59,45 +112,54 @@ export function createDatabricksBackend(
           config,
           fetch: options.fetch ?? config.fetch,
           userAgent: `lakechain-dolly/${VERSION}`,
-          timeoutMs: options.timeoutMs,
-        }) as ServingHttpClient;
+          timeoutMs,
+        });
       })();
-      client.catch(() => {
-        client = undefined;
+      pending.catch(() => {
+        if (ownClient === pending) ownClient = undefined;
       });
+      ownClient = pending;
     }
-    return client;
+    return ownClient;
   };
 
   let llm: Promise<{ llm: Databricks; openaiParams: boolean }> | undefined;
   const getLlm = () => {
+    if (closed) {
+      throw new DollyError(
+        'closed',
+        'Dolly was closed (close() released its backend): create a new instance to make more calls',
+      );
+    }
     if (!llm) {
-      llm = (async () => {
+      const pending = (async () => {
         const shared = await getClient();
         let task = options.task;
         if (task === undefined) {
           const info = await shared.request<{ task?: string | null }>({
             method: 'GET',
-            path: `/api/2.0/serving-endpoints/${encodeURIComponent(options.endpointName)}`,
-            timeoutMs: options.timeoutMs,
+            path: `/api/2.0/serving-endpoints/${encodeURIComponent(model)}`,
+            timeoutMs,
+            retry: false,
           });
           task = info?.task ?? undefined;
         }
         const instance = new Databricks({
-          endpointName: options.endpointName,
+          model,
           task,
           client: shared,
-          timeoutMs: options.timeoutMs,
+          timeoutMs,
           transformInputFn: options.transformInputFn,
           transformOutputFn: options.transformOutputFn,
-          maxRetries: llmFields.maxRetries,
-          maxConcurrency: llmFields.maxConcurrency,
+          // One attempt per call: the Dolly LLM's caller decides about retries.
+          maxRetries: 0,
         });
         return { llm: instance, openaiParams: task !== undefined && OPENAI_TASKS.has(task) };
       })();
-      llm.catch(() => {
-        llm = undefined;
+      pending.catch(() => {
+        if (llm === pending) llm = undefined;
       });
+      llm = pending;
     }
     return llm;
   };
@@ -118,6 +180,7 @@ export function createDatabricksBackend(
 
   return {
     type: 'databricks',
+    model,
     async generate(request) {
       const { llm: instance, openaiParams } = await getLlm();
       // `_call` (not `invoke`): Dolly already runs the callbacks for this generation.
@@ -134,6 +197,14 @@ export function createDatabricksBackend(
       )) {
         if (chunk.text) yield chunk.text;
       }
+    },
+    async close() {
+      closed = true;
+      const pending = ownClient;
+      ownClient = undefined;
+      llm = undefined;
+      const client = await pending?.catch(() => undefined);
+      await client?.close();
     },
   };
 }

@@ -4,12 +4,14 @@
  * inference provider (`provider` + `model`). The serverless `api-inference` host is gone and the
  * router has no provider for Dolly v2, so a dedicated endpoint is the route that works today.
  *
- * A 503 (the endpoint is starting or the model is loading) is retried here, waiting the
- * `estimated_time` the server sends (bounded); the client's own 503 loop (immediate, unbounded) is
- * turned off.
+ * One attempt per call: retries belong to the `Dolly` LLM's AsyncCaller (`maxRetries`), the one
+ * retry layer of LangChain classes, so the client's own 503 loop (immediate, unbounded) is off.
+ * Each attempt has a timeout (`timeout`, until the answer or, when streaming, the first token).
+ * Failures become `DollyError`s that say whether they are worth retrying; a 503 "model is
+ * loading" carries the wait the server estimates (`retryAfterMs`, which the caller honours).
  */
 import { InferenceClient } from '@huggingface/inference';
-import { redactSecrets } from '@lakechain/core';
+import { parseRetryAfter, redactSecrets } from '@lakechain/core';
 import { DollyError } from '../errors.js';
 import type { DollyBackend, DollyGenerationRequest } from './types.js';
 
@@ -28,20 +30,20 @@ export interface DollyHuggingFaceBackendOptions {
   /** Environment to read `HF_TOKEN` from instead of `process.env`. */
   env?: Record<string, string | undefined>;
   /**
-   * Retry while the endpoint answers 503 (loading / scaling up from zero): at most `maxRetries`
-   * retries (default 5), each waiting the server's `estimated_time` (default 2 s when absent)
-   * capped at `maxWaitMs` (default 30 s), and never past `timeoutMs` in total (default 120 s).
-   * `false` turns the retry off (the 503 becomes an error at once).
+   * Milliseconds one attempt may take: until the answer, or until the first token when
+   * streaming (default 120 000). A timed-out attempt is retried like a 5xx (`maxRetries`).
    */
-  loadingRetry?: false | { maxRetries?: number; maxWaitMs?: number; timeoutMs?: number };
+  timeout?: number;
 }
 
-/** What a 503 "model is loading" retry did, for the error message. */
-interface LoadingState {
-  attempts: number;
-  started: number;
-  lastEstimate?: number;
-}
+/** Per attempt, like databricks-llm's invocations: generation can be slow. */
+export const DEFAULT_HUGGING_FACE_TIMEOUT_MS = 120_000;
+
+/** Longest server-requested wait honoured (`estimated_time`, `Retry-After`). */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/** Statuses worth another attempt: timeouts, rate limits, and the server side being unwell. */
+const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 interface HttpErrorShape {
   message?: string;
@@ -60,22 +62,44 @@ function estimatedSeconds(error: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
+/** One attempt's signal: the caller's, plus this attempt's timeout. */
+interface Attempt {
+  signal: AbortSignal;
+  /** True once the timeout fired. */
+  readonly timedOut: boolean;
+  /** Stops the timeout (the answer, or the first token, arrived). */
+  settle(): void;
+  /** Ends the attempt: stops the timeout and closes the connection if it is still open. */
+  close(): void;
+  /** `Retry-After` of the last response of this attempt, in ms. */
+  retryAfterMs?: number;
+}
+
+function startAttempt(timeoutMs: number, callerSignal?: AbortSignal): Attempt {
+  const controller = new AbortController();
+  let timedOut = false;
+  // A cleared timer rather than AbortSignal.timeout: it must stop once the first token is in.
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError'));
+  }, timeoutMs);
+  const onAbort = () => controller.abort(callerSignal?.reason);
+  if (callerSignal?.aborted) onAbort();
+  else callerSignal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    get timedOut() {
+      return timedOut;
+    },
+    settle() {
       clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+    },
+    close() {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onAbort);
+      if (!controller.signal.aborted) controller.abort(new DOMException('done', 'AbortError'));
+    },
+  };
 }
 
 export function createHuggingFaceBackend(options: DollyHuggingFaceBackendOptions): DollyBackend {
@@ -102,13 +126,23 @@ export function createHuggingFaceBackend(options: DollyHuggingFaceBackendOptions
       );
     }
   }
+  if ('loadingRetry' in options) {
+    throw new DollyError(
+      'config',
+      'Dolly: backend "huggingface": "loadingRetry" was removed: a 503 "model is loading" is retried by the Dolly LLM (maxRetries, LangChain\'s retry layer), waiting the estimated_time the endpoint sends; set backend.timeout for the per-attempt timeout',
+    );
+  }
+  const timeoutMs = options.timeout ?? DEFAULT_HUGGING_FACE_TIMEOUT_MS;
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+    throw new DollyError(
+      'config',
+      `Dolly: backend "huggingface": timeout must be a positive integer (milliseconds per attempt), got ${String(options.timeout)}`,
+    );
+  }
   const env = options.env ?? process.env;
   const token = options.token ?? env.HF_TOKEN ?? undefined;
   const client = new InferenceClient(token || undefined);
-  const retry = options.loadingRetry === false ? undefined : (options.loadingRetry ?? {});
-  const maxRetries = retry ? (retry.maxRetries ?? 5) : 0;
-  const maxWaitMs = retry?.maxWaitMs ?? 30_000;
-  const timeoutMs = retry?.timeoutMs ?? 120_000;
+  const baseFetch: typeof fetch = options.fetch ?? ((input, init) => fetch(input, init));
   const target = endpointUrl ?? `${model}${provider ? ` (provider ${provider})` : ''}`;
 
   const args = (request: DollyGenerationRequest) => {
@@ -129,106 +163,100 @@ export function createHuggingFaceBackend(options: DollyHuggingFaceBackendOptions
       parameters,
     };
   };
-  const callOptions = (signal?: AbortSignal) => ({
+  const callOptions = (attempt: Attempt) => ({
     retry_on_error: false,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    ...(signal ? { signal } : {}),
+    signal: attempt.signal,
+    // Keeps the attempt's Retry-After (the client's errors do not carry response headers).
+    fetch: async (input: string | URL | Request, init?: RequestInit) => {
+      const response = await baseFetch(input, init);
+      const retryAfter = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+      if (retryAfter !== undefined) attempt.retryAfterMs = retryAfter;
+      return response;
+    },
   });
 
-  /** Decides whether a failed attempt is retried; throws the final error otherwise. */
-  const onFailure = async (
-    error: unknown,
-    state: LoadingState,
-    signal?: AbortSignal,
-  ): Promise<void> => {
-    if (signal?.aborted) throw signal.reason ?? error;
-    if (statusOf(error) !== 503) throw wrap(error);
-    const estimate = estimatedSeconds(error);
-    state.lastEstimate = estimate;
-    const elapsed = Date.now() - state.started;
-    const wait = Math.min(estimate !== undefined ? estimate * 1000 : 2000, maxWaitMs);
-    if (state.attempts >= maxRetries || elapsed + wait > timeoutMs) {
-      throw new DollyError(
-        'model-loading',
-        `Hugging Face endpoint ${target} is still loading the model (HTTP 503) after ${state.attempts} ${
-          state.attempts === 1 ? 'retry' : 'retries'
-        } in ${Math.round(elapsed / 100) / 10} s${
-          estimate !== undefined ? `; it estimates ${estimate} s more` : ''
-        }. Try again later, or raise backend.loadingRetry (maxRetries ${maxRetries}, timeoutMs ${timeoutMs}).`,
-        { cause: error },
+  /** What a failed attempt means: the caller's abort, a timeout, or a typed backend error. */
+  const failure = (error: unknown, attempt: Attempt, callerSignal?: AbortSignal): unknown => {
+    if (callerSignal?.aborted) return callerSignal.reason ?? error;
+    if (DollyError.isInstance(error)) return error;
+    if (attempt.timedOut) {
+      return new DollyError(
+        'backend',
+        `Hugging Face ${target}: no answer within ${timeoutMs} ms (backend.timeout)`,
+        { cause: error, retryable: true },
       );
     }
-    state.attempts++;
-    await sleep(wait, signal);
-  };
-
-  const wrap = (error: unknown): unknown => {
-    if (DollyError.isInstance(error)) return error;
+    const status = statusOf(error);
+    const serverWaitMs = estimatedSeconds(error);
+    const retryAfterMs = (() => {
+      const wait = serverWaitMs !== undefined ? serverWaitMs * 1000 : attempt.retryAfterMs;
+      return wait === undefined ? undefined : Math.min(wait, MAX_RETRY_AFTER_MS);
+    })();
+    if (status === 503 && serverWaitMs !== undefined) {
+      return new DollyError(
+        'model-loading',
+        `Hugging Face endpoint ${target} is loading the model (HTTP 503); it estimates ${serverWaitMs} s more. The Dolly LLM retries it (maxRetries) after that wait.`,
+        { cause: error, status, retryable: true, retryAfterMs },
+      );
+    }
     const message = redactSecrets((error as HttpErrorShape | null)?.message ?? String(error), [
       token,
     ]);
-    const status = statusOf(error);
     return new DollyError(
       'backend',
       `Hugging Face ${target}${status ? ` (HTTP ${status})` : ''}: ${message}`,
-      { cause: error },
+      {
+        cause: error,
+        status,
+        // No status: the request never got an answer (connection refused or reset).
+        retryable: status === undefined || RETRYABLE_STATUS.has(status),
+        retryAfterMs,
+      },
     );
   };
 
   return {
     type: 'huggingface',
     async generate(request) {
-      const state: LoadingState = { attempts: 0, started: Date.now() };
-      for (;;) {
-        try {
-          const output = await client.textGeneration(
-            args(request) as Parameters<InferenceClient['textGeneration']>[0],
-            callOptions(request.signal),
+      const attempt = startAttempt(timeoutMs, request.signal);
+      try {
+        const output = await client.textGeneration(
+          args(request) as Parameters<InferenceClient['textGeneration']>[0],
+          callOptions(attempt),
+        );
+        const text = (output as { generated_text?: unknown } | undefined)?.generated_text;
+        if (typeof text !== 'string') {
+          throw new DollyError(
+            'backend',
+            `Hugging Face ${target}: the response has no generated_text`,
           );
-          const text = (output as { generated_text?: unknown } | undefined)?.generated_text;
-          if (typeof text !== 'string') {
-            throw new DollyError(
-              'backend',
-              `Hugging Face ${target}: the response has no generated_text`,
-            );
-          }
-          return text;
-        } catch (error) {
-          await onFailure(error, state, request.signal);
         }
+        return text;
+      } catch (error) {
+        throw failure(error, attempt, request.signal);
+      } finally {
+        attempt.close();
       }
     },
     async *stream(request) {
-      const state: LoadingState = { attempts: 0, started: Date.now() };
-      // Our own controller: leaving the loop early (stop marker found) closes the connection.
-      const controller = new AbortController();
-      const onAbort = () => controller.abort(request.signal?.reason);
-      request.signal?.addEventListener('abort', onAbort, { once: true });
+      // The attempt's controller also closes the connection when the caller stops reading early
+      // (the stop marker was found).
+      const attempt = startAttempt(timeoutMs, request.signal);
       try {
-        for (;;) {
-          let yielded = false;
-          try {
-            const events = client.textGenerationStream(
-              args(request) as Parameters<InferenceClient['textGenerationStream']>[0],
-              callOptions(controller.signal),
-            );
-            for await (const event of events) {
-              const text = chunkText(event);
-              if (text) {
-                yielded = true;
-                yield text;
-              }
-            }
-            return;
-          } catch (error) {
-            // Once text went out, a failure cannot be retried without repeating it.
-            if (yielded) throw wrap(error);
-            await onFailure(error, state, request.signal);
-          }
+        const events = client.textGenerationStream(
+          args(request) as Parameters<InferenceClient['textGenerationStream']>[0],
+          callOptions(attempt),
+        );
+        for await (const event of events) {
+          // The first event ends the timeout: generating the rest may take as long as it takes.
+          attempt.settle();
+          const text = chunkText(event);
+          if (text) yield text;
         }
+      } catch (error) {
+        throw failure(error, attempt, request.signal);
       } finally {
-        request.signal?.removeEventListener('abort', onAbort);
-        controller.abort();
+        attempt.close();
       }
     },
   };

@@ -282,7 +282,7 @@ export function createLocalBackend(options: DollyLocalBackendOptions): DollyBack
         await done;
       }
     },
-    async dispose() {
+    async close() {
       const current = loaded;
       loaded = undefined;
       if (!current) return;

@@ -21,6 +21,9 @@ export interface DollyBackend {
   generate(request: DollyGenerationRequest): Promise<string>;
   /** Text pieces as they are generated; absent when the backend cannot stream. */
   stream?(request: DollyGenerationRequest): AsyncIterable<string>;
-  /** Releases native resources (local backend). */
-  dispose?(): Promise<void>;
+  /**
+   * Releases what the backend holds (an HTTP client and its connection pool, a loaded model).
+   * Work in flight finishes first.
+   */
+  close?(): Promise<void>;
 }
