@@ -178,6 +178,12 @@ export class VectorSearchRetrieverTool extends StructuredTool {
     this.schema = this.dynamicFilter ? filterSchema(undefined) : basicSchema();
   }
 
+  /** Runs are named after the tool (as Python's spans are), not after the class. */
+  // biome-ignore lint/suspicious/noExplicitAny: mirrors StructuredTool.invoke's generic signature.
+  override invoke(input: any, config?: any): Promise<any> {
+    return super.invoke(input, { ...config, runName: config?.runName ?? this.name });
+  }
+
   /** The filter of one call: the model's (dynamic) merged under the fixed ones, which win. */
   #filterOf(argumentsFromModel: ToolArguments): VectorSearchFilter | undefined {
     if (typeof this.filters === 'string') return this.filters;
