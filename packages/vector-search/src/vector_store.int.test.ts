@@ -263,9 +263,10 @@ describe('retriever and tool', () => {
     await tracer.flush();
     expect(warnings).toEqual([]);
     const stored = ws.mlflow.trace(tracer.lastTraceId ?? '');
-    const spans = (
-      stored?.data as { spans: { name: string; attributes: Record<string, string> }[] }
-    ).spans;
+    const data = stored?.data as
+      | { spans: { name: string; attributes: Record<string, string> }[] }
+      | undefined;
+    const spans = data?.spans ?? [];
     const retriever = spans.find(
       (span) => JSON.parse(span.attributes['mlflow.spanType'] ?? '""') === 'RETRIEVER',
     );
