@@ -17,7 +17,6 @@ describe('local Vector Search', () => {
     method: string,
     path: string,
     body?: unknown,
-    // biome-ignore lint/suspicious/noExplicitAny: wire JSON.
   ): Promise<{ status: number; json: any }> => {
     const text = body === undefined ? undefined : JSON.stringify(body);
     const result = await call(ws, path, {
