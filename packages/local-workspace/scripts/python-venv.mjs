@@ -1,16 +1,43 @@
 #!/usr/bin/env node
-// Creates (once) packages/local-workspace/.venv with the Python databricks-sql-connector, the
-// second, independent client of the conformance tests. Idempotent: a venv that already has the
-// pinned version is reused. Prints the path of the venv's python on its last stdout line.
+// Creates (once) a project-local virtualenv with Databricks' own Python clients, the second,
+// independent clients of the conformance tests. Each requirement set has its own venv:
+//   node scripts/python-venv.mjs                 .venv                 databricks-sql-connector
+//   node scripts/python-venv.mjs vector-search   .venv-vector-search   databricks-vectorsearch 0.68
+// Idempotent: a venv that already has the pinned version is reused. Prints the path of the venv's
+// python on its last stdout line.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const CONNECTOR_VERSION = '4.0.5';
+/** 0.68 is the last full `databricks-vectorsearch`; later versions are shims over `databricks-ai-search`. */
+export const VECTORSEARCH_VERSION = '0.68';
+
+/** Requirement sets: the venv directory, the package whose version proves the install, pins. */
+export const REQUIREMENT_SETS = {
+  sql: {
+    directory: '.venv',
+    probe: 'databricks-sql-connector',
+    version: CONNECTOR_VERSION,
+    requirements: [`databricks-sql-connector==${CONNECTOR_VERSION}`],
+  },
+  'vector-search': {
+    directory: '.venv-vector-search',
+    probe: 'databricks-vectorsearch',
+    version: VECTORSEARCH_VERSION,
+    requirements: [
+      `databricks-vectorsearch==${VECTORSEARCH_VERSION}`,
+      'databricks-sdk==0.167.0',
+      'mlflow-skinny==3.17.2',
+    ],
+  },
+};
+
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
-const venv = join(packageDir, '.venv');
-const python = join(venv, 'bin', 'python');
+let venv = join(packageDir, '.venv');
+let python = join(venv, 'bin', 'python');
+let current = REQUIREMENT_SETS.sql;
 
 function log(message) {
   process.stderr.write(`[python-venv] ${message}\n`);
@@ -25,15 +52,22 @@ function installedVersion() {
   if (!existsSync(python)) return undefined;
   const probe = spawnSync(
     python,
-    ['-c', 'import importlib.metadata as m; print(m.version("databricks-sql-connector"))'],
+    ['-c', `import importlib.metadata as m; print(m.version("${current.probe}"))`],
     { encoding: 'utf8' },
   );
   return probe.status === 0 ? probe.stdout.trim() : undefined;
 }
 
-export function ensurePythonVenv() {
-  if (installedVersion() === CONNECTOR_VERSION) {
-    log(`reusing ${venv} (databricks-sql-connector ${CONNECTOR_VERSION})`);
+export function ensurePythonVenv(set = 'sql') {
+  current = REQUIREMENT_SETS[set];
+  if (!current)
+    throw new Error(
+      `Unknown requirement set ${set}: use one of ${Object.keys(REQUIREMENT_SETS).join(', ')}.`,
+    );
+  venv = join(packageDir, current.directory);
+  python = join(venv, 'bin', 'python');
+  if (installedVersion() === current.version) {
+    log(`reusing ${venv} (${current.probe} ${current.version})`);
     return python;
   }
   const system = spawnSync('python3', ['--version'], { encoding: 'utf8' });
@@ -45,17 +79,11 @@ export function ensurePythonVenv() {
   }
   log(`using ${system.stdout.trim() || system.stderr.trim()}`);
   if (!existsSync(python)) run('python3', ['-m', 'venv', venv]);
-  run(python, [
-    '-m',
-    'pip',
-    'install',
-    '--quiet',
-    `databricks-sql-connector==${CONNECTOR_VERSION}`,
-  ]);
+  run(python, ['-m', 'pip', 'install', '--quiet', ...current.requirements]);
   const version = installedVersion();
-  if (version !== CONNECTOR_VERSION) {
+  if (version !== current.version) {
     throw new Error(
-      `databricks-sql-connector ${CONNECTOR_VERSION} did not install into ${venv} (found ${version}).`,
+      `${current.probe} ${current.version} did not install into ${venv} (found ${version}).`,
     );
   }
   log(`ready: ${venv}`);
@@ -64,7 +92,7 @@ export function ensurePythonVenv() {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
-    process.stdout.write(`${ensurePythonVenv()}\n`);
+    process.stdout.write(`${ensurePythonVenv(process.argv[2] ?? 'sql')}\n`);
   } catch (error) {
     process.stderr.write(
       `[python-venv] ${error instanceof Error ? error.message : String(error)}\n`,

@@ -24,6 +24,12 @@ export type {
 } from './platform/service.js';
 export type { LocalWarehouse, WarehouseOptions } from './services/warehouse/service.js';
 export type { ServingOptions } from './services/serving/service.js';
+export type {
+  LocalVectorSearch,
+  VectorIndexView,
+  VectorSearchOptions,
+} from './services/vector_search/types.js';
+export type { AnnEngineKind } from './services/vector_search/ann.js';
 export type { DriverProxyOptions, LocalDriverProxy } from './services/driver_proxy/service.js';
 export type { LocalOAuth, OAuthOptions } from './services/oauth/service.js';
 export type {

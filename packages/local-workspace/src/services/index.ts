@@ -8,12 +8,14 @@ import { driverProxyService } from './driver_proxy/service.js';
 import { mlflowService } from './mlflow/service.js';
 import { oauthService } from './oauth/service.js';
 import { servingService } from './serving/service.js';
+import { vectorSearchService } from './vector_search/service.js';
 import { warehouseService } from './warehouse/service.js';
 
 export const builtinServices = [
   oauthService,
   warehouseService,
   servingService,
+  vectorSearchService,
   driverProxyService,
   mlflowService,
 ] as const;

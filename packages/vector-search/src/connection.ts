@@ -1,0 +1,199 @@
+/**
+ * The one door to the network for this package: host and credentials are resolved by
+ * @lakechain/core's unified auth chain, and every request goes through core's `DatabricksClient`,
+ * so retries (429/503 with Retry-After, resets on idempotent calls), timeouts and error parsing
+ * live in core's transport and nowhere else. The vector store has no AsyncCaller of its own, so
+ * core's retry policy is the only one that applies.
+ */
+import type {
+  DatabricksConfig,
+  DatabricksConfigOptions,
+  FetchFunction,
+  HttpMethod,
+  QueryValue,
+  RetryOptions,
+  TokenProviderFunction,
+} from '@lakechain/core';
+import { DatabricksClient, DatabricksConfigError, resolveConfig } from '@lakechain/core';
+import { z } from 'zod';
+import { USER_AGENT } from './version.js';
+
+/** A request as core's `DatabricksClient.request` takes it (the subset used here). */
+export interface VectorSearchClientRequest {
+  method: HttpMethod;
+  path: string;
+  query?: Record<string, QueryValue | QueryValue[]>;
+  body?: unknown;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  idempotent?: boolean;
+  retry?: RetryOptions | false;
+}
+
+/**
+ * What this package needs from an HTTP client: core's `DatabricksClient` satisfies it, so one
+ * client (one connection pool, one token cache) can be shared with other lakechain packages.
+ */
+export interface VectorSearchHttpClient {
+  request<T>(request: VectorSearchClientRequest): Promise<T>;
+}
+
+/**
+ * Workspace and auth options, resolved by @lakechain/core (options, then `DATABRICKS_*`
+ * environment variables, then `~/.databrickscfg` profiles, then the Databricks runtime).
+ */
+export interface VectorSearchAuthOptions
+  extends Pick<
+    DatabricksConfigOptions,
+    | 'host'
+    | 'token'
+    | 'clientId'
+    | 'clientSecret'
+    | 'authType'
+    | 'profile'
+    | 'configFile'
+    | 'caCert'
+    | 'fetch'
+    | 'tokenProvider'
+    | 'env'
+  > {
+  /** An already-resolved workspace config (shared with other lakechain clients). */
+  config?: DatabricksConfig;
+  /** A ready client (e.g. a `DatabricksClient` shared with other packages). Wins over the rest. */
+  client?: VectorSearchHttpClient;
+  /** Per-attempt HTTP timeout in ms (core's default: 60 s). */
+  timeoutMs?: number;
+  /** Core's retry policy for these requests, or `false` to turn retries off. */
+  retry?: RetryOptions | false;
+}
+
+/** Zod shape of the auth options, shared by every class's option validation. */
+export const authOptionsShape = {
+  host: z.string().min(1).optional(),
+  token: z.string().min(1).optional(),
+  clientId: z.string().min(1).optional(),
+  clientSecret: z.string().min(1).optional(),
+  authType: z.string().optional(),
+  profile: z.string().min(1).optional(),
+  configFile: z.string().min(1).optional(),
+  caCert: z.string().optional(),
+  fetch: z
+    .custom<FetchFunction>((value) => typeof value === 'function', 'must be a fetch function')
+    .optional(),
+  config: z
+    .custom<DatabricksConfig>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as DatabricksConfig).getAuthHeaders === 'function',
+      'must be a resolved DatabricksConfig',
+    )
+    .optional(),
+  client: z
+    .custom<VectorSearchHttpClient>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as VectorSearchHttpClient).request === 'function',
+      'must have a request() method',
+    )
+    .optional(),
+  tokenProvider: z
+    .custom<TokenProviderFunction>((value) => typeof value === 'function', 'must be a function')
+    .optional(),
+  env: z.record(z.string(), z.union([z.string(), z.undefined()])).optional(),
+  timeoutMs: z.number().int().positive().optional(),
+  retry: z.union([z.literal(false), z.record(z.string(), z.number())]).optional(),
+};
+
+const CONFIG_KEYS = [
+  'host',
+  'token',
+  'clientId',
+  'clientSecret',
+  'authType',
+  'profile',
+  'configFile',
+  'caCert',
+  'fetch',
+  'tokenProvider',
+  'env',
+] as const;
+
+/** The auth options out of a class's constructor fields (nothing else is kept). */
+export function pickAuthOptions(fields: object): VectorSearchAuthOptions {
+  const record = fields as Record<string, unknown>;
+  const picked: Record<string, unknown> = {};
+  for (const key of [...CONFIG_KEYS, 'config', 'client', 'timeoutMs', 'retry']) {
+    if (record[key] !== undefined) picked[key] = record[key];
+  }
+  return picked as VectorSearchAuthOptions;
+}
+
+/** Constructor-time validation: the error names the option at fault. */
+export function validateOptions<T>(className: string, schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const option = issue?.path.map(String).join('.') || undefined;
+  const message = option
+    ? `${className}: invalid option "${option}": ${issue?.message}`
+    : `${className}: ${issue?.message ?? 'invalid options'}`;
+  throw new DatabricksConfigError(message, { option });
+}
+
+/**
+ * Resolves config and client once, lazily, for one object (a vector store, a tool, a client).
+ * Concurrent first calls share one resolution; a failed one is not cached.
+ */
+export class VectorSearchConnection {
+  readonly #auth: VectorSearchAuthOptions;
+  #client?: Promise<VectorSearchHttpClient>;
+  #owned?: DatabricksClient;
+
+  constructor(auth: VectorSearchAuthOptions) {
+    this.#auth = pickAuthOptions(auth);
+  }
+
+  client(): Promise<VectorSearchHttpClient> {
+    if (this.#auth.client) return Promise.resolve(this.#auth.client);
+    if (!this.#client) {
+      const { client: _client, config, timeoutMs, retry, ...options } = this.#auth;
+      const pending = (config ? Promise.resolve(config) : resolveConfig(options)).then(
+        (resolved) => {
+          this.#owned = new DatabricksClient({
+            config: resolved,
+            fetch: this.#auth.fetch ?? resolved.fetch,
+            userAgent: USER_AGENT,
+            timeoutMs,
+            ...(retry ? { retry } : {}),
+          });
+          return this.#owned as VectorSearchHttpClient;
+        },
+      );
+      pending.catch(() => {
+        this.#client = undefined;
+      });
+      this.#client = pending;
+    }
+    return this.#client;
+  }
+
+  /** Sends one request with this connection's defaults (timeout, retry policy). */
+  async request<T>(request: VectorSearchClientRequest): Promise<T> {
+    const client = await this.client();
+    return client.request<T>({
+      timeoutMs: this.#auth.timeoutMs,
+      ...(this.#auth.retry === false ? { retry: false } : {}),
+      ...request,
+    });
+  }
+
+  /** Closes the client this connection created (not one passed in). */
+  async close(): Promise<void> {
+    const owned = this.#owned;
+    this.#owned = undefined;
+    this.#client = undefined;
+    await owned?.close();
+  }
+}
