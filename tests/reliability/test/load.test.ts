@@ -43,7 +43,11 @@ afterAll(async () => {
   await engineHost?.stop();
 });
 
-it(`${INVOCATIONS} chain invocations at concurrency ${CONCURRENCY} with ~5% faults`, async () => {
+// Its own timeout: 1,000 invocations take about a minute on an idle 2-core machine and several
+// times that on a loaded one; the test measures failures and leaks, never speed.
+it(`${INVOCATIONS} chain invocations at concurrency ${CONCURRENCY} with ~5% faults`, {
+  timeout: 900_000,
+}, async () => {
   const baselineSockets = sockets();
   global.gc?.();
   const rssStart = process.memoryUsage().rss;
