@@ -3,7 +3,7 @@
  * HTTP to Databricks (the workspace client, OAuth token endpoints, serving endpoints) goes through
  * `createHttpTransport`, so retry rules and error messages are the same everywhere.
  */
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { DatabricksApiError, DatabricksConnectionError } from '../errors.js';
 import type { FetchFunction } from '../types.js';
 import { VERSION } from '../version.js';
@@ -73,6 +73,31 @@ const TLS_CODES = new Set([
   'CERT_REJECTED',
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
+
+/**
+ * TLS contexts by extra CA. Node builds one for every connection given a `ca` option, parsing the
+ * ~140 bundled roots each time (tens of milliseconds); sharing one per CA makes a connection, and
+ * a short-lived client per request, cost a handshake only. A process trusts few distinct CAs, and
+ * the oldest context is dropped beyond this bound.
+ */
+const secureContexts = new Map<string, SecureContext>();
+const MAX_SECURE_CONTEXTS = 8;
+
+function secureContextFor(caCert: string): SecureContext {
+  let context = secureContexts.get(caCert);
+  if (context) {
+    secureContexts.delete(caCert); // most recently used last
+  } else {
+    // Extra roots are added to, never substituted for, the bundled ones; verification stays on.
+    context = createSecureContext({ ca: [...rootCertificates, caCert] });
+  }
+  secureContexts.set(caCert, context);
+  if (secureContexts.size > MAX_SECURE_CONTEXTS) {
+    const oldest = secureContexts.keys().next().value;
+    if (oldest !== undefined) secureContexts.delete(oldest);
+  }
+  return context;
+}
 
 /** Builds the `User-Agent`: `lakechain/<v> [products] node/<v> os/<platform>`. */
 export function buildUserAgent(products?: string): string {
@@ -296,8 +321,7 @@ export function createHttpTransport(
       } else if (options.caCert) {
         const caCert = options.caCert;
         fetchPromise = import('undici').then((undici) => {
-          // Extra roots are added to, never substituted for, the bundled ones; verification stays on.
-          const agent = new undici.Agent({ connect: { ca: [...rootCertificates, caCert] } });
+          const agent = new undici.Agent({ connect: { secureContext: secureContextFor(caCert) } });
           closeAgent = () => agent.close();
           return (url, init) =>
             undici.fetch(url, {
