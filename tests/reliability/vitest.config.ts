@@ -7,7 +7,7 @@ import { lakechainTest } from '../../tooling/vitest.preset';
 export default mergeConfig(lakechainTest(import.meta.dirname, 120_000), {
   test: {
     fileParallelism: false,
-    // The load test reports heap after a full GC.
+    // The load and resources tests measure the heap after a full GC.
     poolOptions: { forks: { execArgv: ['--expose-gc'] } },
   },
 });
