@@ -217,7 +217,7 @@ function databricksConnection(
   };
 }
 
-/** Core's own wording for a closed client, for requests that never reach core's client. */
+/** What core's client throws after close() (same code), for requests refused before reaching it. */
 function closedError(): DatabricksConnectionError {
   return new DatabricksConnectionError(
     'The MLflow connection was closed (close() releases its connection pools). Create a new ' +
