@@ -31,8 +31,11 @@ const WARM_UP = 100;
 const MEASURED = 1_000;
 /** Cycles in flight at once: enough to use both cores, few enough to keep the run short. */
 const CONCURRENCY = 8;
-/** Heap growth allowed over the 1,000 measured cycles: 2 KB a cycle, a fraction of one pool. */
-const HEAP_GROWTH_LIMIT = 2 * 1024 * 1024;
+/**
+ * Heap growth allowed over the 1,000 measured cycles: 3 KB a cycle, a fraction of one pool. Runs
+ * measured 0.3 to 1 MB; leaving only the core client and config unclosed measured 5.4 MB.
+ */
+const HEAP_GROWTH_LIMIT = 3 * 1024 * 1024;
 
 interface WorkspaceInfo {
   host: string;
