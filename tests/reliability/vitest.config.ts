@@ -8,7 +8,7 @@ export default lakechainTest(import.meta.dirname, {
   overrides: {
     test: {
       fileParallelism: false,
-      // The load test reports heap after a full GC.
+      // The load and resources tests measure the heap after a full GC.
       poolOptions: { forks: { execArgv: ['--expose-gc'] } },
     },
   },

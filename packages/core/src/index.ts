@@ -14,12 +14,14 @@ export type { CachedTokenSourceOptions, Token } from './auth/cached_token_source
 // HTTP: the one transport (retries, timeouts, errors) and the workspace client on top of it.
 export { DatabricksClient } from './http/client.js';
 export type { DatabricksClientOptions, DatabricksRequest } from './http/client.js';
+export { createHttpTransport } from './http/transport.js';
+// Backoff for the retry loops outside the transport (see "Retries" in docs/ARCHITECTURE.md).
 export {
   abortableSleep,
   computeBackoffMs,
-  createHttpTransport,
   parseRetryAfter,
-} from './http/transport.js';
+  retryDelayMs,
+} from './http/backoff.js';
 export { parseSseStream } from './http/sse.js';
 export type { SseEvent } from './http/sse.js';
 export type {

@@ -59,4 +59,9 @@ export interface DatabricksConfig {
   getAuthHeaders(options?: GetAuthHeadersOptions): Promise<Record<string, string>>;
   /** A redacted, JSON-safe view: never contains tokens or secrets. */
   toJSON(): Record<string, unknown>;
+  /**
+   * Releases what the config opened for token requests (a connection pool with `caCert`).
+   * Present on configs from `resolveConfig`; whoever resolved the config closes it.
+   */
+  close?(): Promise<void>;
 }

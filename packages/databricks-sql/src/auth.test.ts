@@ -57,6 +57,27 @@ describe('resolveConnectOptions (through @lakechain/core)', () => {
     ).toMatchObject({ path: '/sql/protocolv1/o/0/c1' });
   });
 
+  it('release() closes the config core resolved: its token requests are refused afterwards', async () => {
+    const requests: string[] = [];
+    const options = await resolveConnectOptions({
+      host: 'https://adb-1.cloud.databricks.com',
+      clientId: 'sp-id',
+      clientSecret: 'sp-secret',
+      warehouseId: 'w1',
+      fetch: async (url: string | URL | Request) => {
+        requests.push(String(url));
+        throw new Error('no network in this test');
+      },
+      ...hermetic(),
+    });
+    await options.release();
+    // The driver's `authType: 'custom'` provider: core's token cache behind it.
+    const { provider } = options as unknown as { provider: { authenticate(): Promise<unknown> } };
+    const error = await provider.authenticate().catch((e: unknown) => e);
+    expect((error as Error).message).toContain('was closed');
+    expect(requests).toEqual([]);
+  });
+
   it('fails with a config error when nothing is configured', async () => {
     await expect(resolveConnectOptions(hermetic())).rejects.toSatisfy((e: unknown) =>
       DatabricksConfigError.isInstance(e),

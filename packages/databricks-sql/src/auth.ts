@@ -22,10 +22,16 @@ export function coreOptionsOf(options: DatabricksSqlDatabaseOptions): Databricks
   return out as DatabricksConfigOptions;
 }
 
+/** Driver options, and how to release what core opened to produce their tokens. */
+export type ResolvedConnectOptions = ConnectionOptions & {
+  /** Closes core's config (the connection pool its token requests use with `caCert`). */
+  release(): Promise<void>;
+};
+
 /** Resolves host, path and auth for `DBSQLClient.connect`. */
 export async function resolveConnectOptions(
   options: DatabricksSqlDatabaseOptions,
-): Promise<ConnectionOptions> {
+): Promise<ResolvedConnectOptions> {
   const config = await resolveConfig(coreOptionsOf(options));
   const base = toSqlConnectionOptions(config, { httpPath: httpPathFor(options) });
   return {
@@ -34,5 +40,6 @@ export async function resolveConnectOptions(
     preserveBigNumericPrecision: true,
     telemetryEnabled: false,
     userAgentEntry: 'lakechain-databricks-sql',
-  } as ConnectionOptions;
+    release: async () => config.close?.(),
+  } as ResolvedConnectOptions;
 }

@@ -6,7 +6,7 @@
  */
 import { DBSQLClient, thrift } from '@databricks/sql';
 import type { ConnectionOptions } from '@databricks/sql/dist/contracts/IDBSQLClient';
-import { abortableSleep, computeBackoffMs, parseRetryAfter } from '@lakechain/core';
+import { abortableSleep, parseRetryAfter, retryDelayMs } from '@lakechain/core';
 import { DatabricksSqlError, isSessionGoneError, toDatabricksSqlError } from './errors.js';
 
 /** The parts of a driver operation this package uses (`IOperation` satisfies it). */
@@ -70,8 +70,11 @@ export interface ExecuteOptions {
 }
 
 export interface ConnectionSettings {
-  /** Driver connect options (host, path, auth); resolved on first use. */
-  connectOptions?: () => Promise<ConnectionOptions>;
+  /**
+   * Driver connect options (host, path, auth); resolved on first use. `release`, when present,
+   * is called by `close()` after the client's: core's config, with its token-request pool.
+   */
+  connectOptions?: () => Promise<ConnectionOptions & { release?: () => Promise<void> }>;
   /** A connected client to use instead of creating one (not closed by `close()`). */
   client?: SqlClientLike;
   /** A session to use as-is (not reopened, not closed by `close()`). */
@@ -173,6 +176,8 @@ export class SqlConnection {
   private currentSession?: SqlSessionLike;
   private readonly active = new Set<SqlOperationLike>();
   private closed = false;
+  /** Releases what resolving the connect options opened (see `ConnectionSettings`). */
+  private release?: () => Promise<void>;
   /** Sessions opened so far (1 normally; more after the warehouse closed one). */
   sessionsOpened = 0;
 
@@ -183,9 +188,15 @@ export class SqlConnection {
     this.clientPromise ??= (async () => {
       const resolve = this.settings.connectOptions;
       if (!resolve) throw new DatabricksSqlError('No connection options and no client given.');
-      const options = await resolve();
+      const { release, ...options } = await resolve();
       const client = new DBSQLClient({ logger: silentLogger });
-      await client.connect(options);
+      try {
+        await client.connect(options);
+      } catch (error) {
+        await release?.().catch(() => {});
+        throw error;
+      }
+      this.release = release;
       return client as unknown as SqlClientLike;
     })().catch((error: unknown) => {
       this.clientPromise = undefined;
@@ -243,10 +254,8 @@ export class SqlConnection {
       } catch (error) {
         const refused = refusedStatement(error);
         if (!refused || retry >= retries || this.closed) throw error;
-        const wait = Math.min(
-          refused.retryAfterMs ?? computeBackoffMs(retry, STATEMENT_RETRY, Math.random),
-          STATEMENT_RETRY.maxDelayMs,
-        );
+        // Core's backoff: the warehouse's Retry-After (capped), else full jitter.
+        const wait = retryDelayMs(retry, refused.retryAfterMs, STATEMENT_RETRY);
         if (Date.now() - started + wait > STATEMENT_RETRY.totalTimeoutMs) throw error;
         await abortableSleep(wait, signal);
       }
@@ -411,7 +420,10 @@ export class SqlConnection {
     }
   }
 
-  /** Cancels running statements and closes the session and client this object opened. */
+  /**
+   * Cancels running statements and closes the session and client this object opened, then what
+   * resolving its connect options opened (core's config).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -426,5 +438,7 @@ export class SqlConnection {
       await client?.close().catch(() => {});
       this.clientPromise = undefined;
     }
+    await this.release?.().catch(() => {});
+    this.release = undefined;
   }
 }

@@ -37,7 +37,8 @@ export interface AutologOptions extends MlflowTracerOptions {
 
 /**
  * Enables MLflow tracing for every LangChain.js run in this process. Returns the tracer, whose
- * `flush()` waits for pending exports. Calling it again replaces the configuration.
+ * `flush()` waits for pending exports. Calling it again replaces the configuration: the previous
+ * tracer is closed (its queued traces are exported, then its connection released).
  *
  * @example
  * ```ts
@@ -51,11 +52,11 @@ export function autolog(options: AutologOptions = {}): MlflowTracer | undefined 
   if (options.disable) {
     activeTracer = undefined;
     if (typeof process !== 'undefined') process.env[AUTOLOG_ENV_VAR] = 'false';
-    if (previous) void previous.flush();
+    if (previous) void previous.close();
     return undefined;
   }
   activeTracer = new MlflowTracer(options);
-  if (previous) void previous.flush();
+  if (previous) void previous.close();
   if (!hookRegistered) {
     registerConfigureHook({
       handlerClass: AutologTracerFactory as unknown as new () => MlflowTracer,

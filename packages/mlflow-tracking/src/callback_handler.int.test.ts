@@ -2,7 +2,7 @@ import { StringOutputParser } from '@langchain/core/output_parsers';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import { RunnableLambda } from '@langchain/core/runnables';
 import { describe, expect, inject, it } from 'vitest';
-import { MlflowCallbackHandler } from './index.js';
+import { MlflowCallbackHandler, MlflowClient } from './index.js';
 import { coreTransport } from './testing/core_transport.js';
 import { getJson } from './testing/read_back.js';
 import { ScriptedChatModel } from './testing/scripted_chat_model.js';
@@ -107,6 +107,56 @@ describe('MlflowCallbackHandler against a real MLflow server', () => {
       total_tokens: 12,
       name: 'ScriptedChatModel',
     });
+  });
+
+  it('close() (`await using`) sends what was buffered and ends the run it created, not one it was given', async () => {
+    const experimentName = `handler-close-${Date.now()}`;
+    const chain = RunnableLambda.from((x: number) => x * 2);
+    let created: string;
+    {
+      // Default timer (2 s): nothing has been sent when the scope ends.
+      await using handler = new MlflowCallbackHandler({
+        trackingUri: url,
+        experimentName,
+        env: {},
+        transport: await coreTransport(),
+      });
+      expect(await chain.invoke(21, { callbacks: [handler] })).toBe(42);
+      expect(handler.hasPendingWork()).toBe(true);
+      created = (await handler.run()).run_id;
+    }
+    const { run } = await getJson<{ run: RestRun }>(
+      `${url}/api/2.0/mlflow/runs/get?run_id=${created}`,
+    );
+    expect(run.info.status).toBe('FINISHED');
+    const latest = Object.fromEntries((run.data.metrics ?? []).map((m) => [m.key, m.value]));
+    expect(latest).toMatchObject({ chain_starts: 1, chain_ends: 1 });
+
+    // A handler logging into an existing run leaves its status to the run's owner.
+    const client = new MlflowClient({
+      trackingUri: url,
+      env: {},
+      transport: await coreTransport(),
+    });
+    const existing = await client.createRun({
+      experimentId: run.info.experiment_id,
+      runName: 'owned',
+    });
+    const guest = new MlflowCallbackHandler({
+      trackingUri: url,
+      runId: existing.run_id,
+      env: {},
+      transport: await coreTransport(),
+    });
+    await chain.invoke(1, { callbacks: [guest] });
+    await guest.close();
+    await guest.close(); // idempotent
+    const owned = await getJson<{ run: RestRun }>(
+      `${url}/api/2.0/mlflow/runs/get?run_id=${existing.run_id}`,
+    );
+    expect(owned.run.info.status).toBe('RUNNING');
+    const logged = Object.fromEntries((owned.run.data.metrics ?? []).map((m) => [m.key, m.value]));
+    expect(logged).toMatchObject({ chain_starts: 1, chain_ends: 1 });
   });
 
   it('server unreachable: callbacks never throw, one warning, data kept', async () => {

@@ -9,7 +9,13 @@
  * are really sent, and the run is really closed.
  */
 
-import { isSensitiveKey, REDACTED, redactForInspection, redactSecrets } from '@lakechain/core';
+import {
+  computeBackoffMs,
+  isSensitiveKey,
+  REDACTED,
+  redactForInspection,
+  redactSecrets,
+} from '@lakechain/core';
 import type { AgentAction, AgentFinish } from '@langchain/core/agents';
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import type { DocumentInterface } from '@langchain/core/documents';
@@ -37,7 +43,10 @@ export interface MlflowCallbackHandlerOptions extends ConnectionOptions {
   artifactsDir?: string;
   /** Use this client instead of building one from the options. */
   client?: MlflowClient;
-  /** Background flush period in ms. Default 2000; 0 disables the timer. */
+  /**
+   * How long after something is buffered it is sent, in ms. Default 2000; 0 disables the timer
+   * (data is then sent on `flush()`, `endRun()`, `close()` and before a normal process exit).
+   */
   flushIntervalMs?: number;
   /** Where the one warning goes. Default `console.warn`. */
   warn?: (message: string) => void;
@@ -81,6 +90,9 @@ export interface CallRecord {
 }
 
 type Obj = Record<string, unknown>;
+
+/** The longest extra wait between timed sends while the server keeps failing. */
+const MAX_FLUSH_BACKOFF_MS = 60_000;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function randomSuffix(): string {
@@ -156,26 +168,56 @@ export class MlflowCallbackHandler extends BaseCallbackHandler {
   private readonly starts = new Map<string, { time: number; name: string; kind: string }>();
   private flushing: Promise<void> | undefined;
   private tablesDirty = false;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  /** Set only while something is buffered and unsent (see `scheduleFlush`). */
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly flushIntervalMs: number;
+  /** Sends that failed in a row (after core's own retries): the next timed one backs off. */
+  private failedFlushes = 0;
   private warned = false;
   private ended = false;
+  private closing: Promise<void> | undefined;
   private readonly unregister: () => void;
+  /** A client passed in stays open on close(); one made here is closed with the handler. */
+  private readonly ownsClient: boolean;
   readonly runName: string;
 
   constructor(options: MlflowCallbackHandlerOptions = {}) {
     super();
     this.options = options;
     this.clientInstance = options.client;
+    this.ownsClient = options.client === undefined;
     const base = options.runName ?? 'langchainrun-%';
     this.runName = base.endsWith('%') ? `${base.slice(0, -1)}${randomSuffix()}` : base;
     this.unregister = flushOnExit(this);
-    const interval = options.flushIntervalMs ?? 2000;
-    if (interval > 0) {
-      this.timer = setInterval(() => {
-        if (this.hasPendingWork()) void this.flush();
-      }, interval);
-      this.timer.unref?.();
-    }
+    this.flushIntervalMs = options.flushIntervalMs ?? 2000;
+  }
+
+  /**
+   * Sends the buffer `flushIntervalMs` after something was added to it, and again after a failed
+   * send. No periodic timer: a handler with nothing to send holds no timer, so an application
+   * that drops its handler (one per request) does not keep it alive; one with unsent data stays
+   * alive through this timer until the data is sent.
+   */
+  private scheduleFlush(): void {
+    if (this.timer !== undefined || this.flushIntervalMs <= 0 || this.ended || this.closing) return;
+    // After failed sends, core's jittered backoff on top of the interval, so a handler whose
+    // server is down (its data kept for later) does not call it every interval for ever.
+    const delay =
+      this.failedFlushes === 0
+        ? this.flushIntervalMs
+        : this.flushIntervalMs +
+          computeBackoffMs(this.failedFlushes - 1, {
+            initialDelayMs: this.flushIntervalMs,
+            maxDelayMs: MAX_FLUSH_BACKOFF_MS,
+          });
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush().then(() => {
+        if (this.hasPendingWork()) this.scheduleFlush();
+      });
+    }, delay);
+    // Never keep an otherwise finished process alive for it: the beforeExit hook flushes instead.
+    this.timer.unref?.();
   }
 
   private client(): MlflowClient {
@@ -245,11 +287,13 @@ export class MlflowCallbackHandler extends BaseCallbackHandler {
       if (name !== 'step') this.counters[name]++;
       this.pendingMetrics.push({ key: name, value: this.counters[name], timestamp, step });
     }
+    this.scheduleFlush();
     return step;
   }
 
   private metric(key: string, value: number, step: number): void {
     this.pendingMetrics.push({ key, value, timestamp: Date.now(), step });
+    this.scheduleFlush();
   }
 
   private record(
@@ -272,6 +316,7 @@ export class MlflowCallbackHandler extends BaseCallbackHandler {
     this.records.push(frozen);
     this.pendingRecords.push(frozen);
     this.tablesDirty = true;
+    this.scheduleFlush();
   }
 
   private startCall(runId: string, name: string, kind: string): void {
@@ -303,6 +348,7 @@ export class MlflowCallbackHandler extends BaseCallbackHandler {
       if (this.loggedParams.has(full)) continue;
       this.loggedParams.add(full);
       this.pendingParams.push({ key: full, value: isSensitiveKey(key) ? REDACTED : String(value) });
+      this.scheduleFlush();
     }
   }
 
@@ -544,7 +590,15 @@ export class MlflowCallbackHandler extends BaseCallbackHandler {
     if (this.flushing)
       return this.flushing.then(() => (this.hasPendingWork() ? this.flush() : undefined));
     const run = this.doFlush()
-      .catch((error: unknown) => this.warnOnce(error))
+      .then(
+        () => {
+          this.failedFlushes = 0;
+        },
+        (error: unknown) => {
+          this.failedFlushes += 1;
+          this.warnOnce(error);
+        },
+      )
       .finally(() => {
         this.flushing = undefined;
       });
@@ -615,8 +669,34 @@ export class MlflowCallbackHandler extends BaseCallbackHandler {
     } catch (error) {
       this.warnOnce(error);
     }
-    if (this.timer) clearInterval(this.timer);
+    if (this.ended) this.stopTimer();
     this.unregister();
+  }
+
+  /**
+   * Sends everything buffered, ends the run this handler created (status FINISHED, unless
+   * `endRun()` already ended it; a run passed as `runId` belongs to its creator and is left
+   * running), then releases the client this handler made (its connection pools with `caCert`)
+   * and the exit hook. Idempotent; `await using` calls it.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.stopTimer();
+      await this.flush();
+      if (!this.options.runId && this.runPromise && !this.ended) await this.endRun();
+      this.unregister();
+      if (this.ownsClient) await this.clientInstance?.close();
+    })();
+    return this.closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   private warnOnce(error: unknown): void {

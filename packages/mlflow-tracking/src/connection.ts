@@ -12,7 +12,12 @@ import type {
   QueryValue,
   RetryOptions,
 } from '@lakechain/core';
-import { createHttpTransport, DatabricksClient, resolveConfig } from '@lakechain/core';
+import {
+  createHttpTransport,
+  DatabricksClient,
+  DatabricksConnectionError,
+  resolveConfig,
+} from '@lakechain/core';
 import type { StorageSend } from './cloud_storage.js';
 import {
   ossAuthHeaders,
@@ -50,6 +55,12 @@ export interface MlflowConnection {
   storage: StorageSend;
   /** Secret strings to scrub from anything this package writes or prints. */
   secrets(): readonly string[];
+  /**
+   * Releases what the connection opened (connection pools made for the workspace's `caCert`, the
+   * config it resolved) once requests in flight finish; later requests are refused. Idempotent.
+   * Never closes what was passed in (`transport`, `databricksConfig`).
+   */
+  close(): Promise<void>;
 }
 
 export interface ConnectionOptions extends TrackingOptions {
@@ -98,7 +109,9 @@ function ossConnection(target: TrackingTarget, options: ConnectionOptions): Mlfl
   let transport: HttpTransport | undefined;
   const authHeaders = ossAuthHeaders(target.auth);
   const secrets = secretsOf(target.auth);
+  let closed = false;
   const getTransport = () => {
+    if (closed) throw closedError();
     transport ??= makeTransport(options);
     return transport;
   };
@@ -122,6 +135,10 @@ function ossConnection(target: TrackingTarget, options: ConnectionOptions): Mlfl
     },
     storage: storageSender(getTransport),
     secrets: () => secrets,
+    async close() {
+      closed = true;
+      if (!options.transport) await transport?.close?.();
+    },
   };
 }
 
@@ -132,15 +149,21 @@ function databricksConnection(
   let clientPromise: Promise<DatabricksClient> | undefined;
   let transport: HttpTransport | undefined;
   let caCert: string | undefined;
+  /** A config this connection resolved itself (it owns its token-request pool). */
+  let ownConfig: DatabricksConfig | undefined;
+  let closing: Promise<void> | undefined;
   const getClient = () => {
+    if (closing) return Promise.reject(closedError());
     clientPromise ??= (async () => {
-      const config =
-        options.databricksConfig ??
-        (await resolveConfig({
+      let config = options.databricksConfig;
+      if (!config) {
+        config = await resolveConfig({
           ...(target.profile ? { profile: target.profile } : {}),
           ...(options.fetch ? { fetch: options.fetch } : {}),
           ...(options.env ? { env: { ...options.env } } : {}),
-        }));
+        });
+        ownConfig = config;
+      }
       caCert = config.caCert;
       return new DatabricksClient({
         config,
@@ -174,6 +197,7 @@ function databricksConnection(
     storage: storageSender(async () => {
       if (!transport) {
         await getClient();
+        if (closing) throw closedError();
         // With an injected fetch, TLS belongs to that fetch (as in core's client).
         transport = makeTransport(options, options.fetch ? undefined : caCert);
       }
@@ -181,5 +205,23 @@ function databricksConnection(
     }),
     // Databricks tokens never reach this package: core adds them inside its client.
     secrets: () => [],
+    close() {
+      closing ??= (async () => {
+        const client = await clientPromise?.catch(() => undefined);
+        await client?.close();
+        if (!options.transport) await transport?.close?.();
+        await ownConfig?.close?.();
+      })();
+      return closing;
+    },
   };
+}
+
+/** What core's client throws after close() (same code), for requests refused before reaching it. */
+function closedError(): DatabricksConnectionError {
+  return new DatabricksConnectionError(
+    'The MLflow connection was closed (close() releases its connection pools). Create a new ' +
+      'client, tracer or handler for further requests.',
+    { code: 'CLIENT_CLOSED', retryable: false },
+  );
 }

@@ -5,11 +5,15 @@
  *
  * Retries live here, at the queue, not in the HTTP layer: a trace whose export fails for a
  * transient reason (connection refused while the server restarts, 429, 503) goes back in the
- * queue with a backoff (honouring Retry-After) and resumes where it stopped, for up to
- * `retryWindowMs`. Only then, or on a permanent error, is it dropped, with a single warning.
+ * queue and resumes where it stopped, for up to `retryWindowMs`. Only then, or on a permanent
+ * error, is it dropped, with a single warning. This is a retry loop outside core's transport on
+ * purpose: a trace outlives the request that produced it, and a tracking server restart takes
+ * longer than one request's retry budget. The waits are core's backoff (full jitter), so the
+ * exporters of many processes that lost the same server do not come back in lockstep.
  */
 import type { RetryOptions } from '@lakechain/core';
 import {
+  computeBackoffMs,
   DatabricksApiError,
   DatabricksConnectionError,
   redactForInspection,
@@ -62,9 +66,11 @@ export interface ExporterStats {
 /** One attempt per request: the queue retries (see the file comment), so no second layer. */
 const EXPORT_RETRY: RetryOptions = { maxAttempts: 1 };
 
-/** Backoff between export attempts of one trace: 1 s, 2 s, 4 s... capped at 15 s. */
-const RETRY_BASE_MS = 1000;
-const RETRY_MAX_DELAY_MS = 15_000;
+/**
+ * Backoff between export attempts of one trace: a jittered draw below 1 s, 2 s, 4 s... capped at
+ * 15 s (core's `computeBackoffMs`).
+ */
+const EXPORT_BACKOFF = { initialDelayMs: 1_000, maxDelayMs: 15_000 };
 
 interface QueuedTrace {
   trace: FinishedTrace;
@@ -116,10 +122,14 @@ export class TraceExporter {
   private otlp = true;
   private readonly counters = { exported: 0, dropped: 0 };
   private readonly unregister: () => void;
+  /** A client passed in stays open on close(); one made here is closed with the exporter. */
+  private readonly ownsClient: boolean;
+  private closing: Promise<void> | undefined;
 
   constructor(options: TraceExporterOptions = {}) {
     this.options = options;
     this.clientInstance = options.client;
+    this.ownsClient = options.client === undefined;
     this.unregister = options.flushOnExit === false ? () => undefined : flushOnExit(this);
   }
 
@@ -262,7 +272,9 @@ export class TraceExporter {
       item.firstFailureAt ??= now;
       const window = this.options.retryWindowMs ?? 120_000;
       if (!this.closed && isTransient(error) && now - item.firstFailureAt < window) {
-        const backoff = Math.min(RETRY_BASE_MS * 2 ** (item.attempts - 1), RETRY_MAX_DELAY_MS);
+        const backoff = computeBackoffMs(item.attempts - 1, EXPORT_BACKOFF);
+        // Nobody waits on a background export, so the server's Retry-After is honoured in full
+        // (a floor), where core's transport caps it for the caller's sake.
         item.notBefore = now + Math.max(backoff, retryAfterOf(error) ?? 0);
         return 'retry';
       }
@@ -310,12 +322,30 @@ export class TraceExporter {
     await this.drain(true);
   }
 
-  /** Flushes, then refuses new traces, drops what could not be exported, and unregisters. */
-  async shutdown(): Promise<void> {
-    this.closed = true;
-    await this.flush();
-    this.abandon();
-    this.unregister();
+  /**
+   * Refuses new traces, exports every queued one (without waiting for retry backoffs), then
+   * releases the client this exporter made (its connection pools with `caCert`) and the exit
+   * hook. What the server still refuses or cannot be reached for at that point is dropped with
+   * the one warning and counted in `stats.dropped`. Idempotent; `await using` calls it.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      await this.flush();
+      this.abandon();
+      this.unregister();
+      if (this.ownsClient) await this.clientInstance?.close();
+    })();
+    return this.closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** The same as `close()` (the name OpenTelemetry exporters use). */
+  shutdown(): Promise<void> {
+    return this.close();
   }
 
   /** Drops every trace still waiting for a retry, with the one warning (the process is ending). */

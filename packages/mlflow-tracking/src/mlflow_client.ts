@@ -108,9 +108,26 @@ export class MlflowClient {
   /** Environment for cloud-storage settings (`AWS_REGION`, endpoint overrides); default process.env. */
   readonly #env: Record<string, string | undefined> | undefined;
 
+  /** Whether this client made its connection (and so closes it). */
+  readonly #ownsConnection: boolean;
+
   constructor(options: ConnectionOptions | { connection: MlflowConnection } = {}) {
+    this.#ownsConnection = !('connection' in options);
     this.connection = 'connection' in options ? options.connection : createConnection(options);
     this.#env = 'connection' in options ? undefined : options.env;
+  }
+
+  /**
+   * Releases the connection this client made (its connection pools with `caCert`) once requests
+   * in flight finish; later requests are refused. A connection passed in is left open, as its
+   * owner may still use it. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#ownsConnection) await this.connection.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   // --- experiments ------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import { RunnableLambda, RunnableSequence } from '@langchain/core/runnables';
 import { tool } from '@langchain/core/tools';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
-import { MlflowTracer } from './index.js';
+import { MlflowTracer, TraceExporter } from './index.js';
 import { coreTransport } from './testing/core_transport.js';
 import {
   attr,
@@ -281,5 +281,35 @@ describe('MlflowTracer against a real MLflow server', () => {
     expect(byName(trace.spans, 'Outer').status.code).toBe('STATUS_CODE_ERROR');
     expect(treeOf(trace.spans).Inner).toBe('Middle');
     expect(treeOf(trace.spans).Middle).toBe('Outer');
+  });
+
+  it('close() hands over a trace still open and exports the queue; a shared exporter stays open', async () => {
+    const exporter = new TraceExporter({
+      trackingUri: url,
+      experimentName: `tracer-close-${Date.now()}`,
+      env: {},
+      transport: await coreTransport(),
+    });
+    const perRequest = new MlflowTracer({ exporter });
+    // A root run that never reports its end (an abandoned stream): close() still exports it.
+    perRequest.handleChainStart(
+      { lc: 1, type: 'not_implemented', id: ['Abandoned'] },
+      { q: 'left open' },
+      'open-run',
+    );
+    await perRequest.close();
+    const abandoned = await readTrace(url, perRequest.lastTraceId as string);
+    expect(abandoned.spans.map((span) => span.name)).toEqual(['Abandoned']);
+
+    // The shared exporter was only flushed: the next per-request tracer still exports through it.
+    {
+      await using next = new MlflowTracer({ exporter });
+      await RunnableLambda.from((x: number) => x + 1).invoke(1, { callbacks: [next] });
+    }
+    expect(exporter.stats).toEqual({ exported: 2, dropped: 0, queued: 0 });
+    await exporter.close();
+    const late = new MlflowTracer({ exporter });
+    await RunnableLambda.from((x: number) => x + 1).invoke(2, { callbacks: [late] });
+    expect(exporter.stats).toEqual({ exported: 2, dropped: 1, queued: 0 });
   });
 });

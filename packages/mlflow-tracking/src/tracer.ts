@@ -45,7 +45,10 @@ export interface MlflowTracerOptions extends TraceExporterOptions {
   tags?: Record<string, string>;
   /** Link traces to this MLflow run (`mlflow.sourceRun`). */
   runId?: string;
-  /** Use this exporter (shared between tracers) instead of creating one. */
+  /**
+   * Use this exporter (shared between tracers) instead of creating one. A tracer per request
+   * should share one: the tracer's `close()` then only flushes it, and its owner closes it.
+   */
   exporter?: TraceExporter;
   /** Called with each finished trace before export (tests, custom sinks). */
   onTraceEnd?: (trace: FinishedTrace) => void;
@@ -147,9 +150,12 @@ export class MlflowTracer extends BaseCallbackHandler {
   private readonly openTraces = new Map<TraceState, number>();
   private readonly staleTraceMs: number;
   private startsSinceSweep = 0;
+  /** Whether `exporter` was made here (closed with the tracer) rather than passed in (shared). */
+  private readonly ownsExporter: boolean;
 
   constructor(options: MlflowTracerOptions = {}) {
     super();
+    this.ownsExporter = options.exporter === undefined;
     this.exporter = options.exporter ?? new TraceExporter(options);
     this.traceTags = { ...options.tags };
     this.sourceRunId = options.runId;
@@ -179,8 +185,28 @@ export class MlflowTracer extends BaseCallbackHandler {
     return this.exporter.flush();
   }
 
+  /**
+   * Hands every trace still open to the exporter as it is (root end = now, so nothing recorded
+   * is lost), then closes the exporter this tracer made: queued traces are exported and its
+   * connection pools released. A shared exporter (the `exporter` option) is only flushed, as
+   * other tracers may still use it. Idempotent; `await using` calls it.
+   */
+  async close(): Promise<void> {
+    for (const trace of [...this.openTraces.keys()]) {
+      trace.root.endNs = nowNs();
+      this.finishTrace(trace);
+    }
+    if (this.ownsExporter) await this.exporter.close();
+    else await this.exporter.flush();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** The same as `close()`. */
   shutdown(): Promise<void> {
-    return this.exporter.shutdown();
+    return this.close();
   }
 
   // --- span lifecycle ---------------------------------------------------------------------

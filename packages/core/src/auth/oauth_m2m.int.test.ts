@@ -42,6 +42,17 @@ describe('OAuth M2M against a loopback authorization server', () => {
     expect(server.tokenForms[0]?.get('grant_type')).toBe('client_credentials');
   });
 
+  it('close() releases the transport token requests go through: a later refresh is refused', async () => {
+    const config = await m2mConfig();
+    expect(await config.getAuthHeaders()).toEqual({ Authorization: 'Bearer access-1' });
+    await config.close?.();
+    await config.close?.(); // idempotent
+    const error = await config.getAuthHeaders({ forceRefresh: true }).catch((e: unknown) => e);
+    expect(DatabricksAuthError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain('was closed');
+    expect(server.counts.token).toBe(1);
+  });
+
   it('100 concurrent callers on a cold cache make exactly one token request', async () => {
     server.tokenDelayMs = 100;
     const config = await m2mConfig();

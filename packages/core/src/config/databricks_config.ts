@@ -33,8 +33,17 @@ export class ResolvedDatabricksConfig implements DatabricksConfig {
   readonly #caCert: string | undefined;
   readonly #fetch: FetchFunction | undefined;
   readonly #provider: CredentialsProvider;
+  readonly #release: (() => Promise<void>) | undefined;
 
-  constructor(fields: ResolvedConfigFields, provider: CredentialsProvider) {
+  /**
+   * @param release Releases what resolution opened for the provider: the transport (and, with
+   *   `caCert`, its connection pool) that token endpoints are called through.
+   */
+  constructor(
+    fields: ResolvedConfigFields,
+    provider: CredentialsProvider,
+    release?: () => Promise<void>,
+  ) {
     this.host = fields.host;
     this.authType = fields.authType;
     if (fields.warehouseId) this.warehouseId = fields.warehouseId;
@@ -44,6 +53,7 @@ export class ResolvedDatabricksConfig implements DatabricksConfig {
     this.#caCert = fields.caCert;
     this.#fetch = fields.fetch;
     this.#provider = provider;
+    this.#release = release;
   }
 
   get caCert(): string | undefined {
@@ -61,6 +71,19 @@ export class ResolvedDatabricksConfig implements DatabricksConfig {
 
   getAuthHeaders(options?: GetAuthHeadersOptions): Promise<Record<string, string>> {
     return this.#provider.getAuthHeaders(options);
+  }
+
+  /**
+   * Releases the connection pool that token requests (OAuth, Azure) use when `caCert` is set.
+   * Clients built on this config do not close it, since one config may serve several of them:
+   * close it once they are all closed. Idempotent; a PAT config has nothing to release.
+   */
+  async close(): Promise<void> {
+    await this.#release?.();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   toJSON(): Record<string, unknown> {

@@ -137,6 +137,9 @@ export async function resolveConfig(
   };
   const selection = await selectAuthType(inputs);
   const transport = internals.transport ?? createHttpTransport({ fetch: parsed.fetch, caCert });
+  // Token endpoints are called through this transport: the config owns the one it made (and its
+  // pool with `caCert`); one passed in by a test stays the test's.
+  const release = internals.transport ? undefined : async () => transport.close?.();
   const provider = createCredentialsProvider(selection, inputs, {
     transport,
     now: internals.now,
@@ -160,6 +163,7 @@ export async function resolveConfig(
       fetch: parsed.fetch,
     },
     provider,
+    release,
   );
 }
 

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
-import { DatabricksConfigError } from '../errors.js';
+import { DatabricksConfigError, DatabricksConnectionError } from '../errors.js';
 import type { DatabricksConfig, FetchFunction, GetAuthHeadersOptions } from '../types.js';
 import { DatabricksClient } from './client.js';
 
@@ -30,6 +30,21 @@ function recordingFetch(body: unknown = { ok: true }) {
 }
 
 describe('DatabricksClient', () => {
+  it('`await using` closes it at the end of the scope: later requests are refused', async () => {
+    const { config } = fakeConfig();
+    const { fetch, calls } = recordingFetch();
+    let escaped: DatabricksClient | undefined;
+    {
+      await using client = new DatabricksClient({ config, fetch });
+      await client.request({ method: 'GET', path: '/api/2.0/x' });
+      escaped = client;
+    }
+    const error = await escaped.request({ method: 'GET', path: '/api/2.0/x' }).catch((e) => e);
+    expect(DatabricksConnectionError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'CLIENT_CLOSED', retryable: false });
+    expect(calls).toHaveLength(1);
+  });
+
   it('resolves paths against the host and sends auth headers', async () => {
     const { config, getAuthHeaders } = fakeConfig();
     const { fetch, calls } = recordingFetch({ clusters: [] });

@@ -104,9 +104,18 @@ export class DatabricksClient {
     yield* parseSseStream(response.body, request.signal);
   }
 
-  /** Releases the connection pool created for `caCert`, if any. */
+  /**
+   * Releases the connection pool created for `caCert`, if any, once requests in flight finish;
+   * later requests fail with a `DatabricksConnectionError` (code `CLIENT_CLOSED`). Idempotent.
+   * The config is not closed: it may serve other clients (see `DatabricksConfig.close`).
+   */
   async close(): Promise<void> {
     await this.#transport.close?.();
+  }
+
+  /** `await using client = new DatabricksClient(...)` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   toJSON(): { host: string; userAgent: string } {

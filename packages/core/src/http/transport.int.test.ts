@@ -348,12 +348,10 @@ describe('caCert against a self-signed HTTPS loopback server', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function startHttps() {
-    return listen(
-      createHttpsServer({ cert, key }),
-      (_req, res) => sendJson(res, 200, { tls: true }),
-      'https',
-    );
+  async function startHttps(keepAliveTimeout?: number) {
+    const server = createHttpsServer({ cert, key });
+    if (keepAliveTimeout !== undefined) server.keepAliveTimeout = keepAliveTimeout;
+    return listen(server, (_req, res) => sendJson(res, 200, { tls: true }), 'https');
   }
 
   it('refuses the certificate without caCert, naming the option', async () => {
@@ -379,5 +377,26 @@ describe('caCert against a self-signed HTTPS loopback server', () => {
     } finally {
       await transport.close?.();
     }
+  });
+
+  it('close() releases the pooled TLS socket once the request in flight is done, then refuses requests', async () => {
+    // `Keep-Alive: timeout=300` makes undici keep the idle socket for minutes: only close() ends
+    // it within the test's timeout.
+    const server = await startHttps(300_000);
+    const transport = createHttpTransport({ caCert: cert });
+    // The pool is still being created (undici loads lazily) when close() is called.
+    const inFlight = transport.request({ method: 'GET', url: `${server.url}/api` });
+    const closing = transport.close?.();
+    expect((await inFlight).data).toEqual({ tls: true });
+    await closing;
+    await server.socketClosed(0);
+    const error = await transport
+      .request({ method: 'GET', url: `${server.url}/api` })
+      .catch((e: unknown) => e);
+    expect(DatabricksConnectionError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'CLIENT_CLOSED', retryable: false });
+    expect((error as Error).message).toContain('was closed');
+    expect(server.requests).toHaveLength(1);
+    await transport.close?.(); // idempotent
   });
 });

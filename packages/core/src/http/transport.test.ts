@@ -1,14 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DatabricksApiError, DatabricksConnectionError } from '../errors.js';
 import type { FetchFunction } from '../types.js';
-import {
-  buildUrl,
-  buildUserAgent,
-  computeBackoffMs,
-  createHttpTransport,
-  DEFAULT_RETRY,
-  parseRetryAfter,
-} from './transport.js';
+import { computeBackoffMs, DEFAULT_RETRY, parseRetryAfter } from './backoff.js';
+import { buildUrl, buildUserAgent, createHttpTransport } from './transport.js';
 
 function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}) {
   return new Response(JSON.stringify(body), {
@@ -125,6 +119,29 @@ describe('backoff math', () => {
     const transport = createHttpTransport({ fetch, retry: { maxDelayMs: 5_000 } }, time.internals);
     await transport.request({ method: 'GET', url: 'https://h/' });
     expect(time.sleeps).toEqual([2_000, 5_000]);
+  });
+
+  it('starts no retry once the transport is closed, and refuses new requests', async () => {
+    const { fetch, calls } = scriptedFetch([jsonResponse(503, {}), jsonResponse(200, {})]);
+    const transport = createHttpTransport(
+      { fetch },
+      {
+        random: () => 0.5,
+        now: () => 0,
+        // The transport is closed while the request waits for its retry.
+        sleep: async () => {
+          await transport.close?.();
+        },
+      },
+    );
+    await expect(transport.request({ method: 'GET', url: 'https://h/' })).rejects.toMatchObject({
+      statusCode: 503,
+    });
+    expect(calls).toHaveLength(1);
+    const refused = await transport.request({ method: 'GET', url: 'https://h/' }).catch((e) => e);
+    expect(DatabricksConnectionError.isInstance(refused)).toBe(true);
+    expect(refused).toMatchObject({ code: 'CLIENT_CLOSED', retryable: false });
+    expect(calls).toHaveLength(1);
   });
 
   it('does not retry when retry is false', async () => {

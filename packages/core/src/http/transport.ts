@@ -3,10 +3,11 @@
  * HTTP to Databricks (the workspace client, OAuth token endpoints, serving endpoints) goes through
  * `createHttpTransport`, so retry rules and error messages are the same everywhere.
  */
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { DatabricksApiError, DatabricksConnectionError } from '../errors.js';
 import type { FetchFunction } from '../types.js';
 import { VERSION } from '../version.js';
+import { abortableSleep, DEFAULT_RETRY, parseRetryAfter, retryDelayMs } from './backoff.js';
 import { isTokenRejection, parseErrorBody, toApiError } from './errors.js';
 import type {
   HttpMethod,
@@ -17,13 +18,6 @@ import type {
   QueryValue,
   RetryOptions,
 } from './types.js';
-
-export const DEFAULT_RETRY: Required<RetryOptions> = {
-  maxAttempts: 5,
-  initialDelayMs: 500,
-  maxDelayMs: 30_000,
-  totalTimeoutMs: 120_000,
-};
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
@@ -80,6 +74,31 @@ const TLS_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/**
+ * TLS contexts by extra CA. Node builds one for every connection given a `ca` option, parsing the
+ * ~140 bundled roots each time (tens of milliseconds); sharing one per CA makes a connection, and
+ * a short-lived client per request, cost a handshake only. A process trusts few distinct CAs, and
+ * the oldest context is dropped beyond this bound.
+ */
+const secureContexts = new Map<string, SecureContext>();
+const MAX_SECURE_CONTEXTS = 8;
+
+function secureContextFor(caCert: string): SecureContext {
+  let context = secureContexts.get(caCert);
+  if (context) {
+    secureContexts.delete(caCert); // most recently used last
+  } else {
+    // Extra roots are added to, never substituted for, the bundled ones; verification stays on.
+    context = createSecureContext({ ca: [...rootCertificates, caCert] });
+  }
+  secureContexts.set(caCert, context);
+  if (secureContexts.size > MAX_SECURE_CONTEXTS) {
+    const oldest = secureContexts.keys().next().value;
+    if (oldest !== undefined) secureContexts.delete(oldest);
+  }
+  return context;
+}
+
 /** Builds the `User-Agent`: `lakechain/<v> [products] node/<v> os/<platform>`. */
 export function buildUserAgent(products?: string): string {
   const parts = [`lakechain/${VERSION}`];
@@ -134,52 +153,6 @@ function encodeBody(body: unknown): { body?: RequestBody; contentType?: string }
 
 function defaultIdempotent(method: HttpMethod): boolean {
   return method !== 'POST' && method !== 'PATCH';
-}
-
-/** Waits `ms` or rejects with the abort reason as soon as `signal` aborts. */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/**
- * Parses `Retry-After` (delta-seconds or an HTTP date) into milliseconds from `now`. Returns
- * `undefined` when absent or unparsable; a date in the past means "now" (0).
- */
-export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
-  if (value == null) return undefined;
-  const trimmed = value.trim();
-  if (trimmed === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
-}
-
-/**
- * Full-jitter exponential backoff: a uniform draw in [0, min(maxDelay, initial * 2^retry)].
- * `retry` is 0 for the wait before the second attempt.
- */
-export function computeBackoffMs(
-  retry: number,
-  retryOptions: Required<RetryOptions>,
-  random: () => number,
-): number {
-  const ceiling = Math.min(retryOptions.maxDelayMs, retryOptions.initialDelayMs * 2 ** retry);
-  return Math.floor(random() * ceiling);
 }
 
 /** Walks `error.cause` to find Node's error code and the innermost message. */
@@ -337,6 +310,7 @@ export function createHttpTransport(
 
   let fetchPromise: Promise<FetchCall> | undefined;
   let closeAgent: (() => Promise<void>) | undefined;
+  let closed: Promise<void> | undefined;
 
   // Resolved lazily so that transports without `caCert` never load undici's own copy.
   function getFetch(): Promise<FetchCall> {
@@ -347,8 +321,7 @@ export function createHttpTransport(
       } else if (options.caCert) {
         const caCert = options.caCert;
         fetchPromise = import('undici').then((undici) => {
-          // Extra roots are added to, never substituted for, the bundled ones; verification stays on.
-          const agent = new undici.Agent({ connect: { ca: [...rootCertificates, caCert] } });
+          const agent = new undici.Agent({ connect: { secureContext: secureContextFor(caCert) } });
           closeAgent = () => agent.close();
           return (url, init) =>
             undici.fetch(url, {
@@ -363,6 +336,16 @@ export function createHttpTransport(
     return fetchPromise;
   }
 
+  /** A closed pool would fail with a socket error that looks retryable: say what happened instead. */
+  function assertOpen(method: HttpMethod, url: URL): void {
+    if (closed === undefined) return;
+    throw new DatabricksConnectionError(
+      `${describeTarget(method, url)} was not sent: this client was closed (close() releases its ` +
+        'connection pool). Create a new client for further requests.',
+      { code: 'CLIENT_CLOSED', retryable: false },
+    );
+  }
+
   async function request<T>(req: HttpRequest): Promise<HttpResponse<T>> {
     const method = req.method;
     const url = buildUrl(req.url, req.query);
@@ -371,6 +354,7 @@ export function createHttpTransport(
     const idempotent = req.idempotent ?? defaultIdempotent(method);
     const callerSignal = req.signal;
     const encoded = encodeBody(req.body);
+    assertOpen(method, url);
     const fetchCall = await getFetch();
 
     const startedAt = now();
@@ -444,13 +428,14 @@ export function createHttpTransport(
         continue;
       }
 
-      if (!retryable || retriesDone + 1 >= retry.maxAttempts) throw error;
+      // A closed transport finishes the attempt in flight but starts no retry.
+      if (!retryable || retriesDone + 1 >= retry.maxAttempts || closed) throw error;
 
-      const backoff = computeBackoffMs(retriesDone, retry, random);
-      const wait = retryAfterMs !== undefined ? Math.min(retryAfterMs, retry.maxDelayMs) : backoff;
+      const wait = retryDelayMs(retriesDone, retryAfterMs, retry, random);
       // Never start a wait that cannot be followed by an attempt inside the budget.
       if (now() - startedAt + wait > retry.totalTimeoutMs) throw error;
       await sleep(wait, callerSignal);
+      if (closed) throw error;
       retriesDone += 1;
     }
   }
@@ -597,8 +582,14 @@ export function createHttpTransport(
 
   const transport: HttpTransport = {
     request,
-    async close() {
-      await closeAgent?.();
+    close() {
+      // Idempotent; waits for a pool still being created, and lets requests in flight finish
+      // (undici's `close()` is graceful) while refusing new ones.
+      closed ??= (async () => {
+        await fetchPromise?.catch(() => undefined);
+        await closeAgent?.();
+      })();
+      return closed;
     },
   };
   return transport;

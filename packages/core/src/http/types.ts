@@ -83,6 +83,10 @@ export interface HttpTransportOptions {
 /** Sends one logical request, with retries, timeouts, cancellation and Databricks error parsing. */
 export interface HttpTransport {
   request<T = unknown>(request: HttpRequest): Promise<HttpResponse<T>>;
-  /** Closes the transport's own connection pool (only exists with `caCert`); idempotent. */
+  /**
+   * Releases the transport's own connection pool (an undici `Agent`, made only for `caCert`)
+   * once requests in flight have finished, and refuses new requests. Idempotent. Always present
+   * on transports made by `createHttpTransport`.
+   */
   close?(): Promise<void>;
 }
