@@ -189,20 +189,24 @@ export class ServingConnection {
 
   /**
    * Releases the HTTP client made for this connection (its connection pool, which exists when
-   * `caCert` is set). Requests already in flight finish first; later calls fail with a
-   * `DatabricksServingError` of kind `closed`. Idempotent.
+   * `caCert` is set) and the config it resolved (the pool its OAuth token requests use). Requests
+   * already in flight finish first; later calls fail with a `DatabricksServingError` of kind
+   * `closed`. Idempotent.
    */
   close(): Promise<void> {
     if (!this.#closed) {
       const pending = this.#client;
+      // A config resolved here (not one passed in) owns the pool its token requests use.
+      const resolvedHere = this.#auth.config || this.#auth.client ? undefined : this.#config;
       this.#client = undefined;
       this.#endpoints.clear();
       this.#closed = (async () => {
-        if (!pending) return;
-        const client = await pending.catch(() => undefined);
+        const client = await pending?.catch(() => undefined);
         if (client && client !== this.#auth.client) {
           await (client as ServingHttpClient & { close?: () => Promise<void> }).close?.();
         }
+        const config = await resolvedHere?.catch(() => undefined);
+        await config?.close?.();
       })();
     }
     return this.#closed;

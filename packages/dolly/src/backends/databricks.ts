@@ -100,14 +100,18 @@ export function createDatabricksBackend(
   let closed = false;
   /** The client this backend made (and so closes); a `client` option belongs to the caller. */
   let ownClient: Promise<DatabricksClient> | undefined;
+  /** A config this backend resolved (and so closes: its OAuth token requests have a pool). */
+  let ownConfig: DatabricksConfig | undefined;
   const getClient = (): Promise<ServingHttpClient> => {
     if (options.client) return Promise.resolve(options.client);
     if (!ownClient) {
       const pending = (async () => {
-        const config: DatabricksConfig =
-          options.config ??
+        let config = options.config;
+        if (!config) {
           // The same option names as @lakechain/databricks-llm's classes, resolved by core.
-          (await resolveConfig(pickAuthOptions(options)));
+          config = await resolveConfig(pickAuthOptions(options));
+          ownConfig = config;
+        }
         return new DatabricksClient({
           config,
           fetch: options.fetch ?? config.fetch,
@@ -205,6 +209,9 @@ export function createDatabricksBackend(
       llm = undefined;
       const client = await pending?.catch(() => undefined);
       await client?.close();
+      const config = ownConfig;
+      ownConfig = undefined;
+      await config?.close?.();
     },
   };
 }
