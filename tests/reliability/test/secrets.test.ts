@@ -9,9 +9,26 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { DatabricksClient, resolveConfig, toSqlConnectionOptions } from '@lakechain/core';
-import { ChatDatabricks, Databricks, DatabricksEmbeddings } from '@lakechain/databricks-llm';
-import { DatabricksSqlDatabase } from '@lakechain/databricks-sql';
+import {
+  DatabricksApiError,
+  DatabricksAuthError,
+  DatabricksClient,
+  DatabricksConfigError,
+  LakechainError,
+  resolveConfig,
+  toSqlConnectionOptions,
+} from '@lakechain/core';
+import {
+  ChatDatabricks,
+  Databricks,
+  DatabricksEmbeddings,
+  DatabricksServingError,
+} from '@lakechain/databricks-llm';
+import {
+  DatabricksSqlDatabase,
+  DatabricksSqlError,
+  SqlGuardError,
+} from '@lakechain/databricks-sql';
 import type { LocalWorkspace } from '@lakechain/local-workspace';
 import {
   type FinishedTrace,
@@ -55,13 +72,31 @@ function recordError(where: string, error: unknown) {
     current = (e as { cause?: unknown }).cause;
   }
 }
-/** Runs a flow that may fail; its error (if any) is captured. */
-async function attempt(where: string, flow: () => Promise<unknown>) {
+/** What a flow must do: resolve, or fail with one of our typed errors of a given class. */
+type Expected = 'resolves' | { name: string; isInstance(error: unknown): boolean };
+
+/**
+ * Runs a flow and captures its result or error for the scan. The flow must end as expected: a
+ * flow that failed for another reason (a setup mistake, a crash) never reached the code whose
+ * output the scan is meant to check, so it would pass the scan for nothing.
+ */
+async function attempt(where: string, expected: Expected, flow: () => Promise<unknown>) {
+  let failure: { error: unknown } | undefined;
   try {
-    const out = await flow();
-    record(`${where} result`, out);
+    record(`${where} result`, await flow());
   } catch (error) {
     recordError(where, error);
+    failure = { error };
+  }
+  if (expected === 'resolves') {
+    if (failure)
+      throw new Error(`${where}: expected the flow to succeed, it failed`, {
+        cause: failure.error,
+      });
+  } else if (!failure) {
+    throw new Error(`${where}: expected a ${expected.name}, the flow succeeded`);
+  } else if (!expected.isInstance(failure.error)) {
+    throw new Error(`${where}: expected a ${expected.name}`, { cause: failure.error });
   }
 }
 
@@ -122,28 +157,28 @@ const m2m = () => ({
 
 describe('flows', () => {
   it('core: config errors, auth failures, API errors, inspect/JSON of config and client', async () => {
-    await attempt('config http host', () =>
+    await attempt('config http host', DatabricksConfigError, () =>
       resolveConfig({ host: 'http://evil.example', token: TOKEN, env: {} }),
     );
-    await attempt('config two methods', () =>
+    await attempt('config two methods', DatabricksConfigError, () =>
       resolveConfig({ ...pat(), clientId: 'x', clientSecret: SECRET }),
     );
-    await attempt('config bad type', () =>
+    await attempt('config bad type', DatabricksConfigError, () =>
       resolveConfig({ host: ws.host, token: TOKEN, oauthScopes: [SECRET, 3] } as never),
     );
     const file = join(home, 'databrickscfg');
     writeFileSync(file, `[dev]\nhost = ${ws.host}\n${TOKEN}\nclient_secret = ${SECRET}\n`);
-    await attempt('config file pasted token', () =>
+    await attempt('config file pasted token', DatabricksConfigError, () =>
       resolveConfig({ configFile: file, profile: 'dev', env: {} }),
     );
     writeFileSync(
       file,
       `[dev]\nhost = ${ws.host}\ntoken = ${TOKEN}\nclient_id = x\nclient_secret = ${SECRET}\n`,
     );
-    await attempt('config file two methods', () =>
+    await attempt('config file two methods', DatabricksConfigError, () =>
       resolveConfig({ configFile: file, profile: 'dev', env: {} }),
     );
-    await attempt('config env', () =>
+    await attempt('config env', DatabricksConfigError, () =>
       resolveConfig({
         env: {
           DATABRICKS_HOST: 'ftp://x',
@@ -157,23 +192,23 @@ describe('flows', () => {
     const client = new DatabricksClient({ config });
     record('config', config);
     record('client', client);
-    await attempt('api 404', () =>
+    await attempt('api 404', DatabricksApiError, () =>
       client.request({ method: 'GET', path: '/api/2.0/serving-endpoints/nope' }),
     );
-    await attempt('api bad body', () =>
+    await attempt('api bad body', DatabricksApiError, () =>
       client.request({
         method: 'POST',
         path: `/serving-endpoints/${CHAT}/invocations`,
         body: { prompt: TOKEN },
       }),
     );
-    await attempt('api wrong token', async () =>
+    await attempt('api wrong token', LakechainError, async () =>
       new DatabricksClient({
         config: await resolveConfig({ ...pat(), token: `${TOKEN}-wrong` }),
       }).request({ method: 'GET', path: '/api/2.0/serving-endpoints' }),
     );
     ws.faults.setRules([{ route: 'serving-endpoints', rate429: 1, retryAfterSeconds: 0 }]);
-    await attempt('api 429', () =>
+    await attempt('api 429', DatabricksApiError, () =>
       client.request({
         method: 'GET',
         path: '/api/2.0/serving-endpoints',
@@ -181,7 +216,7 @@ describe('flows', () => {
       }),
     );
     ws.faults.setRules([{ route: 'serving-endpoints', resetRate: 1 }]);
-    await attempt('api reset', () =>
+    await attempt('api reset', LakechainError, () =>
       client.request({
         method: 'GET',
         path: '/api/2.0/serving-endpoints',
@@ -192,18 +227,18 @@ describe('flows', () => {
 
     const m2mConfig = await resolveConfig(m2m());
     record('m2m config', m2mConfig);
-    await attempt('m2m ok', () =>
+    await attempt('m2m ok', 'resolves', () =>
       new DatabricksClient({ config: m2mConfig }).request({
         method: 'GET',
         path: '/api/2.0/serving-endpoints',
       }),
     );
-    await attempt('m2m wrong client', async () =>
+    await attempt('m2m wrong client', DatabricksAuthError, async () =>
       new DatabricksClient({
         config: await resolveConfig({ ...m2m(), clientId: 'wrong' }),
       }).request({ method: 'GET', path: '/' }),
     );
-    await attempt('m2m wrong secret', async () =>
+    await attempt('m2m wrong secret', DatabricksAuthError, async () =>
       new DatabricksClient({
         config: await resolveConfig({ ...m2m(), clientSecret: `${SECRET}-wrong` }),
       }).request({ method: 'GET', path: '/' }),
@@ -231,26 +266,26 @@ describe('flows', () => {
         record(`${name} inspect`, model);
         record(`${name} toJSON`, (model as { toJSON?: () => unknown }).toJSON?.());
       }
-      await attempt('chat invoke', () => chat.invoke('hello'));
-      await attempt('chat stream', async () => {
+      await attempt('chat invoke', 'resolves', () => chat.invoke('hello'));
+      await attempt('chat stream', 'resolves', async () => {
         const parts: unknown[] = [];
         for await (const chunk of await chat.stream('hello')) parts.push(chunk);
         return parts;
       });
-      await attempt('llm invoke', () => llm.invoke('hello'));
-      await attempt('embeddings', () => embeddings.embedDocuments(['a', 'b']));
-      await attempt('chat 404', () =>
+      await attempt('llm invoke', 'resolves', () => llm.invoke('hello'));
+      await attempt('embeddings', 'resolves', () => embeddings.embedDocuments(['a', 'b']));
+      await attempt('chat 404', DatabricksServingError, () =>
         new ChatDatabricks({ endpoint: 'missing', maxRetries: 0, ...auth } as never).invoke('x'),
       );
       ws.faults.setRules([{ route: 'serving-invocations', cutStreamRate: 1, times: 1 }]);
-      await attempt('chat cut stream', async () => {
+      await attempt('chat cut stream', LakechainError, async () => {
         for await (const _ of await chat.stream('hello')) void _;
       });
       ws.faults.setRules([{ route: 'serving-invocations', rate429: 1 }]);
-      await attempt('chat 429', () => chat.invoke('x'));
+      await attempt('chat 429', DatabricksServingError, () => chat.invoke('x'));
       ws.faults.setRules([]);
     }
-    await attempt('chat wrong token', () =>
+    await attempt('chat wrong token', LakechainError, () =>
       new ChatDatabricks({
         endpoint: CHAT,
         maxRetries: 0,
@@ -260,6 +295,7 @@ describe('flows', () => {
     );
     await attempt(
       'chat bad option',
+      LakechainError,
       async () => new ChatDatabricks({ endpoint: CHAT, ...pat(), temperature: SECRET } as never),
     );
   });
@@ -274,20 +310,20 @@ describe('flows', () => {
       } as never);
       record('db inspect', db);
       record('db serialize', db.serialize());
-      await attempt('sql ok', () => db.run('SELECT 1 AS x'));
-      await attempt('sql error', () => db.run('SELECT * FROM missing_table'));
-      await attempt('sql guard', () => db.run('DROP TABLE t'));
-      await attempt('sql noThrow', () => db.runNoThrow('SELECT nope('));
+      await attempt('sql ok', 'resolves', () => db.run('SELECT 1 AS x'));
+      await attempt('sql error', DatabricksSqlError, () => db.run('SELECT * FROM missing_table'));
+      await attempt('sql guard', SqlGuardError, () => db.run('DROP TABLE t'));
+      await attempt('sql noThrow', 'resolves', () => db.runNoThrow('SELECT nope('));
       await db.close();
     }
-    await attempt('sql wrong token', () =>
+    await attempt('sql wrong token', LakechainError, () =>
       DatabricksSqlDatabase.fromDatabricks({
         ...pat(),
         token: `${TOKEN}x`,
         httpPath: ws.httpPath,
       } as never),
     );
-    await attempt('sql wrong secret', () =>
+    await attempt('sql wrong secret', LakechainError, () =>
       DatabricksSqlDatabase.fromDatabricks({
         ...m2m(),
         clientSecret: `${SECRET}x`,
@@ -314,13 +350,13 @@ describe('flows', () => {
     const chain = ChatPromptTemplate.fromMessages([['human', 'Tell me about {topic}']])
       .pipe(chat)
       .pipe(new StringOutputParser());
-    await attempt('traced chain', () =>
+    await attempt('traced chain', 'resolves', () =>
       chain.invoke(
         { topic: 'otters' },
         { callbacks: [tracer, handler], metadata: { apiKey: TOKEN } },
       ),
     );
-    await attempt('traced stream', async () => {
+    await attempt('traced stream', 'resolves', async () => {
       for await (const _ of await chain.stream(
         { topic: 'delta' },
         { callbacks: [tracer, handler] },
@@ -328,11 +364,13 @@ describe('flows', () => {
         void _;
     });
     const failing = new ChatDatabricks({ endpoint: 'missing', maxRetries: 0, ...pat() } as never);
-    await attempt('traced error', () => failing.invoke('x', { callbacks: [tracer, handler] }));
+    await attempt('traced error', DatabricksServingError, () =>
+      failing.invoke('x', { callbacks: [tracer, handler] }),
+    );
     await tracer.flush();
     await handler.endRun();
     expect(tracer.exporter.stats).toMatchObject({ exported: 3, dropped: 0 });
-    await attempt('logChain', () =>
+    await attempt('logChain', 'resolves', () =>
       logChain(chain as never, {
         trackingUri: mlflow.url,
         experimentName: 'secrets-chains',
@@ -345,7 +383,7 @@ describe('flows', () => {
       env: {},
       onTraceEnd: (t) => traces.push(t),
     });
-    await attempt('tracer unreachable with basic auth', () =>
+    await attempt('tracer unreachable with basic auth', 'resolves', () =>
       chain.invoke({ topic: 'x' }, { callbacks: [basic] }),
     );
     await basic.flush();

@@ -208,7 +208,9 @@ describe('TCLIService over the driver (fake engine)', () => {
       token: 'dapi-wrong',
       telemetryEnabled: false,
     } as never);
-    await expect(bad.openSession()).rejects.toBeDefined();
+    await expect(bad.openSession()).rejects.toMatchObject({
+      message: expect.stringMatching(/401/),
+    });
     await bad.close();
   });
 
