@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DatabricksApiError, DatabricksConnectionError } from '../errors.js';
 import type { FetchFunction } from '../types.js';
-import { computeBackoffMs, DEFAULT_RETRY, parseRetryAfter } from './backoff.js';
+import { abortableSleep, computeBackoffMs, DEFAULT_RETRY, parseRetryAfter } from './backoff.js';
 import { buildUrl, buildUserAgent, createHttpTransport } from './transport.js';
 
 function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -364,10 +364,19 @@ describe('cancellation', () => {
   it('rejects with the abort reason during a backoff sleep and does not retry', async () => {
     const { fetch, calls } = scriptedFetch([jsonResponse(503, {}), jsonResponse(200, {})]);
     const controller = new AbortController();
+    // Abort once the transport waits before its retry (no wall-clock sleep in the test).
+    let waiting!: () => void;
+    const waitStarted = new Promise<void>((resolve) => {
+      waiting = resolve;
+    });
     const transport = createHttpTransport(
       { fetch, retry: { initialDelayMs: 60_000 } },
       {
         random: () => 0.99,
+        sleep: (ms, signal) => {
+          waiting();
+          return abortableSleep(ms, signal);
+        },
       },
     );
     const pending = transport.request({
@@ -375,7 +384,7 @@ describe('cancellation', () => {
       url: 'https://h/',
       signal: controller.signal,
     });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitStarted;
     controller.abort();
     const error = await pending.catch((e) => e);
     expect(error).toBeInstanceOf(DOMException);
