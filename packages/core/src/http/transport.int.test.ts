@@ -192,11 +192,10 @@ describe('cancellation and timeouts', () => {
       signal: controller.signal,
     });
     while (server.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-    const abortedAt = performance.now();
     controller.abort();
+    // "Promptly": the server never answers and the transport's timeout is 60 s, far past this
+    // test's timeout, so only the abort can end the request.
     const error = await pending.catch((e: unknown) => e);
-    // Generous bound: "promptly" means not waiting for the server or a timeout (60 s default).
-    expect(performance.now() - abortedAt).toBeLessThan(5_000);
     expect(error).toBeInstanceOf(DOMException);
     expect((error as DOMException).name).toBe('AbortError');
     await server.socketClosed(0);

@@ -194,13 +194,11 @@ describe('streaming and cancel', () => {
 
   test('the first page of a huge result arrives without materialising it', async () => {
     const before = process.memoryUsage().rss;
-    const started = Date.now();
     const r = await s.execute('SELECT id, id * 2 AS twice FROM range(500000000)', {}, never());
     const page = await r.fetch(1000);
     expect(page).toHaveLength(1000);
     expect(page[999]).toEqual([999n, 1998n]);
-    // 500M rows would take GBs and minutes; streaming returns at once with little memory
-    expect(Date.now() - started).toBeLessThan(3000);
+    // 500M rows would take GBs (and minutes, past the test's timeout); streaming needs little.
     expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
     await r.close();
     expect(await q(s, 'SELECT 2')).toEqual([[2]]);

@@ -157,10 +157,9 @@ describe('conformance: @databricks/sql against the local workspace', () => {
       expect((await operation.status()).operationState).toBe(1);
       await operation.cancel();
       await expect(operation.fetchAll()).rejects.toMatchObject({ errorCode: 'CANCELED' });
-      // The session is usable again at once: the engine query was interrupted, not left running.
-      const started = Date.now();
+      // The session is usable again: the engine query was interrupted, not left running (it
+      // would hold the session for minutes, far past the test's timeout).
       expect(await rows('SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
-      expect(Date.now() - started).toBeLessThan(10_000);
     });
 
     it('binds named parameters', async () => {
