@@ -14,6 +14,18 @@ export type { CachedTokenSourceOptions, Token } from './auth/cached_token_source
 // HTTP: the one transport (retries, timeouts, errors) and the workspace client on top of it.
 export { DatabricksClient } from './http/client.js';
 export type { DatabricksClientOptions, DatabricksRequest } from './http/client.js';
+// How client objects of every package reach their workspace (and release what they opened).
+export {
+  pickConnectionOptions,
+  WORKSPACE_CONNECTION_OPTION_KEYS,
+  WorkspaceConnection,
+  WorkspaceConnectionClosedError,
+} from './http/connection.js';
+export type {
+  WorkspaceConnectionOptions,
+  WorkspaceConnectionSettings,
+  WorkspaceHttpClient,
+} from './http/connection.js';
 export { createHttpTransport } from './http/transport.js';
 // Backoff for the retry loops outside the transport (see "Retries" in docs/ARCHITECTURE.md).
 export {

@@ -1,7 +1,7 @@
 /**
  * The one door to the network for this package: host and credentials are resolved by
- * @lakechain/core's unified auth chain, and every request goes through core's `DatabricksClient`,
- * so retries (429/503 with Retry-After, resets on idempotent calls), timeouts and error parsing
+ * @lakechain/core's unified auth chain (its `WorkspaceConnection`), and every request goes through
+ * core's `DatabricksClient`, so retries (429/503 with Retry-After, resets on idempotent calls), timeouts and error parsing
  * live in core's transport and nowhere else. The vector store has no AsyncCaller of its own, so
  * core's retry policy is the only one that applies.
  */
@@ -14,7 +14,7 @@ import type {
   RetryOptions,
   TokenProviderFunction,
 } from '@lakechain/core';
-import { DatabricksClient, DatabricksConfigError, resolveConfig } from '@lakechain/core';
+import { DatabricksConfigError, pickConnectionOptions, WorkspaceConnection } from '@lakechain/core';
 import { z } from 'zod';
 import { USER_AGENT } from './version.js';
 
@@ -106,28 +106,9 @@ export const authOptionsShape = {
   retry: z.union([z.literal(false), z.record(z.string(), z.number())]).optional(),
 };
 
-const CONFIG_KEYS = [
-  'host',
-  'token',
-  'clientId',
-  'clientSecret',
-  'authType',
-  'profile',
-  'configFile',
-  'caCert',
-  'fetch',
-  'tokenProvider',
-  'env',
-] as const;
-
 /** The auth options out of a class's constructor fields (nothing else is kept). */
 export function pickAuthOptions(fields: object): VectorSearchAuthOptions {
-  const record = fields as Record<string, unknown>;
-  const picked: Record<string, unknown> = {};
-  for (const key of [...CONFIG_KEYS, 'config', 'client', 'timeoutMs', 'retry']) {
-    if (record[key] !== undefined) picked[key] = record[key];
-  }
-  return picked as VectorSearchAuthOptions;
+  return pickConnectionOptions(fields) as VectorSearchAuthOptions;
 }
 
 /** Constructor-time validation: the error names the option at fault. */
@@ -143,57 +124,20 @@ export function validateOptions<T>(className: string, schema: z.ZodType<T>, inpu
 }
 
 /**
- * Resolves config and client once, lazily, for one object (a vector store, a tool, a client).
- * Concurrent first calls share one resolution; a failed one is not cached.
+ * Config and client, resolved once and lazily for one object (a vector store, a tool, a client)
+ * by core's `WorkspaceConnection`, which also releases on `close()` what it created.
  */
-export class VectorSearchConnection {
-  readonly #auth: VectorSearchAuthOptions;
-  #client?: Promise<VectorSearchHttpClient>;
-  #owned?: DatabricksClient;
-
-  constructor(auth: VectorSearchAuthOptions) {
-    this.#auth = pickAuthOptions(auth);
+export class VectorSearchConnection extends WorkspaceConnection {
+  constructor(auth: VectorSearchAuthOptions, owner = 'Vector Search client') {
+    super(auth, { userAgent: USER_AGENT, owner });
   }
 
-  client(): Promise<VectorSearchHttpClient> {
-    if (this.#auth.client) return Promise.resolve(this.#auth.client);
-    if (!this.#client) {
-      const { client: _client, config, timeoutMs, retry, ...options } = this.#auth;
-      const pending = (config ? Promise.resolve(config) : resolveConfig(options)).then(
-        (resolved) => {
-          this.#owned = new DatabricksClient({
-            config: resolved,
-            fetch: this.#auth.fetch ?? resolved.fetch,
-            userAgent: USER_AGENT,
-            timeoutMs,
-            ...(retry ? { retry } : {}),
-          });
-          return this.#owned as VectorSearchHttpClient;
-        },
-      );
-      pending.catch(() => {
-        this.#client = undefined;
-      });
-      this.#client = pending;
-    }
-    return this.#client;
+  override client(): Promise<VectorSearchHttpClient> {
+    return super.client() as Promise<VectorSearchHttpClient>;
   }
 
   /** Sends one request with this connection's defaults (timeout, retry policy). */
-  async request<T>(request: VectorSearchClientRequest): Promise<T> {
-    const client = await this.client();
-    return client.request<T>({
-      timeoutMs: this.#auth.timeoutMs,
-      ...(this.#auth.retry === false ? { retry: false } : {}),
-      ...request,
-    });
-  }
-
-  /** Closes the client this connection created (not one passed in). */
-  async close(): Promise<void> {
-    const owned = this.#owned;
-    this.#owned = undefined;
-    this.#client = undefined;
-    await owned?.close();
+  override request<T>(request: VectorSearchClientRequest): Promise<T> {
+    return super.request<T>(request);
   }
 }
