@@ -25,6 +25,8 @@
 // there is one, else `nobody`, so the installation must be readable by that user (when the
 // package directory is not, the cache moves to the system temporary directory).
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import {
   chmodSync,
   chownSync,
@@ -145,7 +147,8 @@ function platformPackage() {
   let dir = dirname(entry);
   while (!existsSync(join(dir, 'native'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new PostgresServerSetupError(`${name} has no native/ directory.`, FIX_INSTALL);
+    if (parent === dir)
+      throw new PostgresServerSetupError(`${name} has no native/ directory.`, FIX_INSTALL);
     dir = parent;
   }
   return { name, nativeDir: join(dir, 'native') };
@@ -329,7 +332,13 @@ async function createDefaultDatabase(install, template, user) {
   child.stderr.on('data', (chunk) => {
     output += chunk;
   });
-  const admin = new pg.Pool({ host: socketDir, port: 5432, user: 'postgres', database: 'postgres', max: 1 });
+  const admin = new pg.Pool({
+    host: socketDir,
+    port: 5432,
+    user: 'postgres',
+    database: 'postgres',
+    max: 1,
+  });
   admin.on('error', () => {});
   try {
     await waitReady(admin, child, () => output, 60_000);
@@ -379,7 +388,13 @@ async function createTlsMaterial() {
     notAfterDate: new Date(now.getTime() + 365 * 24 * 3600_000),
     extensions: [
       { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, keyCertSign: true, critical: true },
+      {
+        name: 'keyUsage',
+        digitalSignature: true,
+        keyEncipherment: true,
+        keyCertSign: true,
+        critical: true,
+      },
       { name: 'extKeyUsage', serverAuth: true },
       {
         name: 'subjectAltName',
@@ -393,14 +408,28 @@ async function createTlsMaterial() {
   return { key: pems.private, cert: pems.cert };
 }
 
-// Only TLS connections over TCP, with a password (what Lakebase enforces); the admin connects
-// over the Unix socket in the data directory, which only the server's own user can reach.
-const PG_HBA = `# Written by scripts/postgres-server.mjs
+// Only TLS connections over TCP. The password is checked by RADIUS (PostgreSQL built-in): the
+// local workspace's Lakebase service listens on that UDP port and accepts the unexpired tokens
+// its credentials API minted, as Lakebase validates its OAuth tokens at login. The admin
+// connects over the Unix socket, which only the server's own user (or root) can reach.
+function pgHba(radius) {
+  return `# Written by scripts/postgres-server.mjs
 local     all  all                 trust
-hostssl   all  all  127.0.0.1/32   scram-sha-256
-hostssl   all  all  ::1/128        scram-sha-256
+hostssl   all  all  127.0.0.1/32   radius radiusservers="127.0.0.1" radiusports="${radius.port}" radiussecrets="${radius.secret}"
 hostnossl all  all  all            reject
 `;
+}
+
+function freeUdpPort() {
+  return new Promise((resolvePort, reject) => {
+    const socket = createSocket('udp4');
+    socket.on('error', reject);
+    socket.bind(0, '127.0.0.1', () => {
+      const { port } = socket.address();
+      socket.close(() => resolvePort(port));
+    });
+  });
+}
 
 async function waitReady(admin, child, readLog, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -440,7 +469,8 @@ export async function startPostgresServer({ port, pgvector = true, timeoutMs = 3
   const tls = await createTlsMaterial();
   writeFileSync(join(dataDir, 'server.crt'), tls.cert);
   writeFileSync(join(dataDir, 'server.key'), tls.key, { mode: 0o600 });
-  writeFileSync(join(dataDir, 'pg_hba.conf'), PG_HBA);
+  const radius = { port: await freeUdpPort(), secret: randomBytes(18).toString('base64url') };
+  writeFileSync(join(dataDir, 'pg_hba.conf'), pgHba(radius));
   chmodSync(dir, 0o700);
   chmodSync(dataDir, 0o700);
   if (user) chownTree(dir, user);
@@ -515,7 +545,13 @@ export async function startPostgresServer({ port, pgvector = true, timeoutMs = 3
     clearTimeout(timer);
   };
 
-  const admin = new pg.Pool({ host: dir, port: chosenPort, user: 'postgres', database: 'postgres', max: 4 });
+  const admin = new pg.Pool({
+    host: dir,
+    port: chosenPort,
+    user: 'postgres',
+    database: DEFAULT_DATABASE,
+    max: 4,
+  });
   // An idle admin connection dropped by a shutdown must not crash the process.
   admin.on('error', () => {});
   launch();
@@ -535,8 +571,15 @@ export async function startPostgresServer({ port, pgvector = true, timeoutMs = 3
     database: DEFAULT_DATABASE,
     /** PEM of the server certificate's CA (the certificate itself). */
     caCert: tls.cert,
-    /** Superuser pool over the Unix socket (trust): for the local workspace and test setup. */
+    /** Superuser pool on `databricks_postgres` over the Unix socket: for the local workspace and test setup. */
     admin,
+    /**
+     * Where PostgreSQL checks passwords (RADIUS on 127.0.0.1): give it to the local workspace,
+     * `startLocalWorkspace({ lakebase: { postgres: server.lakebase } })` uses all of these.
+     */
+    radius,
+    /** The `lakebase.postgres` option of `startLocalWorkspace()` for this server. */
+    lakebase: { host: '127.0.0.1', port: chosenPort, admin, radius, database: DEFAULT_DATABASE },
     /** Superuser connection options for another pool (`new pg.Pool(server.adminConnection)`). */
     adminConnection: { host: dir, port: chosenPort, user: 'postgres', database: DEFAULT_DATABASE },
     postgresVersion: POSTGRES_VERSION,
