@@ -42,6 +42,8 @@ export declare function ensurePostgresInstalled(options?: { pgvector?: boolean }
 export declare function startPostgresServer(options?: {
   port?: number;
   pgvector?: boolean;
+  /** Keep the cluster in this directory across starts (created on the first). */
+  dataDir?: string;
   timeoutMs?: number;
 }): Promise<PostgresServer>;
 

@@ -375,6 +375,30 @@ function chownTree(path, user) {
   }
 }
 
+/**
+ * A kept data directory may still have a server from a process that was killed (SIGKILL leaves
+ * no chance to stop it): stop that one first, it holds the directory's lock.
+ */
+async function stopOrphan(dataDir) {
+  const lock = join(dataDir, 'postmaster.pid');
+  if (!existsSync(lock)) return;
+  const pid = Number(readFileSync(lock, 'utf8').split('\n')[0]);
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!Number.isInteger(pid) || pid <= 0 || !alive()) return;
+  log(`stopping the server (pid ${pid}) left running in ${dataDir} by an earlier process`);
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; alive() && waited < 20_000; waited += 100) {
+    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+  }
+}
+
 /** A self-signed certificate that is its own CA, for 127.0.0.1 and localhost (as local-workspace's). */
 async function createTlsMaterial() {
   const requireFromPackage = createRequire(join(packageDir, 'package.json'));
@@ -456,16 +480,27 @@ async function waitReady(admin, child, readLog, timeoutMs) {
  * `caCert`), pgvector installed (unless `pgvector: false`) and the `databricks_postgres` database
  * created. `admin` is a superuser `pg.Pool` over the Unix socket; `stop()` ends everything and
  * deletes the directory. `shutdown()`/`restart()` stop and start the same cluster (same port and
- * data) for tests of a database that goes away.
+ * data) for tests of a database that goes away. With `dataDir`, the cluster is kept there
+ * across starts (created on the first), for examples that resume after a restart.
  */
-export async function startPostgresServer({ port, pgvector = true, timeoutMs = 30_000 } = {}) {
+export async function startPostgresServer({
+  port,
+  pgvector = true,
+  dataDir: keptDataDir,
+  timeoutMs = 30_000,
+} = {}) {
   const install = await ensurePostgresInstalled({ pgvector });
   const user = runtimeUser();
   const requireFromPackage = createRequire(join(packageDir, 'package.json'));
   const pg = requireFromPackage('pg');
+  // The socket lives in a short temporary directory; the data too, unless `dataDir` keeps it.
   const dir = mkdtempSync(join(tmpdir(), 'lakechain-postgres-'));
-  const dataDir = join(dir, 'data');
-  cpSync(join(install, 'cluster-template'), dataDir, { recursive: true });
+  const dataDir = keptDataDir ? resolve(keptDataDir) : join(dir, 'data');
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    cpSync(join(install, 'cluster-template'), dataDir, { recursive: true });
+  } else {
+    await stopOrphan(dataDir);
+  }
   const tls = await createTlsMaterial();
   writeFileSync(join(dataDir, 'server.crt'), tls.cert);
   writeFileSync(join(dataDir, 'server.key'), tls.key, { mode: 0o600 });
@@ -473,7 +508,10 @@ export async function startPostgresServer({ port, pgvector = true, timeoutMs = 3
   writeFileSync(join(dataDir, 'pg_hba.conf'), pgHba(radius));
   chmodSync(dir, 0o700);
   chmodSync(dataDir, 0o700);
-  if (user) chownTree(dir, user);
+  if (user) {
+    chownTree(dir, user);
+    if (keptDataDir) chownTree(dataDir, user);
+  }
   const chosenPort = port ?? (await freePort());
 
   let child;
@@ -525,6 +563,17 @@ export async function startPostgresServer({ port, pgvector = true, timeoutMs = 3
     child.stderr.on('data', keep);
   };
   const running = () => child && child.exitCode === null && child.signalCode === null;
+  // If this process dies without stop() (an uncaught error), the server must not outlive it.
+  const onExit = () => {
+    if (running()) {
+      try {
+        process.kill(child.pid, 'SIGQUIT');
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  process.on('exit', onExit);
   const halt = async (signal = 'SIGINT') => {
     if (!running()) return;
     const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
@@ -599,6 +648,7 @@ export async function startPostgresServer({ port, pgvector = true, timeoutMs = 3
     async stop() {
       if (stopped) return;
       stopped = true;
+      process.off('exit', onExit);
       await admin.end().catch(() => {});
       await halt();
       rmSync(dir, { recursive: true, force: true });
