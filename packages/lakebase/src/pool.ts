@@ -90,9 +90,14 @@ export class LakebasePool extends pg.Pool {
     });
     this.instanceName = options.instanceName;
     this.#workspace = workspace;
-    // An idle connection dropped by the server (restart, failover) must not crash the process:
-    // the pool discards it, and the next checkout opens a new one.
+    // A connection dropped by the server (restart, failover) must not crash the process: an
+    // idle one is discarded by the pool (its 'error'), and one checked out between two
+    // statements fails its next query instead (a 'error' on the client with no listener would
+    // be an uncaught exception). The next checkout opens a new connection.
     this.on('error', () => {});
+    this.on('connect', (client: pg.PoolClient) => {
+      client.on('error', () => {});
+    });
   }
 
   /** The workspace side: instance, identity, credentials. */
