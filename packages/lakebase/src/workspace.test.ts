@@ -51,10 +51,10 @@ describe('LakebaseWorkspace credentials', () => {
     expect(new Set(passwords)).toEqual(new Set(['token-1']));
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ method: 'POST', path: '/api/2.0/database/credentials' });
-    expect((calls[0]?.body as { instance_names: string[] }).instance_names).toEqual([
-      'agent-memory',
-    ]);
-    expect((calls[0]?.body as { request_id: string }).request_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(calls[0]?.body).toEqual({
+      instance_names: ['agent-memory'],
+      request_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
 
     clock += DEFAULT_CREDENTIAL_REUSE_MS - 1;
     expect(await workspace.password()).toBe('token-1');
