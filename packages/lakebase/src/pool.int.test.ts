@@ -141,6 +141,22 @@ describe.skipIf(!sharedPostgres)('LakebasePool on the local stack', () => {
     }
   });
 
+  it('prepares the statements it repeats on each connection', async () => {
+    const pool = await open('agent-memory', { poolSettings: { max: 1 } });
+    for (let index = 0; index < 5; index++) await pool.query('SELECT $1::int AS n', [index]);
+    const { rows } = await pool.query(
+      "SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'lakechain_%'",
+    );
+    expect(rows).toEqual([{ n: 1 }]);
+    const unprepared = await open('agent-memory', {
+      poolSettings: { max: 1 },
+      prepareStatements: false,
+    });
+    for (let index = 0; index < 5; index++) await unprepared.query('SELECT $1::int AS n', [index]);
+    const none = await unprepared.query('SELECT count(*)::int AS n FROM pg_prepared_statements');
+    expect(none.rows).toEqual([{ n: 0 }]);
+  });
+
   it('says which instance does not exist', async () => {
     const error = await lakebasePool(stack.poolOptions('no-such-instance')).catch(
       (caught: unknown) => caught,

@@ -14,6 +14,7 @@ import {
   LakebaseInstanceNotAvailableError,
   toLakebaseError,
 } from './errors.js';
+import { StatementPreparer } from './prepared.js';
 import { LakebaseWorkspace, type LakebaseWorkspaceOptions } from './workspace.js';
 
 /** The Lakebase default database. */
@@ -47,6 +48,11 @@ export interface LakebasePoolOptions extends LakebaseWorkspaceOptions {
    * Python's databricks-langchain: at most 10 connections, 30 s to connect.
    */
   poolSettings?: LakebasePoolSettings;
+  /**
+   * Prepare the statements the pool runs again and again (the checkpointer's and the store's),
+   * as psycopg does: parsed and planned once per connection. Default true.
+   */
+  prepareStatements?: boolean;
 }
 
 /** Where the pool connects, once resolved (no credential). */
@@ -95,8 +101,10 @@ export class LakebasePool extends pg.Pool {
     // statements fails its next query instead (a 'error' on the client with no listener would
     // be an uncaught exception). The next checkout opens a new connection.
     this.on('error', () => {});
+    const preparer = options.prepareStatements === false ? undefined : new StatementPreparer();
     this.on('connect', (client: pg.PoolClient) => {
       client.on('error', () => {});
+      preparer?.attach(client);
     });
   }
 
