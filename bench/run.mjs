@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // lakechain benchmarks against Python anchors (issue 9). Needs `pnpm build` first.
 //
-//   node bench/run.mjs [--quick] [--only schema,query,llm,trace] [--no-markdown]
+//   node bench/run.mjs [--quick] [--only schema,query,llm,trace,lakebase] [--no-markdown]
+//                      [--merge [--into bench/results/<date>.json]]
 //
 // 1. Ensures bench/.venv (pinned: bench/requirements.txt + bench/requirements.lock.txt; idempotent).
 // 2. Starts the local workspace in its own process (bench/workspace.mjs) and creates the data
 //    through SQL: main.bench_{10,50,200} (t_001... with 6 columns, 20 rows) and
 //    main.bench_rows.big (1M rows).
 // 3. Runs each case as a child process per side (bench/node_client.mjs, bench/anchor.py), the
-//    two sides one after another against the same workspace.
+//    two sides one after another against the same workspace. The lakebase case starts its own
+//    PostgreSQL (packages/lakebase/scripts/postgres-server.mjs) and workspace process.
 // 4. Writes bench/results/<date>.json and regenerates BENCHMARKS.md at the repo root.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -28,6 +30,8 @@ const { values: opts } = parseArgs({
     'no-markdown': { type: 'boolean', default: false },
     // Re-run some cases into today's existing results file (the other sections are kept).
     merge: { type: 'boolean', default: false },
+    // With --merge: the results file to re-run into, instead of today's.
+    into: { type: 'string' },
   },
 });
 const only = new Set(opts.only.split(','));
@@ -455,11 +459,9 @@ if (only.has('trace')) {
 results.finishedAt = new Date().toISOString();
 results.durationS = Math.round((Date.now() - started.getTime()) / 1000);
 mkdirSync(join(benchDir, 'results'), { recursive: true });
-const file = join(
-  benchDir,
-  'results',
-  `${started.toISOString().slice(0, 10)}${quick ? '-quick' : ''}.json`,
-);
+const file = opts.into
+  ? join(rootDir, opts.into)
+  : join(benchDir, 'results', `${started.toISOString().slice(0, 10)}${quick ? '-quick' : ''}.json`);
 if (opts.merge && existsSync(file)) {
   const previous = JSON.parse(readFileSync(file, 'utf8'));
   const rerun = [...only];
