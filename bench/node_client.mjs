@@ -263,7 +263,10 @@ async function caseLakebase(args) {
   const { LakebaseCheckpointSaver } = await import('../packages/lakebase/dist/index.js');
   const options = {
     instanceName: env.BENCH_LAKEBASE_INSTANCE,
-    workspace: { host: env.BENCH_HOST, token: env.BENCH_TOKEN, caCert, env: {} },
+    // The workspace CA comes from NODE_EXTRA_CA_CERTS (as REQUESTS_CA_BUNDLE for Python): with
+    // `caCert`, core would load its own undici for a custom agent, which a real workspace
+    // (public certificates) never does, and the cold start would measure that.
+    workspace: { host: env.BENCH_HOST, token: env.BENCH_TOKEN, env: {} },
     port: Number(env.BENCH_PG_PORT),
     tls: { ca: readFileSync(env.BENCH_PG_CA_FILE, 'utf8') },
     schema: args.schema,

@@ -286,7 +286,7 @@ export function renderMarkdown(r, resultFile) {
           'each side in its own schema, default pools (10 connections). A checkpoint holds ten 200-character chat messages. ' +
           `Latency: ${args.writes} sequential \`put\` then ${args.reads} \`getTuple\` (latest checkpoint) on one thread, after ${args.warmup} warm-up puts; ` +
           `throughput: ${args.threads} threads at once × ${args.perThread} puts each, then as many reads (ours: \`Promise.all\`; Python: a thread pool of ${args.threads}), after one unmeasured read per thread so both pools have opened their connections. ` +
-          'Cold start: constructing the saver up to the first answered read (instance lookup, identity, credential, TLS connection). ' +
+          'Cold start: constructing the saver up to the first answered read (instance lookup, identity, credential, TLS connection; both sides trust the workspace CA through the environment, `NODE_EXTRA_CA_CERTS` / `REQUESTS_CA_BUNDLE`). ' +
           "The only change to the Python anchor: its hard-coded port 5432 (`databricks_ai_bridge.lakebase.DEFAULT_PORT`) is set to the local server's port. " +
           'Python connects with `sslmode=require` (no certificate check); ours verifies the certificate against the given CA.',
       );
@@ -346,7 +346,7 @@ export function renderMarkdown(r, resultFile) {
       for (const row of rows) p(`| ${row.join(' | ')} |`);
       p();
       p(
-        'For throughput rows the ratio is Python / ours (time per operation), so below 1 still means lakechain is faster. ' +
+        "The throughput ratios also compare time per operation (Python's rate / ours), so below 1 still means lakechain is faster. " +
           `Load average when this case started: ${r.lakebase.loadAvgAtStart?.join(', ') ?? '–'}.`,
       );
       p();

@@ -468,6 +468,8 @@ if (opts.merge && existsSync(file)) {
   for (const key of ['schema', 'query', 'llm', 'trace', 'lakebase'])
     if (!only.has(key) && previous[key]) results[key] = previous[key];
   results.startedAt = previous.startedAt;
+  // The machine line describes the run that made the file; a re-run case records its own load.
+  results.machine = previous.machine ?? results.machine;
   results.durationS = (previous.durationS ?? 0) + results.durationS;
   results.rerun = [...(previous.rerun ?? []), { cases: rerun, at: results.finishedAt }];
 }
