@@ -65,9 +65,6 @@ export class LakebaseCheckpointSaver extends PostgresSaver {
   }
 
   static #poolFrom(options: LakebaseCheckpointSaverOptions): LakebasePool {
-    if (!options.instanceName) {
-      throw new TypeError('LakebaseCheckpointSaver: pass `instanceName` (or a `pool`).');
-    }
     return new LakebasePool(options as LakebasePoolOptions);
   }
 

@@ -42,11 +42,18 @@ const notFoundSymbol = Symbol.for(notFoundMarker);
 export class LakebaseInstanceNotFoundError extends LakebaseError {
   protected readonly [notFoundSymbol] = true;
 
-  constructor(instanceName: string, options: { cause?: unknown } = {}) {
+  constructor(instanceName: string, options: { kind?: string; cause?: unknown } = {}) {
+    const kind = options.kind ?? 'instance';
+    const where =
+      kind === 'instance'
+        ? '(Compute > Database instances in the workspace UI, or GET /api/2.0/database/instances).'
+        : '(GET /api/2.0/postgres/projects/<project>/branches/<branch>/endpoints lists the endpoints).';
     super(
-      `Lakebase instance "${instanceName}" does not exist in this workspace. Check the name ` +
-        '(Compute > Database instances in the workspace UI, or GET /api/2.0/database/instances).',
-      { instanceName, cause: options.cause },
+      `Lakebase ${kind} "${instanceName}" does not exist in this workspace. Check the name ${where}`,
+      {
+        instanceName,
+        cause: options.cause,
+      },
     );
     this.name = 'LakebaseInstanceNotFoundError';
   }
@@ -59,7 +66,10 @@ export class LakebaseInstanceNotFoundError extends LakebaseError {
 const notAvailableMarker = 'lakechain.error.lakebase.instance-not-available';
 const notAvailableSymbol = Symbol.for(notAvailableMarker);
 
-/** The instance exists but does not accept connections now (stopped, starting, updating...). */
+/**
+ * The instance (or autoscaling endpoint) exists but does not accept connections now: stopped,
+ * starting, updating; an endpoint initialising or degraded.
+ */
 export class LakebaseInstanceNotAvailableError extends LakebaseError {
   protected readonly [notAvailableSymbol] = true;
   /** The instance's `state` (`STOPPED`, `STARTING`, `UPDATING`, ...). */
@@ -69,8 +79,8 @@ export class LakebaseInstanceNotAvailableError extends LakebaseError {
     const advice =
       state === 'STOPPED'
         ? 'Start it (PATCH /api/2.0/database/instances/{name} with {"stopped": false}, or the workspace UI) and retry.'
-        : 'Wait until its state is AVAILABLE and retry.';
-    super(`Lakebase instance "${instanceName}" is ${state}, not AVAILABLE. ${advice}`, {
+        : 'Wait until it is available (AVAILABLE; ACTIVE or IDLE for an autoscaling endpoint) and retry.';
+    super(`Lakebase "${instanceName}" is ${state}, not available. ${advice}`, {
       instanceName,
       cause: options.cause,
     });
@@ -244,7 +254,8 @@ export function toLakebaseError(
 ): unknown {
   if (LakebaseError.isInstance(error)) return error;
   const { instanceName, user } = context;
-  const where = instanceName ? `Lakebase instance "${instanceName}"` : 'Lakebase';
+  const kind = instanceName?.startsWith('projects/') ? 'endpoint' : 'instance';
+  const where = instanceName ? `Lakebase ${kind} "${instanceName}"` : 'Lakebase';
   const code = codeOf(error);
   const message = messageOf(error);
   if (

@@ -9,7 +9,7 @@ export type {
   LakebaseTlsOptions,
 } from './pool.js';
 export { DEFAULT_CREDENTIAL_REUSE_MS, LakebaseWorkspace } from './workspace.js';
-export type { LakebaseInstanceInfo, LakebaseWorkspaceOptions } from './workspace.js';
+export type { LakebaseTargetInfo, LakebaseWorkspaceOptions } from './workspace.js';
 
 // LangGraph memory: the checkpointer and the store.
 export { LakebaseCheckpointSaver } from './checkpoint.js';

@@ -11,7 +11,7 @@ import {
   LakebaseInstanceNotFoundError,
   LakebasePermissionError,
 } from './errors.js';
-import { type LakebasePool, type LakebasePoolOptions, lakebasePool } from './pool.js';
+import { LakebasePool, type LakebasePoolOptions, lakebasePool } from './pool.js';
 import {
   type LocalStack,
   postgresSkipReason,
@@ -43,6 +43,20 @@ describe.skipIf(!sharedPostgres)('LakebasePool on the local stack', () => {
           { name: 'agent-memory' },
           { name: 'paused', state: 'STOPPED' },
           { name: 'locked', canUse: false },
+        ],
+        projects: [
+          {
+            id: 'memory',
+            branches: [
+              {
+                id: 'main',
+                endpoints: [
+                  { id: 'replica', type: 'ENDPOINT_TYPE_READ_ONLY' },
+                  { id: 'primary', type: 'ENDPOINT_TYPE_READ_WRITE' },
+                ],
+              },
+            ],
+          },
         ],
       },
     });
@@ -155,6 +169,46 @@ describe.skipIf(!sharedPostgres)('LakebasePool on the local stack', () => {
     for (let index = 0; index < 5; index++) await unprepared.query('SELECT $1::int AS n', [index]);
     const none = await unprepared.query('SELECT count(*)::int AS n FROM pg_prepared_statements');
     expect(none.rows).toEqual([{ n: 0 }]);
+  });
+
+  it('connects to an autoscaling endpoint, named or found from its project and branch', async () => {
+    const endpoint = 'projects/memory/branches/main/endpoints/primary';
+    const base = stack.poolOptions();
+    const { instanceName: _provisioned, ...connection } = base;
+    for (const target of [
+      { autoscalingEndpoint: endpoint },
+      { project: 'memory', branch: 'main' },
+      { branch: 'projects/memory/branches/main' },
+    ]) {
+      const pool = await lakebasePool({ ...connection, ...target, now: () => clock });
+      pools.push(pool);
+      const { rows } = await pool.query('SELECT current_user AS user');
+      expect(rows).toEqual([{ user: stack.ws.lakebase.roleName }]);
+      expect(pool.connectionInfo?.host).toBe('127.0.0.1');
+      // A token minted for this endpoint: revoking the endpoint's tokens refuses it.
+      const password = await pool.workspace.password();
+      expect(password).toMatch(/^dlb-/);
+    }
+    expect(stack.ws.lakebase.revokeCredentials(endpoint)).toBe(3);
+
+    stack.ws.lakebase.setEndpointState(endpoint, 'DEGRADED');
+    try {
+      const degraded = await lakebasePool({ ...connection, autoscalingEndpoint: endpoint }).catch(
+        (caught: unknown) => caught,
+      );
+      expect(LakebaseInstanceNotAvailableError.isInstance(degraded)).toBe(true);
+      expect(degraded).toMatchObject({ state: 'DEGRADED' });
+    } finally {
+      stack.ws.lakebase.setEndpointState(endpoint, 'ACTIVE');
+    }
+    const missing = await lakebasePool({ ...connection, project: 'memory', branch: 'nope' }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(LakebaseInstanceNotFoundError.isInstance(missing)).toBe(true);
+    expect((missing as Error).message).toContain('"projects/memory/branches/nope"');
+    expect(() => new LakebasePool({ ...base, project: 'memory', branch: 'main' })).toThrow(
+      /exactly one of `instanceName`/,
+    );
   });
 
   it('says which instance does not exist', async () => {

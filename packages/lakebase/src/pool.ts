@@ -94,7 +94,7 @@ export class LakebasePool extends pg.Pool {
       // Called by pg for every new connection: the cached credential, refreshed ahead of expiry.
       password: () => workspace.password(),
     });
-    this.instanceName = options.instanceName;
+    this.instanceName = workspace.instanceName;
     this.#workspace = workspace;
     // A connection dropped by the server (restart, failover) must not crash the process: an
     // idle one is discarded by the pool (its 'error'), and one checked out between two
@@ -171,26 +171,25 @@ export class LakebasePool extends pg.Pool {
   }
 
   async #lookUp(): Promise<LakebaseConnectionInfo> {
-    const [instance, user] = await Promise.all([
-      this.#workspace.instance(),
-      this.#workspace.user(),
-    ]);
-    if (instance.state !== 'AVAILABLE') {
-      throw new LakebaseInstanceNotAvailableError(this.instanceName, instance.state);
+    const [target, user] = await Promise.all([this.#workspace.describe(), this.#workspace.user()]);
+    if (!target.available) {
+      throw new LakebaseInstanceNotAvailableError(this.instanceName, target.state);
     }
-    if (!instance.read_write_dns) {
+    if (!target.host) {
       throw new LakebaseError(
-        `Lakebase instance "${this.instanceName}" has no read_write_dns to connect to.`,
-        { instanceName: this.instanceName },
+        `Lakebase "${this.instanceName}" has no read-write host to connect to.`,
+        {
+          instanceName: this.instanceName,
+        },
       );
     }
     // New clients copy the pool's options: set where and as whom before the first one.
     const options = this.options as pg.PoolConfig;
-    options.host = instance.read_write_dns;
+    options.host = target.host;
     options.user = user;
     this.#info = {
       instanceName: this.instanceName,
-      host: instance.read_write_dns,
+      host: target.host,
       port: options.port ?? DEFAULT_PORT,
       database: options.database ?? DEFAULT_DATABASE,
       user,
@@ -200,7 +199,7 @@ export class LakebasePool extends pg.Pool {
 
   async #connect(): Promise<pg.PoolClient> {
     if (this.#closed) {
-      throw new LakebaseError(`The pool of Lakebase instance "${this.instanceName}" is closed.`, {
+      throw new LakebaseError(`The pool of Lakebase "${this.instanceName}" is closed.`, {
         instanceName: this.instanceName,
       });
     }
@@ -223,9 +222,9 @@ export class LakebasePool extends pg.Pool {
   async #explain(error: unknown): Promise<unknown> {
     const typed = toLakebaseError(error, { ...this.#info, instanceName: this.instanceName });
     if (LakebaseConnectionError.isInstance(typed)) {
-      const instance = await this.#workspace.instance().catch(() => undefined);
-      if (instance && instance.state !== 'AVAILABLE') {
-        return new LakebaseInstanceNotAvailableError(this.instanceName, instance.state, {
+      const target = await this.#workspace.describe().catch(() => undefined);
+      if (target && !target.available) {
+        return new LakebaseInstanceNotAvailableError(this.instanceName, target.state, {
           cause: error,
         });
       }

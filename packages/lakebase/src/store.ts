@@ -98,9 +98,6 @@ export class LakebaseStore extends PostgresStore {
   }
 
   static #poolFrom(options: LakebaseStoreOptions): LakebasePool {
-    if (!options.instanceName) {
-      throw new TypeError('LakebaseStore: pass `instanceName` (or a `pool`).');
-    }
     return new LakebasePool(options as LakebasePoolOptions);
   }
 

@@ -10,7 +10,12 @@ type Handler = (path: string, body: unknown) => { status?: number; json: unknown
 
 function workspaceWith(
   handler: Handler,
-  options: { now?: () => number; credentialReuseMs?: number } = {},
+  options: {
+    now?: () => number;
+    credentialReuseMs?: number;
+    project?: string;
+    branch?: string;
+  } = {},
 ) {
   const calls: Array<{ method: string; path: string; body: unknown }> = [];
   const fetch = async (input: string | URL | Request, init?: RequestInit) => {
@@ -23,8 +28,9 @@ function workspaceWith(
       headers: { 'content-type': 'application/json' },
     });
   };
+  const target = options.project ? {} : { instanceName: 'agent-memory' };
   const workspace = new LakebaseWorkspace({
-    instanceName: 'agent-memory',
+    ...target,
     workspace: { host: 'https://adb-1.azuredatabricks.net', token: 'dapi-test', fetch, env: {} },
     ...options,
   });
@@ -93,7 +99,9 @@ describe('LakebaseWorkspace credentials', () => {
       },
     }));
     expect(
-      LakebaseInstanceNotFoundError.isInstance(await missing.workspace.instance().catch((e) => e)),
+      LakebaseInstanceNotFoundError.isInstance(
+        await missing.workspace.describe().catch((e: unknown) => e),
+      ),
     ).toBe(true);
 
     const denied = workspaceWith(() => ({
@@ -117,5 +125,62 @@ describe('LakebaseWorkspace credentials', () => {
     expect(await workspace.user()).toBe('ada@example.com');
     expect(await workspace.user()).toBe('ada@example.com');
     expect(calls.filter((call) => call.path === '/api/2.0/preview/scim/v2/Me')).toHaveLength(1);
+  });
+});
+
+describe('LakebaseWorkspace on Lakebase autoscaling', () => {
+  it("finds the branch's read-write endpoint and mints for it", async () => {
+    const { workspace, calls } = workspaceWith(
+      (path) => {
+        if (path.endsWith('/endpoints')) {
+          return {
+            json: {
+              endpoints: [
+                {
+                  name: 'projects/p/branches/b/endpoints/ro',
+                  spec: { endpoint_type: 'ENDPOINT_TYPE_READ_ONLY' },
+                },
+                {
+                  name: 'projects/p/branches/b/endpoints/rw',
+                  spec: { endpoint_type: 'ENDPOINT_TYPE_READ_WRITE' },
+                },
+              ],
+            },
+          };
+        }
+        if (path.endsWith('/endpoints/rw')) {
+          return {
+            json: { status: { current_state: 'IDLE', hosts: { host: 'ep-rw.database.example' } } },
+          };
+        }
+        return { json: { token: 'ep-token', expire_time: '2099-01-01T00:00:00Z' } };
+      },
+      { project: 'p', branch: 'b' },
+    );
+    expect(workspace.instanceName).toBe('projects/p/branches/b');
+    expect(await workspace.describe()).toEqual({
+      name: 'projects/p/branches/b/endpoints/rw',
+      host: 'ep-rw.database.example',
+      state: 'IDLE',
+      available: true,
+    });
+    expect(await workspace.password()).toBe('ep-token');
+    expect(calls.map((call) => `${call.method} ${call.path}`)).toEqual([
+      'GET /api/2.0/postgres/projects/p/branches/b/endpoints',
+      'GET /api/2.0/postgres/projects/p/branches/b/endpoints/rw',
+      'POST /api/2.0/postgres/credentials',
+    ]);
+    expect(calls.at(-1)?.body).toEqual({ endpoint: 'projects/p/branches/b/endpoints/rw' });
+  });
+
+  it('takes exactly one way of naming the target', () => {
+    const workspace = { host: 'https://x.cloud.databricks.com', token: 't', env: {} };
+    expect(() => new LakebaseWorkspace({ workspace })).toThrow(/exactly one of/);
+    expect(() => new LakebaseWorkspace({ workspace, autoscalingEndpoint: 'ep-1' })).toThrow(
+      /projects\/<project>\/branches/,
+    );
+    expect(() => new LakebaseWorkspace({ workspace, project: 'p' })).toThrow(
+      /both `project` and `branch`/,
+    );
   });
 });

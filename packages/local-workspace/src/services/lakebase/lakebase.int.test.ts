@@ -135,3 +135,67 @@ describe('lakebase credentials API', () => {
     expect(ws.lakebase.credentialsIssued).toBe(0);
   });
 });
+
+describe('lakebase autoscaling API', () => {
+  it('serves projects, branches and endpoints, and checks credential requests', async () => {
+    ws = await startLocalWorkspace({
+      catalog: { samples: false },
+      lakebase: {
+        projects: [
+          {
+            id: 'memory',
+            branches: [
+              {
+                id: 'main',
+                endpoints: [
+                  { id: 'primary' },
+                  { id: 'replica', type: 'ENDPOINT_TYPE_READ_ONLY', state: 'IDLE' },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    });
+    const project = await api(ws, '/api/2.0/postgres/projects/memory');
+    expect(project.json).toMatchObject({
+      name: 'projects/memory',
+      spec: { display_name: 'memory' },
+    });
+    const branch = await api(ws, '/api/2.0/postgres/projects/memory/branches/main');
+    expect(branch.json).toMatchObject({
+      name: 'projects/memory/branches/main',
+      status: { current_state: 'READY' },
+    });
+    const list = await api(ws, '/api/2.0/postgres/projects/memory/branches/main/endpoints');
+    expect(list.json.endpoints).toMatchObject([
+      {
+        name: 'projects/memory/branches/main/endpoints/primary',
+        spec: { endpoint_type: 'ENDPOINT_TYPE_READ_WRITE' },
+        status: { current_state: 'ACTIVE', hosts: { host: '127.0.0.1' } },
+      },
+      {
+        name: 'projects/memory/branches/main/endpoints/replica',
+        spec: { endpoint_type: 'ENDPOINT_TYPE_READ_ONLY' },
+        status: { current_state: 'IDLE' },
+      },
+    ]);
+    ws.lakebase.setEndpointState('projects/memory/branches/main/endpoints/primary', 'DEGRADED');
+    const one = await api(ws, '/api/2.0/postgres/projects/memory/branches/main/endpoints/primary');
+    expect(one.json.status.current_state).toBe('DEGRADED');
+    expect((await api(ws, '/api/2.0/postgres/projects/other')).status).toBe(404);
+
+    const missing = await api(ws, '/api/2.0/postgres/credentials', 'POST', {});
+    expect(missing.status).toBe(400);
+    const badTtl = await api(ws, '/api/2.0/postgres/credentials', 'POST', {
+      endpoint: 'projects/memory/branches/main/endpoints/primary',
+      ttl: '60s',
+    });
+    expect(badTtl.status).toBe(400);
+    expect(badTtl.json.message).toContain('"300s"');
+    const unknown = await api(ws, '/api/2.0/postgres/credentials', 'POST', {
+      endpoint: 'projects/memory/branches/main/endpoints/nope',
+    });
+    expect(unknown.status).toBe(404);
+  });
+});

@@ -10,6 +10,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ApiError, notFoundError } from '../../platform/errors.js';
 import { defineService } from '../../platform/service.js';
 import type { LocalMlflow } from '../mlflow/types.js';
+import { createAutoscaling } from './autoscaling.js';
 import { type RadiusServer, startRadiusServer } from './radius.js';
 import type {
   LakebaseCapacity,
@@ -45,6 +46,8 @@ interface InstanceRecord {
 interface CredentialRecord {
   userName: string;
   instanceNames: string[];
+  /** Autoscaling endpoints (`projects/p/branches/b/endpoints/e`) the token was minted for. */
+  endpointNames: string[];
   expiresAt: number;
   revoked: boolean;
 }
@@ -147,6 +150,11 @@ export const lakebaseService = defineService({
       return record;
     };
     for (const definition of options?.instances ?? []) createInstance(definition);
+    const autoscaling = createAutoscaling(
+      options?.projects ?? [],
+      postgres?.host ?? '127.0.0.1',
+      now,
+    );
 
     /** The identity's role, created once with what Lakebase gives an instance's users. */
     const ensureRole = () => {
@@ -175,6 +183,26 @@ export const lakebaseService = defineService({
       return roleReady;
     };
 
+    /** A new token for the identity, valid for the given instances or endpoints until it expires. */
+    const mint = async (
+      targets: { instanceNames: string[]; endpointNames: string[] },
+      lifetimeSeconds?: number,
+    ) => {
+      await ensureRole();
+      // Short enough for RADIUS (128 bytes); opaque to clients, as Lakebase's JWTs should be.
+      const token = `dlb-${randomBytes(32).toString('base64url')}`;
+      const expiresAt =
+        now() + (lifetimeSeconds === undefined ? credentialLifetimeMs : lifetimeSeconds * 1000);
+      credentials.set(hashToken(token), {
+        userName: roleName,
+        ...targets,
+        expiresAt,
+        revoked: false,
+      });
+      credentialsIssued += 1;
+      return { token, expiresAt: new Date(expiresAt).toISOString() };
+    };
+
     const verifyLogin = (userName: string, password: string): boolean => {
       const record = credentials.get(hashToken(password));
       let reason: string | undefined;
@@ -190,6 +218,15 @@ export const lakebaseService = defineService({
         })
       ) {
         reason = 'instance-not-available';
+      } else if (
+        record.endpointNames.length > 0 &&
+        !record.endpointNames.some((name) => {
+          // An idle endpoint wakes up on connection; one still initialising or degraded does not.
+          const state = autoscaling.endpoint(name)?.status.current_state;
+          return state === 'ACTIVE' || state === 'IDLE';
+        })
+      ) {
+        reason = 'endpoint-not-available';
       }
       logins.push({ userName, accepted: reason === undefined, reason, at: now() });
       if (logins.length > MAX_LOGINS_KEPT) logins.splice(0, logins.length - MAX_LOGINS_KEPT);
@@ -223,6 +260,7 @@ export const lakebaseService = defineService({
       setCanUse(name, canUse) {
         find(name).canUse = canUse;
       },
+      setEndpointState: (name, next) => autoscaling.setEndpointState(name, next),
       setCredentialLifetime(seconds) {
         credentialLifetimeMs = seconds * 1000;
       },
@@ -230,7 +268,13 @@ export const lakebaseService = defineService({
         let count = 0;
         for (const record of credentials.values()) {
           if (record.revoked) continue;
-          if (instanceName !== undefined && !record.instanceNames.includes(instanceName)) continue;
+          if (
+            instanceName !== undefined &&
+            !record.instanceNames.includes(instanceName) &&
+            !record.endpointNames.includes(instanceName)
+          ) {
+            continue;
+          }
           record.revoked = true;
           count += 1;
         }
@@ -347,20 +391,17 @@ export const lakebaseService = defineService({
                 );
               }
             }
-            await ensureRole();
-            // Short enough for RADIUS (128 bytes); opaque to clients, as Lakebase's JWTs should be.
-            const token = `dlb-${randomBytes(32).toString('base64url')}`;
-            const expiresAt = now() + credentialLifetimeMs;
-            credentials.set(hashToken(token), {
-              userName: roleName,
-              instanceNames,
-              expiresAt,
-              revoked: false,
-            });
-            credentialsIssued += 1;
-            return { token, expiration_time: new Date(expiresAt).toISOString() };
+            const minted = await mint({ instanceNames, endpointNames: [] });
+            return { token: minted.token, expiration_time: minted.expiresAt };
           },
         },
+        ...autoscaling.routes(async (endpoint, lifetimeSeconds) => {
+          const minted = await mint(
+            { instanceNames: [], endpointNames: [endpoint] },
+            lifetimeSeconds,
+          );
+          return { token: minted.token, expire_time: minted.expiresAt };
+        }),
       ],
       stop: async () => {
         await radius?.close();

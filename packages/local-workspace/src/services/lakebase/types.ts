@@ -51,11 +51,36 @@ export interface LakebaseInstanceDefinition {
   canUse?: boolean;
 }
 
+/** Lakebase autoscaling (`/api/2.0/postgres`): endpoint kinds and states. */
+export type LakebaseEndpointType = 'ENDPOINT_TYPE_READ_WRITE' | 'ENDPOINT_TYPE_READ_ONLY';
+export type LakebaseEndpointState = 'INIT' | 'ACTIVE' | 'IDLE' | 'DEGRADED';
+
+/** An autoscaling project with its branches and their compute endpoints. */
+export interface LakebaseProjectDefinition {
+  id: string;
+  displayName?: string;
+  branches?: Array<{
+    id: string;
+    endpoints?: Array<{
+      id: string;
+      /** Default `ENDPOINT_TYPE_READ_WRITE`. */
+      type?: LakebaseEndpointType;
+      /** Default `ACTIVE`. */
+      state?: LakebaseEndpointState;
+    }>;
+  }>;
+}
+
 export interface LakebaseOptions {
   /** The PostgreSQL behind the instances. Without it the instances API works; credentials fail. */
   postgres?: LakebasePostgresOptions;
   /** Instances that exist at start. */
   instances?: LakebaseInstanceDefinition[];
+  /**
+   * Autoscaling projects (`/api/2.0/postgres/projects/...`): their endpoints point at the same
+   * PostgreSQL, and `POST /api/2.0/postgres/credentials` mints tokens for them.
+   */
+  projects?: LakebaseProjectDefinition[];
   /** Lifetime of minted credentials. Default 3600 s (Lakebase's one hour). */
   credentialLifetimeSeconds?: number;
   /** How long a created or restarted instance stays `STARTING`. Default 0 (available at once). */
@@ -87,7 +112,10 @@ export interface LakebaseInstance {
 export interface LakebaseLoginRecord {
   userName: string;
   accepted: boolean;
-  /** Why it was refused: `unknown`, `expired`, `revoked`, `wrong-user`, `instance-not-available`. */
+  /**
+   * Why it was refused: `unknown`, `expired`, `revoked`, `wrong-user`, `instance-not-available`,
+   * `endpoint-not-available`.
+   */
   reason?: string;
   at: number;
 }
@@ -104,11 +132,13 @@ export interface LocalLakebase {
   setState(name: string, state: LakebaseInstanceState): void;
   /** Whether the workspace identity may mint credentials for an instance. */
   setCanUse(name: string, canUse: boolean): void;
+  /** Moves an autoscaling endpoint (`projects/p/branches/b/endpoints/e`) to a state. */
+  setEndpointState(name: string, state: LakebaseEndpointState): void;
   /** Changes the lifetime of credentials minted from now on. */
   setCredentialLifetime(seconds: number): void;
   /**
-   * Revokes every credential minted so far (for one instance, or all): PostgreSQL refuses them
-   * at the next login. Returns how many were revoked.
+   * Revokes every credential minted so far (for one instance or autoscaling endpoint, or all):
+   * PostgreSQL refuses them at the next login. Returns how many were revoked.
    */
   revokeCredentials(instanceName?: string): number;
   /** Credentials minted so far. */
