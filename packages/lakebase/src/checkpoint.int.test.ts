@@ -75,7 +75,7 @@ describe.skipIf(!sharedPostgres)('LakebaseCheckpointSaver with a LangGraph.js ag
     // First process: hangs inside research step 2; killed once the step's checkpoint is stored.
     const first = run(env, { LAKEBASE_EXAMPLE_HANG_AT_STEP: '2' });
     await first.waitFor(/research step 2/);
-    for (let attempt = 0; (await messagesSaved()) < 4 && attempt < 200; attempt++) {
+    for (let attempt = 0; (await messagesSaved()) < 4 && attempt < 800; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     expect(await messagesSaved()).toBe(4); // question, call 1, finding 1, call 2
