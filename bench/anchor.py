@@ -274,7 +274,119 @@ def case_spans(args):
     return {"spans": len(trace.data.spans) if trace else None}
 
 
-CASES = {"spans": case_spans, "schema": case_schema, "query": case_query, "llm": case_llm, "trace": case_trace}
+# ---------------------------------------------------------------- lakebase checkpoints
+def _bench_messages(step):
+    return [
+        {
+            "role": "assistant" if index % 2 else "user",
+            "content": f"{step}:{index} {'lorem ipsum dolor sit amet ' * 8}"[:200],
+        }
+        for index in range(10)
+    ]
+
+
+def case_lakebase(args):
+    """databricks-langchain's CheckpointSaver: the same work as node_client.mjs caseLakebase."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import databricks_ai_bridge.lakebase as lakebase
+    from databricks.sdk import WorkspaceClient
+    from databricks_langchain import CheckpointSaver
+    from langgraph.checkpoint.base import empty_checkpoint
+    from langgraph.checkpoint.base.id import uuid6
+
+    # Lakebase always listens on 5432, so databricks-ai-bridge writes that port into its conninfo;
+    # the local PostgreSQL listens on a free port. This is the only change to the anchor.
+    lakebase.DEFAULT_PORT = int(os.environ["BENCH_PG_PORT"])
+
+    cold_start = time.perf_counter()
+    saver = CheckpointSaver(
+        instance_name=os.environ["BENCH_LAKEBASE_INSTANCE"],
+        workspace_client=WorkspaceClient(host=HOST, token=TOKEN),
+        schema=args["schema"],
+    )
+    try:
+        saver.get_tuple({"configurable": {"thread_id": "absent", "checkpoint_ns": ""}})
+    except Exception:  # noqa: BLE001 - tables do not exist yet: the connection is what is timed
+        pass
+    cold_ms = (time.perf_counter() - cold_start) * 1000
+    saver.setup()
+
+    state = {"version": None}
+
+    def put(config, step):
+        checkpoint = empty_checkpoint()
+        checkpoint["id"] = str(uuid6(clock_seq=step))
+        version = saver.get_next_version(state["version"], None)
+        state["version"] = version
+        checkpoint["channel_values"] = {"messages": _bench_messages(step)}
+        checkpoint["channel_versions"] = {"messages": version}
+        return saver.put(config, checkpoint, {"source": "loop", "step": step, "parents": {}}, {"messages": version})
+
+    def thread_config(thread_id):
+        return {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+
+    config = thread_config("latency")
+    for step in range(args["warmup"]):
+        config = put(config, step)
+    write_ms = []
+    for step in range(args["writes"]):
+        started = time.perf_counter()
+        config = put(config, args["warmup"] + step)
+        write_ms.append((time.perf_counter() - started) * 1000)
+    read_ms = []
+    for _ in range(args["reads"]):
+        started = time.perf_counter()
+        found = saver.get_tuple(thread_config("latency"))
+        read_ms.append((time.perf_counter() - started) * 1000)
+        if len(found.checkpoint["channel_values"]["messages"]) != 10:
+            raise RuntimeError("bad read")
+
+    threads = [f"throughput-{index}" for index in range(args["threads"])]
+
+    def write_thread(thread_id):
+        current = thread_config(thread_id)
+        for step in range(args["perThread"]):
+            current = put(current, step)
+
+    def read_thread(thread_id):
+        for _ in range(args["perThread"]):
+            saver.get_tuple(thread_config(thread_id))
+
+    with ThreadPoolExecutor(max_workers=args["threads"]) as executor:
+        # Warm-up at full concurrency, not measured: the pool opens all its connections.
+        list(executor.map(lambda thread_id: saver.get_tuple(thread_config(thread_id)), threads))
+        started = time.perf_counter()
+        list(executor.map(write_thread, threads))
+        write_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        list(executor.map(read_thread, threads))
+        read_seconds = time.perf_counter() - started
+    saver._lakebase.close()
+    total = args["threads"] * args["perThread"]
+
+    def p95(values):
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, (len(ordered) * 95) // 100)]
+
+    return {
+        "coldMs": cold_ms,
+        "write": {"medianMs": median(write_ms), "p95Ms": p95(write_ms), "count": len(write_ms)},
+        "read": {"medianMs": median(read_ms), "p95Ms": p95(read_ms), "count": len(read_ms)},
+        "writeThroughput": {"perSecond": total / write_seconds, "total": total, "threads": args["threads"]},
+        "readThroughput": {"perSecond": total / read_seconds, "total": total, "threads": args["threads"]},
+        "peakRssMb": maxrss_mb(),
+    }
+
+
+CASES = {
+    "spans": case_spans,
+    "schema": case_schema,
+    "query": case_query,
+    "llm": case_llm,
+    "trace": case_trace,
+    "lakebase": case_lakebase,
+}
 
 if __name__ == "__main__":
     case = sys.argv[1]

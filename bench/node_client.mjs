@@ -6,6 +6,7 @@
 // Same environment as anchor.py (BENCH_HOST, BENCH_TOKEN, BENCH_WAREHOUSE_ID, BENCH_CA_FILE,
 // BENCH_CONTROL). Prints one JSON line.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const env = process.env;
 const caCert = env.BENCH_CA_FILE ? readFileSync(env.BENCH_CA_FILE, 'utf8') : undefined;
@@ -236,7 +237,120 @@ async function caseTrace(args) {
   };
 }
 
-const cases = { schema: caseSchema, query: caseQuery, llm: caseLlm, trace: caseTrace };
+// ---------------------------------------------------------------- lakebase checkpoints
+// The same work as anchor.py's case_lakebase: sequential puts and reads of one thread (latency),
+// then puts and reads of many threads at once (throughput), on LakebaseCheckpointSaver.
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+};
+
+/** A checkpoint whose `messages` channel holds ten chat messages of 200 characters. */
+function benchMessages(step) {
+  return Array.from({ length: 10 }, (_, index) => ({
+    role: index % 2 ? 'assistant' : 'user',
+    content: `${step}:${index} ${'lorem ipsum dolor sit amet '.repeat(8)}`.slice(0, 200),
+  }));
+}
+
+async function caseLakebase(args) {
+  const requireLakebase = createRequire(
+    new URL('../packages/lakebase/package.json', import.meta.url),
+  );
+  const { emptyCheckpoint, uuid6 } = await import(
+    requireLakebase.resolve('@langchain/langgraph-checkpoint')
+  );
+  const { LakebaseCheckpointSaver } = await import('../packages/lakebase/dist/index.js');
+  const options = {
+    instanceName: env.BENCH_LAKEBASE_INSTANCE,
+    // The workspace CA comes from NODE_EXTRA_CA_CERTS (as REQUESTS_CA_BUNDLE for Python): with
+    // `caCert`, core would load its own undici for a custom agent, which a real workspace
+    // (public certificates) never does, and the cold start would measure that.
+    workspace: { host: env.BENCH_HOST, token: env.BENCH_TOKEN, env: {} },
+    port: Number(env.BENCH_PG_PORT),
+    tls: { ca: readFileSync(env.BENCH_PG_CA_FILE, 'utf8') },
+    schema: args.schema,
+  };
+  // Cold start: construct, look up the instance and identity, mint, connect, read.
+  const coldStart = performance.now();
+  const saver = new LakebaseCheckpointSaver(options);
+  await saver
+    .getTuple({ configurable: { thread_id: 'absent', checkpoint_ns: '' } })
+    .catch(() => undefined);
+  const coldMs = performance.now() - coldStart;
+  await saver.setup();
+
+  let version;
+  const put = async (config, step) => {
+    const checkpoint = { ...emptyCheckpoint(), id: uuid6(step), ts: new Date().toISOString() };
+    version = saver.getNextVersion(version);
+    checkpoint.channel_values = { messages: benchMessages(step) };
+    checkpoint.channel_versions = { messages: version };
+    return saver.put(
+      config,
+      checkpoint,
+      { source: 'loop', step, parents: {} },
+      { messages: version },
+    );
+  };
+  const threadConfig = (threadId) => ({ configurable: { thread_id: threadId, checkpoint_ns: '' } });
+
+  let config = threadConfig('latency');
+  for (let step = 0; step < args.warmup; step++) config = await put(config, step);
+  const writeMs = [];
+  for (let step = 0; step < args.writes; step++) {
+    const started = performance.now();
+    config = await put(config, args.warmup + step);
+    writeMs.push(performance.now() - started);
+  }
+  const readMs = [];
+  for (let index = 0; index < args.reads; index++) {
+    const started = performance.now();
+    const tuple = await saver.getTuple(threadConfig('latency'));
+    readMs.push(performance.now() - started);
+    if (tuple?.checkpoint.channel_values.messages.length !== 10) throw new Error('bad read');
+  }
+
+  const threads = Array.from({ length: args.threads }, (_, index) => `throughput-${index}`);
+  // Warm-up at full concurrency, not measured: the pool opens all its connections.
+  await Promise.all(threads.map((threadId) => saver.getTuple(threadConfig(threadId))));
+  const writeStarted = performance.now();
+  await Promise.all(
+    threads.map(async (threadId) => {
+      let current = threadConfig(threadId);
+      for (let step = 0; step < args.perThread; step++) current = await put(current, step);
+    }),
+  );
+  const writeSeconds = (performance.now() - writeStarted) / 1000;
+  const readStarted = performance.now();
+  await Promise.all(
+    threads.map(async (threadId) => {
+      for (let step = 0; step < args.perThread; step++)
+        await saver.getTuple(threadConfig(threadId));
+    }),
+  );
+  const readSeconds = (performance.now() - readStarted) / 1000;
+  const minted = saver.lakebasePool.workspace.credentialsMinted;
+  await saver.end();
+  const total = args.threads * args.perThread;
+  return {
+    coldMs,
+    write: { medianMs: median(writeMs), p95Ms: percentile(writeMs, 95), count: writeMs.length },
+    read: { medianMs: median(readMs), p95Ms: percentile(readMs, 95), count: readMs.length },
+    writeThroughput: { perSecond: total / writeSeconds, total, threads: args.threads },
+    readThroughput: { perSecond: total / readSeconds, total, threads: args.threads },
+    credentialsMinted: minted,
+    peakRssMb: maxRssMb(),
+  };
+}
+
+const cases = {
+  schema: caseSchema,
+  query: caseQuery,
+  llm: caseLlm,
+  trace: caseTrace,
+  lakebase: caseLakebase,
+};
 const [name, raw] = process.argv.slice(2);
 let out;
 try {

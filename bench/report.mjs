@@ -270,6 +270,89 @@ export function renderMarkdown(r, resultFile) {
     }
   }
 
+  // ------------------------------------------------------------------ 5
+  if (r.lakebase) {
+    p('## 5. Lakebase checkpoints (LangGraph memory)');
+    p();
+    if (r.lakebase.error) {
+      p(`Could not run: \`${errLine(r.lakebase.error)}\``);
+      p();
+    } else {
+      const { node: n, python: y, args, postgres } = r.lakebase;
+      p(
+        'Ours: `LakebaseCheckpointSaver` from `@lakechain/lakebase` (LangGraph.js `PostgresSaver` on a `pg` pool with rotating credentials). ' +
+          "Python: `CheckpointSaver` from `databricks-langchain[memory]` (LangGraph's `PostgresSaver` on a psycopg pool). " +
+          `Both against the same real PostgreSQL ${postgres?.version ?? ''} (TLS; \`packages/lakebase/scripts/postgres-server.mjs\`) behind the local workspace's emulated Lakebase instance and credentials API, ` +
+          'each side in its own schema, default pools (10 connections). A checkpoint holds ten 200-character chat messages. ' +
+          `Latency: ${args.writes} sequential \`put\` then ${args.reads} \`getTuple\` (latest checkpoint) on one thread, after ${args.warmup} warm-up puts; ` +
+          `throughput: ${args.threads} threads at once × ${args.perThread} puts each, then as many reads (ours: \`Promise.all\`; Python: a thread pool of ${args.threads}), after one unmeasured read per thread so both pools have opened their connections. ` +
+          'Cold start: constructing the saver up to the first answered read (instance lookup, identity, credential, TLS connection; both sides trust the workspace CA through the environment, `NODE_EXTRA_CA_CERTS` / `REQUESTS_CA_BUNDLE`). ' +
+          "The only change to the Python anchor: its hard-coded port 5432 (`databricks_ai_bridge.lakebase.DEFAULT_PORT`) is set to the local server's port. " +
+          'Python connects with `sslmode=require` (no certificate check); ours verifies the certificate against the given CA.',
+      );
+      p();
+      if (n?.error) p(`Ours failed: \`${errLine(n.error)}\``);
+      if (y?.error) p(`Python failed: \`${errLine(y.error)}\``);
+      const ms = (v) => (v == null ? '–' : fmtMs(v));
+      const rate = (v) => (v == null ? '–' : `${Math.round(v).toLocaleString('en-US')} /s`);
+      const ratio = (a, b) => (a != null && b != null && b > 0 ? fmtRatio(a / b) : '–');
+      const rows = [
+        ['cold start (first read)', ms(n?.coldMs), ms(y?.coldMs), ratio(n?.coldMs, y?.coldMs)],
+        [
+          'put: median',
+          ms(n?.write?.medianMs),
+          ms(y?.write?.medianMs),
+          ratio(n?.write?.medianMs, y?.write?.medianMs),
+        ],
+        [
+          'put: p95',
+          ms(n?.write?.p95Ms),
+          ms(y?.write?.p95Ms),
+          ratio(n?.write?.p95Ms, y?.write?.p95Ms),
+        ],
+        [
+          'getTuple: median',
+          ms(n?.read?.medianMs),
+          ms(y?.read?.medianMs),
+          ratio(n?.read?.medianMs, y?.read?.medianMs),
+        ],
+        [
+          'getTuple: p95',
+          ms(n?.read?.p95Ms),
+          ms(y?.read?.p95Ms),
+          ratio(n?.read?.p95Ms, y?.read?.p95Ms),
+        ],
+        [
+          `puts, ${args.threads} threads at once`,
+          rate(n?.writeThroughput?.perSecond),
+          rate(y?.writeThroughput?.perSecond),
+          ratio(y?.writeThroughput?.perSecond, n?.writeThroughput?.perSecond),
+        ],
+        [
+          `reads, ${args.threads} threads at once`,
+          rate(n?.readThroughput?.perSecond),
+          rate(y?.readThroughput?.perSecond),
+          ratio(y?.readThroughput?.perSecond, n?.readThroughput?.perSecond),
+        ],
+        [
+          'peak RSS of the client process',
+          fmtMb(n?.peakRssMb),
+          fmtMb(y?.peakRssMb),
+          ratio(n?.peakRssMb, y?.peakRssMb),
+        ],
+      ];
+      p('| measure | ours | Python | ratio |');
+      p('|---|---:|---:|---:|');
+      for (const row of rows) p(`| ${row.join(' | ')} |`);
+      p();
+      p(
+        "The throughput ratios also compare time per operation (Python's rate / ours), so below 1 still means lakechain is faster. " +
+          `Load average when this case started: ${r.lakebase.loadAvgAtStart?.join(', ') ?? '–'}.`,
+      );
+      p();
+    }
+  }
+
   if (r.rerun?.length) {
     p('## Re-runs in this results file');
     p();
@@ -292,6 +375,8 @@ export function renderMarkdown(r, resultFile) {
       if (q[k]?.error) lost.push(`${q.title} (${k})`);
   if (r.llm?.node?.error || r.llm?.python?.error) lost.push('LLM client');
   if (r.trace?.error || r.trace?.node?.error || r.trace?.python?.error) lost.push('tracing');
+  if (r.lakebase?.error || r.lakebase?.node?.error || r.lakebase?.python?.error)
+    lost.push('Lakebase checkpoints');
   p(
     lost.length
       ? `- Failed in this run: ${lost.join('; ')} (errors in the sections above and in the JSON).`

@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // lakechain benchmarks against Python anchors (issue 9). Needs `pnpm build` first.
 //
-//   node bench/run.mjs [--quick] [--only schema,query,llm,trace] [--no-markdown]
+//   node bench/run.mjs [--quick] [--only schema,query,llm,trace,lakebase] [--no-markdown]
+//                      [--merge [--into bench/results/<date>.json]]
 //
 // 1. Ensures bench/.venv (pinned: bench/requirements.txt + bench/requirements.lock.txt; idempotent).
 // 2. Starts the local workspace in its own process (bench/workspace.mjs) and creates the data
 //    through SQL: main.bench_{10,50,200} (t_001... with 6 columns, 20 rows) and
 //    main.bench_rows.big (1M rows).
 // 3. Runs each case as a child process per side (bench/node_client.mjs, bench/anchor.py), the
-//    two sides one after another against the same workspace.
+//    two sides one after another against the same workspace. The lakebase case starts its own
+//    PostgreSQL (packages/lakebase/scripts/postgres-server.mjs) and workspace process.
 // 4. Writes bench/results/<date>.json and regenerates BENCHMARKS.md at the repo root.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -24,10 +26,12 @@ const rootDir = dirname(benchDir);
 const { values: opts } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'schema,query,llm,trace' },
+    only: { type: 'string', default: 'schema,query,llm,trace,lakebase' },
     'no-markdown': { type: 'boolean', default: false },
     // Re-run some cases into today's existing results file (the other sections are kept).
     merge: { type: 'boolean', default: false },
+    // With --merge: the results file to re-run into, instead of today's.
+    into: { type: 'string' },
   },
 });
 const only = new Set(opts.only.split(','));
@@ -67,9 +71,10 @@ function ensureVenv() {
 }
 
 // ---------------------------------------------------------------- workspace process
-async function startWorkspace(caFile) {
+async function startWorkspace(caFile, env = {}) {
   const child = spawn(process.execPath, [join(benchDir, 'workspace.mjs'), caFile], {
     stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   const info = await new Promise((resolve, reject) => {
     let buf = '';
@@ -147,11 +152,11 @@ function childEnv(ws) {
   };
 }
 
-function runChild(side, ws, name, args, timeoutMs = 600_000) {
+function runChild(side, ws, name, args, timeoutMs = 600_000, extraEnv = {}) {
   const cmd = side === 'node' ? process.execPath : python;
   const script = join(benchDir, side === 'node' ? 'node_client.mjs' : 'anchor.py');
   const res = spawnSync(cmd, [script, name, JSON.stringify(args)], {
-    env: childEnv(ws),
+    env: { ...childEnv(ws), ...extraEnv },
     encoding: 'utf8',
     timeout: timeoutMs,
     maxBuffer: 64 * 1024 * 1024,
@@ -340,6 +345,56 @@ async function benchTrace() {
   return result;
 }
 
+async function benchLakebase() {
+  // A real PostgreSQL (TLS, pgvector) behind the workspace's emulated Lakebase instance and
+  // credentials API, in its own workspace process; each side writes to its own schema.
+  const { startPostgresServer } = await import('../packages/lakebase/scripts/postgres-server.mjs');
+  const postgres = await startPostgresServer();
+  const dir = mkdtempSync(join(tmpdir(), 'lakechain-bench-lakebase-'));
+  const pgCaFile = join(dir, 'postgres-ca.pem');
+  writeFileSync(pgCaFile, postgres.caCert);
+  const ws = await startWorkspace(join(dir, 'ca.pem'), {
+    BENCH_LAKEBASE: JSON.stringify({
+      host: postgres.host,
+      port: postgres.port,
+      database: postgres.database,
+      radius: postgres.radius,
+      adminConnection: postgres.adminConnection,
+    }),
+  });
+  const args = quick
+    ? { writes: 50, reads: 50, warmup: 10, threads: 16, perThread: 10 }
+    : { writes: 300, reads: 300, warmup: 20, threads: 16, perThread: 25 };
+  const env = {
+    BENCH_PG_PORT: String(postgres.port),
+    BENCH_PG_CA_FILE: pgCaFile,
+    BENCH_LAKEBASE_INSTANCE: 'bench-memory',
+  };
+  const result = {
+    args,
+    postgres: { version: postgres.postgresVersion, pgvector: postgres.pgvectorVersion },
+    loadAvgAtStart: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(2))),
+  };
+  try {
+    for (const side of ['node', 'python']) {
+      result[side] = runChild(
+        side,
+        ws,
+        'lakebase',
+        { ...args, schema: `bench_${side}` },
+        600_000,
+        env,
+      );
+      log(`lakebase ${side}: ${JSON.stringify(result[side]).slice(0, 300)}`);
+    }
+  } finally {
+    await ws.stop();
+    await postgres.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return result;
+}
+
 // ---------------------------------------------------------------- main
 const started = new Date();
 ensureVenv();
@@ -348,7 +403,7 @@ const versions = JSON.parse(
     python,
     [
       '-c',
-      'import json,sys,importlib.metadata as m; print(json.dumps({"python": sys.version.split()[0], **{p: m.version(p) for p in ["langchain-community","langchain-core","SQLAlchemy","databricks-sql-connector","databricks-sqlalchemy","databricks-langchain","databricks-sdk","openai","httpx","mlflow"]}}))',
+      'import json,sys,importlib.metadata as m; print(json.dumps({"python": sys.version.split()[0], **{p: m.version(p) for p in ["langchain-community","langchain-core","SQLAlchemy","databricks-sql-connector","databricks-sqlalchemy","databricks-langchain","databricks-sdk","openai","httpx","mlflow","langgraph-checkpoint-postgres","psycopg"]}}))',
     ],
     { encoding: 'utf8' },
   ),
@@ -373,10 +428,9 @@ const results = {
   machine,
   anchors: versions,
   ours: Object.fromEntries(
-    ['databricks-sql', 'databricks-llm', 'mlflow-tracking', 'local-workspace'].map((p) => [
-      `@lakechain/${p}`,
-      pkgVersion(p),
-    ]),
+    ['databricks-sql', 'databricks-llm', 'mlflow-tracking', 'local-workspace', 'lakebase'].map(
+      (p) => [`@lakechain/${p}`, pkgVersion(p)],
+    ),
   ),
 };
 try {
@@ -388,6 +442,13 @@ try {
   await ws?.stop();
   rmSync(tmp, { recursive: true, force: true });
 }
+if (only.has('lakebase')) {
+  try {
+    results.lakebase = await benchLakebase();
+  } catch (error) {
+    results.lakebase = { error: String(error?.message ?? error) };
+  }
+}
 if (only.has('trace')) {
   try {
     results.trace = await benchTrace();
@@ -398,17 +459,17 @@ if (only.has('trace')) {
 results.finishedAt = new Date().toISOString();
 results.durationS = Math.round((Date.now() - started.getTime()) / 1000);
 mkdirSync(join(benchDir, 'results'), { recursive: true });
-const file = join(
-  benchDir,
-  'results',
-  `${started.toISOString().slice(0, 10)}${quick ? '-quick' : ''}.json`,
-);
+const file = opts.into
+  ? join(rootDir, opts.into)
+  : join(benchDir, 'results', `${started.toISOString().slice(0, 10)}${quick ? '-quick' : ''}.json`);
 if (opts.merge && existsSync(file)) {
   const previous = JSON.parse(readFileSync(file, 'utf8'));
   const rerun = [...only];
-  for (const key of ['schema', 'query', 'llm', 'trace'])
+  for (const key of ['schema', 'query', 'llm', 'trace', 'lakebase'])
     if (!only.has(key) && previous[key]) results[key] = previous[key];
   results.startedAt = previous.startedAt;
+  // The machine line describes the run that made the file; a re-run case records its own load.
+  results.machine = previous.machine ?? results.machine;
   results.durationS = (previous.durationS ?? 0) + results.durationS;
   results.rerun = [...(previous.rerun ?? []), { cases: rerun, at: results.finishedAt }];
 }

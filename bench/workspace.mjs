@@ -10,6 +10,8 @@
 //   POST /sql    {sql}    -> runs one statement on the engine directly (setup; not counted)
 //   POST /clear           -> serving.clearRequests()
 // Stops on SIGTERM / SIGINT / stdin close.
+// With BENCH_LAKEBASE (JSON from packages/lakebase/scripts/postgres-server.mjs: port, radius,
+// adminConnection), its Lakebase instance `bench-memory` points at that PostgreSQL.
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -20,6 +22,14 @@ const requireLw = createRequire(
 );
 const { DBSQLClient } = requireLw('@databricks/sql');
 const caFile = process.argv[2];
+const { BENCH_LAKEBASE } = process.env;
+const lakebase = BENCH_LAKEBASE ? JSON.parse(BENCH_LAKEBASE) : undefined;
+let lakebaseAdmin;
+if (lakebase) {
+  const pg = createRequire(new URL('../packages/lakebase/package.json', import.meta.url))('pg');
+  lakebaseAdmin = new pg.Pool({ ...lakebase.adminConnection, max: 2 });
+  lakebaseAdmin.on('error', () => {});
+}
 const words = 'The quick brown fox jumps over the lazy dog and keeps running'.split(' ');
 const ws = await startLocalWorkspace({
   samples: false,
@@ -30,6 +40,14 @@ const ws = await startLocalWorkspace({
       handler: scriptedChat(() => words.join(' ')),
     },
   ],
+  ...(lakebase
+    ? {
+        lakebase: {
+          instances: [{ name: 'bench-memory' }],
+          postgres: { ...lakebase, admin: lakebaseAdmin },
+        },
+      }
+    : {}),
 });
 writeFileSync(caFile, ws.caCert);
 
@@ -83,6 +101,7 @@ async function stop() {
     await client.close();
   } catch {}
   await ws.stop();
+  await lakebaseAdmin?.end();
   process.exit(0);
 }
 process.on('SIGTERM', stop);

@@ -33,6 +33,17 @@ export type { AnnEngineKind } from './services/vector_search/ann.js';
 export type { DriverProxyOptions, LocalDriverProxy } from './services/driver_proxy/service.js';
 export type { LocalOAuth, OAuthOptions } from './services/oauth/service.js';
 export type {
+  LakebaseCapacity,
+  LakebaseInstance,
+  LakebaseInstanceDefinition,
+  LakebaseInstanceState,
+  LakebaseLoginRecord,
+  LakebaseOptions,
+  LakebasePostgresAdmin,
+  LakebasePostgresOptions,
+  LocalLakebase,
+} from './services/lakebase/types.js';
+export type {
   ArtifactCredentialType,
   LocalMlflow,
   MlflowExperimentView,

@@ -5,6 +5,7 @@
  * appear on `startLocalWorkspace()`'s options and on the workspace object under its name.
  */
 import { driverProxyService } from './driver_proxy/service.js';
+import { lakebaseService } from './lakebase/service.js';
 import { mlflowService } from './mlflow/service.js';
 import { oauthService } from './oauth/service.js';
 import { servingService } from './serving/service.js';
@@ -18,6 +19,7 @@ export const builtinServices = [
   vectorSearchService,
   driverProxyService,
   mlflowService,
+  lakebaseService,
 ] as const;
 
 export type BuiltinServices = typeof builtinServices;
