@@ -13,7 +13,8 @@ import {
   DatabricksClient,
   DatabricksConfigError,
   type DatabricksConfigOptions,
-  resolveConfig,
+  WorkspaceConnection,
+  type WorkspaceHttpClient,
 } from '@lakechain/core';
 import { LakebaseError, LakebaseInstanceNotFoundError, LakebasePermissionError } from './errors.js';
 import { USER_AGENT } from './version.js';
@@ -57,7 +58,7 @@ export interface LakebaseWorkspaceOptions {
   /** How to reach the workspace: core's options (host, token, OAuth, profile, `caCert`...). */
   workspace?: DatabricksConfigOptions;
   /** Or a client you already have (its auth is used as is; `close()` leaves it open). */
-  client?: DatabricksClient;
+  client?: WorkspaceHttpClient;
   /** The Postgres user. Default: the workspace identity's `userName` (SCIM `Me`). */
   user?: string;
   /**
@@ -122,8 +123,7 @@ export class LakebaseWorkspace {
   readonly #options: LakebaseWorkspaceOptions;
   readonly #tokens: CachedTokenSource;
   readonly #now: () => number;
-  #client?: Promise<DatabricksClient>;
-  #ownsClient = false;
+  readonly #connection: WorkspaceConnection;
   #user?: Promise<string>;
   #endpointName?: Promise<string>;
   #minted = 0;
@@ -131,6 +131,10 @@ export class LakebaseWorkspace {
   constructor(options: LakebaseWorkspaceOptions) {
     this.instanceName = targetName(options);
     this.#options = options;
+    this.#connection = new WorkspaceConnection(
+      { ...options.workspace, ...(options.client ? { client: options.client } : {}) },
+      { userAgent: USER_AGENT, owner: 'Lakebase pool' },
+    );
     this.#now = options.now ?? Date.now;
     this.#tokens = new CachedTokenSource(() => this.#mint(), {
       // Expiry reported to the cache already includes the margin (see #mint).
@@ -144,20 +148,8 @@ export class LakebaseWorkspace {
     return this.#minted;
   }
 
-  client(): Promise<DatabricksClient> {
-    if (this.#options.client) return Promise.resolve(this.#options.client);
-    if (!this.#client) {
-      const pending = resolveConfig(this.#options.workspace ?? {}).then((config) => {
-        this.#ownsClient = true;
-        return new DatabricksClient({ config, userAgent: USER_AGENT });
-      });
-      // A failed resolution (no host...) is not cached: the next call tries again.
-      pending.catch(() => {
-        this.#client = undefined;
-      });
-      this.#client = pending;
-    }
-    return this.#client;
+  client(): Promise<WorkspaceHttpClient> {
+    return this.#connection.client();
   }
 
   /** Where the pool connects, as the workspace describes it now. */
@@ -227,11 +219,9 @@ export class LakebaseWorkspace {
     this.#tokens.invalidate();
   }
 
+  /** Releases the client and config this object created (not a `client` passed in). */
   async close(): Promise<void> {
-    if (this.#ownsClient && this.#client) {
-      const client = await this.#client.catch(() => undefined);
-      await client?.close();
-    }
+    await this.#connection.close();
   }
 
   toJSON(): Record<string, unknown> {
