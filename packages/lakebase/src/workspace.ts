@@ -10,7 +10,6 @@ import { randomUUID } from 'node:crypto';
 import {
   CachedTokenSource,
   DatabricksApiError,
-  DatabricksClient,
   DatabricksConfigError,
   type DatabricksConfigOptions,
   WorkspaceConnection,
