@@ -3,7 +3,6 @@
  * HTTP to Databricks (the workspace client, OAuth token endpoints, serving endpoints) goes through
  * `createHttpTransport`, so retry rules and error messages are the same everywhere.
  */
-import { rootCertificates } from 'node:tls';
 import { DatabricksApiError, DatabricksConnectionError } from '../errors.js';
 import type { FetchFunction } from '../types.js';
 import { VERSION } from '../version.js';
@@ -26,6 +25,10 @@ export const DEFAULT_RETRY: Required<RetryOptions> = {
 };
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** Modules of the `caCert` path, named in variables (see `getFetch`). */
+const UNDICI_MODULE = 'undici';
+const TLS_MODULE = 'node:tls';
 
 /**
  * Seams for deterministic unit tests. Not part of the public options because production code has
@@ -346,9 +349,15 @@ export function createHttpTransport(
         fetchPromise = Promise.resolve((url, init) => injected(url, init));
       } else if (options.caCert) {
         const caCert = options.caCert;
-        fetchPromise = import('undici').then((undici) => {
+        // Loaded on demand, and by names held in variables, so that the transport itself needs no
+        // Node built-in and bundlers for fetch-only runtimes (edge functions, workers) do not try
+        // to bundle undici: those runtimes never take this branch.
+        fetchPromise = Promise.all([
+          import(UNDICI_MODULE) as Promise<typeof import('undici')>,
+          import(TLS_MODULE) as Promise<typeof import('node:tls')>,
+        ]).then(([undici, tls]) => {
           // Extra roots are added to, never substituted for, the bundled ones; verification stays on.
-          const agent = new undici.Agent({ connect: { ca: [...rootCertificates, caCert] } });
+          const agent = new undici.Agent({ connect: { ca: [...tls.rootCertificates, caCert] } });
           closeAgent = () => agent.close();
           return (url, init) =>
             undici.fetch(url, {
