@@ -3,35 +3,13 @@
 // options and an environment record (`resolveEdgeConfig`), not from ~/.databrickscfg, the CLI or a
 // browser login. The HTTP layer, errors and redaction are the same modules as the main entry's.
 
-export { AUTH_TYPES } from './config/options.js';
-export type { DatabricksConfigOptions } from './config/options.js';
-export { EDGE_AUTH_TYPES, resolveEdgeConfig } from './config/resolve_edge.js';
+export type { CachedTokenSourceOptions, Token } from './auth/cached_token_source.js';
+export { CachedTokenSource, DEFAULT_REFRESH_SKEW_MS } from './auth/cached_token_source.js';
 export type { ResolvedDatabricksConfig } from './config/databricks_config.js';
 export { isAzureHost, normalizeHost } from './config/host.js';
-
-export { CachedTokenSource, DEFAULT_REFRESH_SKEW_MS } from './auth/cached_token_source.js';
-export type { CachedTokenSourceOptions, Token } from './auth/cached_token_source.js';
-
-export { DatabricksClient } from './http/client.js';
-export type { DatabricksClientOptions, DatabricksRequest } from './http/client.js';
-export {
-  abortableSleep,
-  computeBackoffMs,
-  createHttpTransport,
-  parseRetryAfter,
-} from './http/transport.js';
-export { parseSseStream } from './http/sse.js';
-export type { SseEvent } from './http/sse.js';
-export type {
-  HttpMethod,
-  HttpRequest,
-  HttpResponse,
-  HttpTransport,
-  HttpTransportOptions,
-  QueryValue,
-  RetryOptions,
-} from './http/types.js';
-
+export type { DatabricksConfigOptions } from './config/options.js';
+export { AUTH_TYPES } from './config/options.js';
+export { EDGE_AUTH_TYPES, resolveEdgeConfig } from './config/resolve_edge.js';
 export {
   DatabricksApiError,
   DatabricksAuthError,
@@ -41,6 +19,25 @@ export {
   isRetryableStatus,
   LakechainError,
 } from './errors.js';
+export type { DatabricksClientOptions, DatabricksRequest } from './http/client.js';
+export { DatabricksClient } from './http/client.js';
+export type { SseEvent } from './http/sse.js';
+export { parseSseStream } from './http/sse.js';
+export {
+  abortableSleep,
+  computeBackoffMs,
+  createHttpTransport,
+  parseRetryAfter,
+} from './http/transport.js';
+export type {
+  HttpMethod,
+  HttpRequest,
+  HttpResponse,
+  HttpTransport,
+  HttpTransportOptions,
+  QueryValue,
+  RetryOptions,
+} from './http/types.js';
 export {
   isSensitiveKey,
   REDACTED,

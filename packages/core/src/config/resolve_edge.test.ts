@@ -62,7 +62,9 @@ describe('resolveEdgeConfig', () => {
   });
 
   it('says what is missing', async () => {
-    expect((await configError(resolveEdgeConfig({ env: {} }))).message).toMatch(/No Databricks host/);
+    expect((await configError(resolveEdgeConfig({ env: {} }))).message).toMatch(
+      /No Databricks host/,
+    );
     expect(
       (await configError(resolveEdgeConfig({ host: 'https://h.example.com', env: {} }))).message,
     ).toMatch(/No Databricks credentials found for https:\/\/h.example.com/);

@@ -130,10 +130,11 @@ export async function resolveEdgeConfig(
       });
       break;
     case 'azure-client-secret':
-      require(
-        ['azureTenantId', 'azureClientId', 'azureClientSecret'],
-        'Azure client secret authentication',
-      );
+      require([
+        'azureTenantId',
+        'azureClientId',
+        'azureClientSecret',
+      ], 'Azure client secret authentication');
       provider = createAzureClientSecretProvider({
         host,
         tenantId: values.azureTenantId ?? '',
