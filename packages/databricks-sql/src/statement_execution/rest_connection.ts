@@ -232,8 +232,10 @@ export class RestConnection implements StatementConnection {
     const wanted = settings.disposition ?? 'auto';
     if (wanted === 'INLINE') return { disposition: 'INLINE', format: 'JSON_ARRAY' };
     if (wanted === 'EXTERNAL_LINKS') return { disposition: 'EXTERNAL_LINKS', format: linksFormat };
+    // Uncapped statements are the package's own (metadata, sample rows): small, so INLINE; one
+    // that outgrows INLINE's byte limit is asked again with links (see `execute`).
     const inlineMax = settings.inlineMaxRows ?? DEFAULT_INLINE_MAX_ROWS;
-    return cap !== undefined && cap + 1 <= inlineMax
+    return cap === undefined || cap + 1 <= inlineMax
       ? { disposition: 'INLINE', format: 'JSON_ARRAY' }
       : { disposition: 'EXTERNAL_LINKS', format: linksFormat };
   }

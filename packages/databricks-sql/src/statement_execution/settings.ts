@@ -8,9 +8,10 @@ import type { ResultFormat } from './wire.js';
 export interface StatementExecutionSettings {
   /**
    * Where results travel. `'auto'` (default): INLINE JSON_ARRAY when at most
-   * `inlineMaxRows` rows are wanted (one round trip), otherwise EXTERNAL_LINKS with `format`
-   * (chunks downloaded from presigned links, in parallel). `'INLINE'` and `'EXTERNAL_LINKS'`
-   * force one.
+   * `inlineMaxRows` rows are wanted (one round trip), and for the package's own uncapped
+   * statements (metadata, sample rows); otherwise EXTERNAL_LINKS with `format` (chunks downloaded
+   * from presigned links, in parallel). An INLINE answer cut by its byte limit before the row cap
+   * is asked again with EXTERNAL_LINKS. `'INLINE'` and `'EXTERNAL_LINKS'` force one.
    */
   disposition?: 'auto' | 'INLINE' | 'EXTERNAL_LINKS';
   /** Format of EXTERNAL_LINKS chunks. Default `'ARROW_STREAM'`. (INLINE is always JSON_ARRAY.) */

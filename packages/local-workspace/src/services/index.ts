@@ -8,11 +8,13 @@ import { driverProxyService } from './driver_proxy/service.js';
 import { mlflowService } from './mlflow/service.js';
 import { oauthService } from './oauth/service.js';
 import { servingService } from './serving/service.js';
+import { statementExecutionService } from './statement_execution/service.js';
 import { warehouseService } from './warehouse/service.js';
 
 export const builtinServices = [
   oauthService,
   warehouseService,
+  statementExecutionService,
   servingService,
   driverProxyService,
   mlflowService,
