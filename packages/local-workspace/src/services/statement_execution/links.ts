@@ -17,8 +17,8 @@ export interface LinkSigner {
     chunkIndex: number,
     query: URLSearchParams,
   ): { ok: true } | { ok: false; status: number; code: string; message: string };
-  /** Links issued before this instant are refused as expired (tests of link renewal). */
-  revokeIssuedBefore(epochMs: number): void;
+  /** Every link issued so far is refused as expired from now on (tests of link renewal). */
+  revokeIssued(): void;
 }
 
 export function createLinkSigner(options: {
@@ -27,7 +27,8 @@ export function createLinkSigner(options: {
   now: () => number;
 }): LinkSigner {
   const secret = randomBytes(32);
-  let revokedBefore = 0;
+  // Links carry the generation they were issued in; revoking starts a new one.
+  let generation = 0;
   const signatureOf = (statementId: string, chunkIndex: number, issued: string, expires: string) =>
     createHmac('sha256', secret)
       .update(`${statementId}\n${chunkIndex}\n${issued}\n${expires}`, 'utf8')
@@ -36,7 +37,7 @@ export function createLinkSigner(options: {
     sign(statementId, chunkIndex) {
       const issuedMs = options.now();
       const expiresMs = issuedMs + options.lifetimeMs;
-      const issued = String(issuedMs);
+      const issued = `${issuedMs}.${generation}`;
       const expires = String(expiresMs);
       const query = new URLSearchParams({
         issued,
@@ -63,13 +64,14 @@ export function createLinkSigner(options: {
           message: 'The request signature we calculated does not match the signature you provided.',
         };
       }
-      if (Number(expires) <= options.now() || Number(issued) < revokedBefore) {
+      const issuedIn = Number(issued.split('.')[1] ?? 0);
+      if (Number(expires) <= options.now() || issuedIn < generation) {
         return { ok: false, status: 403, code: 'AccessDenied', message: 'Request has expired' };
       }
       return { ok: true };
     },
-    revokeIssuedBefore(epochMs) {
-      revokedBefore = Math.max(revokedBefore, epochMs);
+    revokeIssued() {
+      generation += 1;
     },
   };
 }

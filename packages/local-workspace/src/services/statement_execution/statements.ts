@@ -159,6 +159,7 @@ export class Statement {
     const byteLimit = request.byteLimit ?? Number.POSITIVE_INFINITY;
     const stored = request.disposition === 'INLINE' ? 'dataArray' : 'bytes';
     let writer: ChunkWriter | undefined;
+    let bytesPerRow = 0;
     const open = () =>
       createChunkWriter(request.format, this.columns, { header: this.chunks.length === 0 });
     const close = () => {
@@ -190,21 +191,35 @@ export class Statement {
         rows.length = room;
         this.truncated = true;
       }
-      writer ??= open();
-      const before = writer.byteCount;
-      writer.add(rows);
-      this.totalRows += rows.length;
-      this.totalBytes += writer.byteCount - before;
-      if (request.disposition === 'INLINE' && this.totalBytes > settings.inlineLimitBytes) {
-        throw new InlineLimitError(settings.inlineLimitBytes);
+      // Rows go into chunks in slices sized from the bytes per row seen so far, so a chunk
+      // closes near `chunkBytes` whatever the page size.
+      let reachedByteLimit = false;
+      for (let offset = 0; offset < rows.length; ) {
+        writer ??= open();
+        const left = rows.length - offset;
+        const room = Math.max(1, settings.chunkBytes - writer.byteCount);
+        const count =
+          bytesPerRow > 0
+            ? Math.min(left, Math.max(1, Math.ceil(room / bytesPerRow)))
+            : Math.min(left, 100);
+        const before = writer.byteCount;
+        writer.add(rows.slice(offset, offset + count));
+        offset += count;
+        const added = writer.byteCount - before;
+        bytesPerRow = added / count || bytesPerRow;
+        this.totalRows += count;
+        this.totalBytes += added;
+        if (request.disposition === 'INLINE' && this.totalBytes > settings.inlineLimitBytes) {
+          throw new InlineLimitError(settings.inlineLimitBytes);
+        }
+        if (this.totalBytes >= byteLimit) {
+          this.truncated ||= offset < rows.length || result.hasMoreRows();
+          reachedByteLimit = true;
+          break;
+        }
+        if (writer.byteCount >= settings.chunkBytes) close();
       }
-      if (this.truncated) break;
-      if (this.totalBytes >= byteLimit) {
-        this.truncated = result.hasMoreRows();
-        break;
-      }
-      if (writer.byteCount >= settings.chunkBytes) close();
-      if (!result.hasMoreRows()) break;
+      if (this.truncated || reachedByteLimit || !result.hasMoreRows()) break;
     }
     // An empty result still has one (empty) chunk: for ARROW_STREAM it carries the schema.
     writer ??= this.chunks.length === 0 ? open() : undefined;
