@@ -142,10 +142,13 @@ describe('execute, states and errors', () => {
   });
 
   it('cancel stops a running statement (CANCELED), and is harmless when repeated', async () => {
+    // Past wait_timeout the statement is surely running in the engine (a query cancelled before
+    // DuckDB starts it cannot be interrupted, and would keep a core busy).
     const started = await execute({
       statement: 'SELECT count(*) FROM range(100000000000)',
-      wait_timeout: '0s',
+      wait_timeout: '5s',
     });
+    expect(started.json.status.state).toBe('RUNNING');
     const id = started.json.statement_id;
     expect((await api.post(`${PATH}/${id}/cancel`, {})).json).toEqual({});
     expect((await api.post(`${PATH}/${id}/cancel`, {})).status).toBe(200);
