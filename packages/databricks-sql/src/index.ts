@@ -35,6 +35,7 @@ export {
 // The SQL Statement Execution API client (the `'rest'` transport; also `./rest` for edge runtimes).
 export {
   type DecodedChunk,
+  type ExecuteRequestOptions,
   type RequestOptions,
   StatementExecutionClient,
   type StatementExecutionClientOptions,

@@ -30,6 +30,7 @@ export {
 } from './sql_database.js';
 export {
   type DecodedChunk,
+  type ExecuteRequestOptions,
   type RequestOptions,
   StatementExecutionClient,
   type StatementExecutionClientOptions,

@@ -203,6 +203,7 @@ export class DatabricksSqlDatabase extends SqlDatabase {
       catalog: settings.catalog,
       schema: settings.schema,
       settings: options.statementExecution,
+      statementRetries: options.statementRetries,
       onResolved,
     });
   }

@@ -15,6 +15,7 @@ import {
   type DatabricksClient,
   type FetchFunction,
   type HttpTransport,
+  type RetryOptions,
 } from '@lakechain/core';
 import { decodeArrowChunk } from './arrow.js';
 import { parseCsv } from './csv.js';
@@ -49,6 +50,14 @@ export interface StatementExecutionClientOptions {
 
 export interface RequestOptions {
   signal?: AbortSignal;
+}
+
+export interface ExecuteRequestOptions extends RequestOptions {
+  /**
+   * Retries of a submission the workspace refused with 429 or 503 (it did not run it); core's
+   * transport default otherwise. Other failures of a POST are never retried.
+   */
+  retry?: RetryOptions;
 }
 
 /** One chunk of a result, decoded: rows of values in column order. */
@@ -92,13 +101,14 @@ export class StatementExecutionClient {
   /** `POST /api/2.0/sql/statements`: runs a statement, waiting up to its `wait_timeout`. */
   executeStatement(
     request: ExecuteStatementRequest,
-    options: RequestOptions = {},
+    options: ExecuteRequestOptions = {},
   ): Promise<StatementResponse> {
     return this.#client.request<StatementResponse>({
       method: 'POST',
       path: STATEMENTS_PATH,
       body: request,
       signal: options.signal,
+      retry: options.retry,
       // The server may hold the request for `wait_timeout` (at most 50 s) before it answers.
       timeoutMs: 90_000,
     });

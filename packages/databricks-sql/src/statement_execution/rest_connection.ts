@@ -37,6 +37,11 @@ export interface RestConnectionSettings {
   catalog?: string;
   schema?: string;
   settings?: StatementExecutionSettings;
+  /**
+   * Retries of a statement the workspace refused with 429 or 503 (not run). Default 4, with
+   * backoff from 1 s (capped at 20 s) or the server's `Retry-After`, as on the Thrift transport.
+   */
+  statementRetries?: number;
   /** Told where the workspace resolved to. */
   onResolved?: ResolvedTarget;
 }
@@ -345,7 +350,14 @@ export class RestConnection implements StatementConnection {
     if (cap !== undefined) request.row_limit = cap + 1;
     if (plan.disposition === 'INLINE') request.byte_limit = INLINE_BYTE_LIMIT;
     this.statementsExecuted += 1;
-    const submitted = api.executeStatement(request);
+    const submitted = api.executeStatement(request, {
+      retry: {
+        maxAttempts: (this.settings.statementRetries ?? 4) + 1,
+        initialDelayMs: 1_000,
+        maxDelayMs: 20_000,
+        totalTimeoutMs: 120_000,
+      },
+    });
     const answered = await new Promise<StatementResponse>((resolve, reject) => {
       if (signal.aborted) {
         reject(signal.reason);
