@@ -249,19 +249,32 @@ export class StatementExecutionClient {
     }
     const link = data.external_links?.find((candidate) => candidate.chunk_index === index);
     if (!link) return { chunkIndex: index, rowOffset, rows: [] };
+    return {
+      chunkIndex: index,
+      rowOffset: link.row_offset ?? rowOffset,
+      rows: await this.#decodeLink(statementId, index, link, format, types, signal),
+    };
+  }
+
+  async #decodeLink(
+    statementId: string,
+    index: number,
+    link: ExternalLink,
+    format: ResultFormat,
+    types: TypeNode[],
+    signal: AbortSignal,
+  ): Promise<DecodedValue[][]> {
     const bytes = await this.#download(statementId, link, signal);
-    if (format === 'ARROW_STREAM') {
-      return { chunkIndex: index, rowOffset, rows: await decodeArrowChunk(bytes, types) };
-    }
+    if (format === 'ARROW_STREAM') return decodeArrowChunk(bytes, types);
     const text = new TextDecoder().decode(bytes);
     if (format === 'CSV') {
       const rows = parseCsv(text);
       // Only the first chunk starts with the header row.
       if (index === 0 && rows.length > 0) rows.shift();
-      return { chunkIndex: index, rowOffset, rows: decodeTextRows(rows, types) };
+      return decodeTextRows(rows, types);
     }
     const array = (text.trim() === '' ? [] : JSON.parse(text)) as Array<Array<string | null>>;
-    return { chunkIndex: index, rowOffset, rows: decodeTextRows(array, types) };
+    return decodeTextRows(array, types);
   }
 
   /** Downloads a link without workspace credentials, renewing it when it has expired. */
