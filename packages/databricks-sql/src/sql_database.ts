@@ -1,6 +1,7 @@
 /**
  * `DatabricksSqlDatabase`: a drop-in `SqlDatabase` (from `@langchain/classic/sql_db`) backed by
- * a Databricks SQL warehouse or cluster through the `@databricks/sql` driver. TypeORM is not
+ * a Databricks SQL warehouse or cluster through the `@databricks/sql` driver, or (option
+ * `transport: 'rest'`) through the SQL Statement Execution API. TypeORM is not
  * needed: the base class only reads `appDataSource.options`, and `SqlDatabaseChain` calls
  * `appDataSource.query(sql)`, so a small shim stands in for the TypeORM `DataSource` and routes
  * queries through the same guarded, capped path as `run()`.
