@@ -206,19 +206,25 @@ export class StatementExecutionClient {
     const first = response.result;
     const stop = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-    const load = async (index: number): Promise<DecodedChunk> => {
+    // Chunks are fetched (their bytes downloaded) ahead of the consumer, in parallel, but decoded
+    // one at a time as they are consumed: only raw bytes wait in memory, never decoded rows.
+    const fetchRaw = async (index: number): Promise<RawChunk> => {
       const data =
         first && (first.chunk_index ?? 0) === index
           ? first
           : await this.getChunk(response.statement_id, index, { signal });
-      return this.#decodeChunk(response.statement_id, index, data, format, types, signal);
+      if (data.data_array) return { index, rowOffset: data.row_offset ?? 0, rows: data.data_array };
+      const link = data.external_links?.find((candidate) => candidate.chunk_index === index);
+      if (!link) return { index, rowOffset: data.row_offset ?? 0, rows: [] };
+      const bytes = await this.#download(response.statement_id, link, signal);
+      return { index, rowOffset: link.row_offset ?? data.row_offset ?? 0, bytes };
     };
-    const pending = new Map<number, Promise<DecodedChunk>>();
+    const pending = new Map<number, Promise<RawChunk>>();
     let next = 0;
     const launch = () => {
       while (next < total && pending.size < this.#concurrency) {
         const index = next++;
-        const promise = load(index);
+        const promise = fetchRaw(index);
         promise.catch(() => {}); // awaited in order below; never an unhandled rejection
         pending.set(index, promise);
       }
@@ -226,55 +232,19 @@ export class StatementExecutionClient {
     try {
       for (let index = 0; index < total; index += 1) {
         launch();
-        const chunk = await pending.get(index)!;
+        const raw = await pending.get(index)!;
         pending.delete(index);
-        yield chunk;
+        // Start the next downloads before decoding this chunk, so they overlap with it.
+        launch();
+        yield {
+          chunkIndex: index,
+          rowOffset: raw.rowOffset,
+          rows: await decodeRaw(raw, format, types),
+        };
       }
     } finally {
       stop.abort();
     }
-  }
-
-  async #decodeChunk(
-    statementId: string,
-    index: number,
-    data: ResultData,
-    format: ResultFormat,
-    types: TypeNode[],
-    signal: AbortSignal,
-  ): Promise<DecodedChunk> {
-    const rowOffset = data.row_offset ?? 0;
-    if (data.data_array) {
-      return { chunkIndex: index, rowOffset, rows: decodeTextRows(data.data_array, types) };
-    }
-    const link = data.external_links?.find((candidate) => candidate.chunk_index === index);
-    if (!link) return { chunkIndex: index, rowOffset, rows: [] };
-    return {
-      chunkIndex: index,
-      rowOffset: link.row_offset ?? rowOffset,
-      rows: await this.#decodeLink(statementId, index, link, format, types, signal),
-    };
-  }
-
-  async #decodeLink(
-    statementId: string,
-    index: number,
-    link: ExternalLink,
-    format: ResultFormat,
-    types: TypeNode[],
-    signal: AbortSignal,
-  ): Promise<DecodedValue[][]> {
-    const bytes = await this.#download(statementId, link, signal);
-    if (format === 'ARROW_STREAM') return decodeArrowChunk(bytes, types);
-    const text = new TextDecoder().decode(bytes);
-    if (format === 'CSV') {
-      const rows = parseCsv(text);
-      // Only the first chunk starts with the header row.
-      if (index === 0 && rows.length > 0) rows.shift();
-      return decodeTextRows(rows, types);
-    }
-    const array = (text.trim() === '' ? [] : JSON.parse(text)) as Array<Array<string | null>>;
-    return decodeTextRows(array, types);
   }
 
   /** Downloads a link without workspace credentials, renewing it when it has expired. */
@@ -335,4 +305,31 @@ function decodeTextRows(
   return rows.map((row) =>
     row.map((value, column) => decodeText(value, types[column] ?? { base: 'STRING' })),
   );
+}
+
+/** A chunk as fetched: INLINE rows as strings, or the downloaded bytes of its link. */
+interface RawChunk {
+  index: number;
+  rowOffset: number;
+  rows?: Array<Array<string | null>>;
+  bytes?: Uint8Array;
+}
+
+async function decodeRaw(
+  raw: RawChunk,
+  format: ResultFormat,
+  types: readonly TypeNode[],
+): Promise<DecodedValue[][]> {
+  if (raw.rows) return decodeTextRows(raw.rows, types);
+  const bytes = raw.bytes ?? new Uint8Array();
+  if (format === 'ARROW_STREAM') return decodeArrowChunk(bytes, types);
+  const text = new TextDecoder().decode(bytes);
+  if (format === 'CSV') {
+    const rows = parseCsv(text);
+    // Only the first chunk starts with the header row.
+    if (raw.index === 0 && rows.length > 0) rows.shift();
+    return decodeTextRows(rows, types);
+  }
+  const array = (text.trim() === '' ? [] : JSON.parse(text)) as Array<Array<string | null>>;
+  return decodeTextRows(array, types);
 }
