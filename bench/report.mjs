@@ -319,7 +319,9 @@ export function renderMarkdown(r, resultFile) {
     p('## Re-runs in this results file');
     p();
     for (const x of r.rerun)
-      p(`- ${x.cases.join(', ')} re-run at ${x.at}${x.note ? `: ${x.note}` : ''}`);
+      p(
+        `- ${x.cases.join(', ')} re-run at ${x.at}${x.loadAvgAtStart ? ` (load average at start: ${x.loadAvgAtStart.join(', ')})` : ''}${x.note ? `: ${x.note}` : ''}`,
+      );
     p();
   }
   p('## What could not run as specified');

@@ -473,7 +473,13 @@ if (opts.merge && existsSync(file)) {
     if (!only.has(key) && previous[key]) results[key] = previous[key];
   results.startedAt = previous.startedAt;
   results.durationS = (previous.durationS ?? 0) + results.durationS;
-  results.rerun = [...(previous.rerun ?? []), { cases: rerun, at: results.finishedAt }];
+  // The machine section describes the first run; each re-run records its own load.
+  const loadAvgAtStart = results.machine.loadAvgAtStart;
+  results.machine = previous.machine ?? results.machine;
+  results.rerun = [
+    ...(previous.rerun ?? []),
+    { cases: rerun, at: results.finishedAt, loadAvgAtStart },
+  ];
 }
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 log(`wrote ${file} (${results.durationS} s)`);
