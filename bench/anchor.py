@@ -379,6 +379,48 @@ def case_lakebase(args):
     }
 
 
+def case_sea_client(args):
+    """The Python databricks-sdk's statement_execution: execute, then every chunk (INLINE data_array
+    pages, or EXTERNAL_LINKS downloaded with requests and read by pyarrow into Python rows)."""
+    import pyarrow as pa
+    import requests
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.service.sql import Disposition, Format
+
+    w = WorkspaceClient(host=HOST, token=TOKEN)
+    api = w.statement_execution
+    links = args["disposition"] == "EXTERNAL_LINKS"
+
+    def read_all(statement):
+        response = api.execute_statement(
+            statement=statement,
+            warehouse_id=WAREHOUSE,
+            disposition=Disposition(args["disposition"]),
+            format=Format(args["format"]),
+            wait_timeout="50s",
+        )
+        rows = 0
+        for index in range(response.manifest.total_chunk_count or 0):
+            data = response.result if index == 0 else api.get_statement_result_chunk_n(response.statement_id, index)
+            if links:
+                (link,) = data.external_links
+                body = requests.get(link.external_link, headers=link.http_headers or {}, timeout=120).content
+                rows += len(pa.ipc.open_stream(body).read_all().to_pylist())
+            else:
+                rows += len(data.data_array or [])
+        return rows
+
+    read_all("SELECT 1")  # TLS, auth and the SDK's host-metadata probe outside the timing
+    baseline = maxrss_mb()
+    before = counts()
+    t0 = time.perf_counter()
+    rows = read_all(args["sql"])
+    ms = (time.perf_counter() - t0) * 1000
+    after = counts()
+    trips = sum(after.get(k, 0) - before.get(k, 0) for k in ("statements", "statement-links"))
+    return {"ms": ms, "trips": trips, "rows": rows, "peakRssMb": maxrss_mb(), "baselineRssMb": baseline}
+
+
 CASES = {
     "spans": case_spans,
     "schema": case_schema,
@@ -386,6 +428,7 @@ CASES = {
     "llm": case_llm,
     "trace": case_trace,
     "lakebase": case_lakebase,
+    "seaClient": case_sea_client,
 }
 
 if __name__ == "__main__":

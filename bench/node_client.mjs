@@ -344,12 +344,71 @@ async function caseLakebase(args) {
   };
 }
 
+/** HTTP requests of a SQL transport, as the workspace counted them. */
+async function transportRequests(transport) {
+  const c = await counts();
+  return transport === 'rest' ? (c.statements ?? 0) + (c['statement-links'] ?? 0) : (c.thrift ?? 0);
+}
+
+async function caseTransport(args) {
+  // The same query through DatabricksSqlDatabase, over Thrift or over the Statement Execution API.
+  const db = await openDb('bench_rows', { transport: args.transport });
+  await db.query('SELECT 1 AS x'); // connect (and, for Thrift, the session) outside the timing
+  const baselineRssMb = maxRssMb();
+  const before = await transportRequests(args.transport);
+  const t0 = performance.now();
+  const result = await db.query(args.sql, { maxRows: args.maxRows });
+  const ms = performance.now() - t0;
+  const trips = (await transportRequests(args.transport)) - before;
+  await db.close();
+  return { ms, trips, rows: result.rows.length, peakRssMb: maxRssMb(), baselineRssMb };
+}
+
+async function caseSeaClient(args) {
+  // Our Statement Execution client alone: execute, wait, read and decode every chunk.
+  const { DatabricksClient, resolveConfig } = await import('../packages/core/dist/index.js');
+  const { StatementExecutionClient } = await import('../packages/databricks-sql/dist/index.js');
+  const config = await resolveConfig({
+    host: env.BENCH_HOST,
+    token: env.BENCH_TOKEN,
+    caCert,
+    env: {},
+  });
+  const client = new DatabricksClient({ config });
+  const api = new StatementExecutionClient({ client, caCert });
+  const readAll = async (statement) => {
+    const submitted = await api.executeStatement({
+      statement,
+      warehouse_id: env.BENCH_WAREHOUSE_ID,
+      disposition: args.disposition,
+      format: args.format,
+      wait_timeout: '50s',
+    });
+    const done = await api.waitForStatement(submitted);
+    let rows = 0;
+    for await (const chunk of api.chunks(done)) rows += chunk.rows.length;
+    return rows;
+  };
+  await readAll('SELECT 1'); // TLS, auth and module loads outside the timing
+  const baselineRssMb = maxRssMb();
+  const before = await transportRequests('rest');
+  const t0 = performance.now();
+  const rows = await readAll(args.sql);
+  const ms = performance.now() - t0;
+  const trips = (await transportRequests('rest')) - before;
+  await api.close();
+  await client.close();
+  return { ms, trips, rows, peakRssMb: maxRssMb(), baselineRssMb };
+}
+
 const cases = {
   schema: caseSchema,
   query: caseQuery,
   llm: caseLlm,
   trace: caseTrace,
   lakebase: caseLakebase,
+  transport: caseTransport,
+  seaClient: caseSeaClient,
 };
 const [name, raw] = process.argv.slice(2);
 let out;

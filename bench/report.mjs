@@ -352,6 +352,51 @@ export function renderMarkdown(r, resultFile) {
       p();
     }
   }
+  // ------------------------------------------------------------------ 6
+  if (r.sea) {
+    const fmtRows = (n) => n.toLocaleString('en-US');
+    const side = (x) =>
+      x?.error
+        ? '**failed** | | | '
+        : `${fmtMs(x?.ms)} | ${x?.trips ?? '–'} | ${fmtMb(x?.peakRssMb)} (${fmtMb(x?.deltaRssMb)})`;
+    p('## 6. SQL over plain HTTPS: the Statement Execution API');
+    p();
+    p(
+      '`SELECT * FROM main.bench_rows.big LIMIT n` (the table of section 2), no injected latency, one child process per measurement, time excludes connecting. ' +
+        'Round trips are the HTTP requests the workspace counted: Thrift RPCs, or Statement Execution API calls plus presigned-link downloads. ' +
+        'Peak RSS as in section 2, Δ over the RSS after connecting.',
+    );
+    p();
+    p(
+      "**REST vs Thrift transport** of `DatabricksSqlDatabase` (ours on both sides): `db.query(sql, {maxRows: n})` with `transport: 'thrift'` (the `@databricks/sql` driver, Arrow results) and `transport: 'rest'` " +
+        '(INLINE JSON_ARRAY up to 10 000 rows, EXTERNAL_LINKS + ARROW_STREAM chunks of 8 MiB beyond, 4 downloads at a time). ratio = REST / Thrift.',
+    );
+    p();
+    p(
+      '| rows | Thrift: wall | round trips | peak RSS (Δ) | REST: wall | round trips | peak RSS (Δ) | ratio (wall) |',
+    );
+    p('|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const t of r.sea.transports)
+      p(`| ${fmtRows(t.rows)} | ${side(t.thrift)} | ${side(t.rest)} | ${fmtRatio(t.ratio)} |`);
+    p();
+    p(
+      '**Our Statement Execution client vs the Python `databricks-sdk`**, the same request on both sides: execute (`wait_timeout` 50 s), then every chunk. ' +
+        'Ours: `StatementExecutionClient.executeStatement` + `chunks()`, values decoded to typed JS (BIGINT as bigint, DATE as Date...), link downloads in parallel (4). ' +
+        'Python: `w.statement_execution.execute_statement` + `get_statement_result_chunk_n`; INLINE rows stay the strings of `data_array` (the SDK does not convert them), ' +
+        'links are downloaded one after another with `requests` and read with `pyarrow` into Python rows (`to_pylist`). ratio = ours / Python.',
+    );
+    p();
+    p(
+      '| rows | request | ours: wall | round trips | peak RSS (Δ) | Python: wall | round trips | peak RSS (Δ) | ratio (wall) |',
+    );
+    p('|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const c of r.sea.clients)
+      p(
+        `| ${fmtRows(c.rows)} | ${c.disposition} ${c.format} | ${side(c.node)} | ${side(c.python)} | ${fmtRatio(c.ratio)} |`,
+      );
+    p();
+  }
+
 
   if (r.rerun?.length) {
     p('## Re-runs in this results file');
@@ -377,6 +422,11 @@ export function renderMarkdown(r, resultFile) {
   if (r.trace?.error || r.trace?.node?.error || r.trace?.python?.error) lost.push('tracing');
   if (r.lakebase?.error || r.lakebase?.node?.error || r.lakebase?.python?.error)
     lost.push('Lakebase checkpoints');
+  for (const t of r.sea?.transports ?? [])
+    for (const k of ['thrift', 'rest']) if (t[k]?.error) lost.push(`${t.rows} rows over ${k}`);
+  for (const c of r.sea?.clients ?? [])
+    for (const k of ['node', 'python'])
+      if (c[k]?.error) lost.push(`Statement Execution client, ${c.rows} rows (${k})`);
   p(
     lost.length
       ? `- Failed in this run: ${lost.join('; ')} (errors in the sections above and in the JSON).`

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // lakechain benchmarks against Python anchors (issue 9). Needs `pnpm build` first.
 //
-//   node bench/run.mjs [--quick] [--only schema,query,llm,trace,lakebase] [--no-markdown]
+//   node bench/run.mjs [--quick] [--only schema,query,llm,trace,lakebase,sea] [--no-markdown]
 //                      [--merge [--into bench/results/<date>.json]]
 //
 // 1. Ensures bench/.venv (pinned: bench/requirements.txt + bench/requirements.lock.txt; idempotent).
@@ -26,11 +26,11 @@ const rootDir = dirname(benchDir);
 const { values: opts } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'schema,query,llm,trace,lakebase' },
+    only: { type: 'string', default: 'schema,query,llm,trace,lakebase,sea' },
     'no-markdown': { type: 'boolean', default: false },
     // Re-run some cases into today's existing results file (the other sections are kept).
     merge: { type: 'boolean', default: false },
-    // With --merge: the results file to re-run into, instead of today's.
+    // With --merge: the results file to merge into (default: today's).
     into: { type: 'string' },
   },
 });
@@ -290,6 +290,66 @@ async function benchQuery(ws) {
   return results;
 }
 
+/** Median figures of repeated child runs of one case and side. */
+function repeated(side, ws, name, args, reps) {
+  const runs = [];
+  for (let i = 0; i < reps; i++) {
+    const out = runChild(side, ws, name, args, 900_000);
+    runs.push(out);
+    if (out.error) break;
+  }
+  const ok = runs.filter((r) => !r.error);
+  if (!ok.length) return { error: runs[0]?.error };
+  return {
+    runs: ok,
+    ms: median(ok.map((r) => r.ms)),
+    trips: median(ok.map((r) => r.trips)),
+    peakRssMb: median(ok.map((r) => r.peakRssMb)),
+    deltaRssMb: median(ok.map((r) => r.peakRssMb - r.baselineRssMb)),
+    rows: ok[0].rows,
+  };
+}
+
+/**
+ * Issue 17: DatabricksSqlDatabase over the REST transport (Statement Execution API) against the
+ * Thrift transport, and our Statement Execution client against the Python databricks-sdk.
+ */
+async function benchSea(ws) {
+  const big = 'main.bench_rows.big';
+  const reps = (rows) => (quick ? 1 : rows >= 1_000_000 ? 2 : 3);
+  const transports = [];
+  const clients = [];
+  for (const rows of [1, 100, 10_000, 1_000_000]) {
+    const sql = `SELECT * FROM ${big} LIMIT ${rows}`;
+    const result = { rows };
+    for (const transport of ['thrift', 'rest']) {
+      result[transport] = repeated(
+        'node',
+        ws,
+        'transport',
+        { transport, sql, maxRows: rows },
+        reps(rows),
+      );
+      log(`sea transport ${rows} ${transport}: ${JSON.stringify(result[transport]).slice(0, 160)}`);
+    }
+    if (result.rest?.ms && result.thrift?.ms) result.ratio = result.rest.ms / result.thrift.ms;
+    transports.push(result);
+    // The raw clients: INLINE JSON_ARRAY up to 10 000 rows, EXTERNAL_LINKS + Arrow beyond (the
+    // choice our REST transport makes), the same request on both sides.
+    const request =
+      rows > 10_000
+        ? { sql, disposition: 'EXTERNAL_LINKS', format: 'ARROW_STREAM' }
+        : { sql, disposition: 'INLINE', format: 'JSON_ARRAY' };
+    const client = { rows, ...request };
+    client.node = repeated('node', ws, 'seaClient', request, reps(rows));
+    client.python = repeated('python', ws, 'seaClient', request, reps(rows));
+    if (client.node?.ms && client.python?.ms) client.ratio = client.node.ms / client.python.ms;
+    log(`sea client ${rows}: ${JSON.stringify(client).slice(0, 200)}`);
+    clients.push(client);
+  }
+  return { transports, clients };
+}
+
 async function benchLlm(ws) {
   const args = quick
     ? { endpoint: 'bench-chat', iterations: 20, warmup: 5, concurrency: 200 }
@@ -403,7 +463,7 @@ const versions = JSON.parse(
     python,
     [
       '-c',
-      'import json,sys,importlib.metadata as m; print(json.dumps({"python": sys.version.split()[0], **{p: m.version(p) for p in ["langchain-community","langchain-core","SQLAlchemy","databricks-sql-connector","databricks-sqlalchemy","databricks-langchain","databricks-sdk","openai","httpx","mlflow","langgraph-checkpoint-postgres","psycopg"]}}))',
+      'import json,sys,importlib.metadata as m; print(json.dumps({"python": sys.version.split()[0], **{p: m.version(p) for p in ["langchain-community","langchain-core","SQLAlchemy","databricks-sql-connector","databricks-sqlalchemy","databricks-langchain","databricks-sdk","pyarrow","openai","httpx","mlflow","langgraph-checkpoint-postgres","psycopg"]}}))',
     ],
     { encoding: 'utf8' },
   ),
@@ -419,7 +479,7 @@ const machine = {
   platform: `${process.platform} ${process.arch}`,
   loadAvgAtStart: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(2))),
 };
-const needsWorkspace = ['schema', 'query', 'llm'].some((c) => only.has(c));
+const needsWorkspace = ['schema', 'query', 'llm', 'sea'].some((c) => only.has(c));
 const tmp = mkdtempSync(join(tmpdir(), 'lakechain-bench-'));
 const ws = needsWorkspace ? await startWorkspace(join(tmp, 'ca.pem')) : undefined;
 const results = {
@@ -435,8 +495,10 @@ const results = {
 };
 try {
   if (ws && (only.has('schema') || only.has('query'))) await createData(ws, [10, 50, 200]);
+  else if (ws && only.has('sea')) await createData(ws, []);
   if (only.has('schema')) results.schema = await benchSchema(ws);
   if (only.has('query')) results.query = await benchQuery(ws);
+  if (only.has('sea')) results.sea = await benchSea(ws);
   if (only.has('llm')) results.llm = await benchLlm(ws);
 } finally {
   await ws?.stop();
@@ -465,13 +527,19 @@ const file = opts.into
 if (opts.merge && existsSync(file)) {
   const previous = JSON.parse(readFileSync(file, 'utf8'));
   const rerun = [...only];
-  for (const key of ['schema', 'query', 'llm', 'trace', 'lakebase'])
+  for (const key of ['schema', 'query', 'llm', 'trace', 'lakebase', 'sea'])
     if (!only.has(key) && previous[key]) results[key] = previous[key];
   results.startedAt = previous.startedAt;
   // The machine line describes the run that made the file; a re-run case records its own load.
   results.machine = previous.machine ?? results.machine;
   results.durationS = (previous.durationS ?? 0) + results.durationS;
-  results.rerun = [...(previous.rerun ?? []), { cases: rerun, at: results.finishedAt }];
+  // The machine section describes the first run; each re-run records its own load.
+  const loadAvgAtStart = results.machine.loadAvgAtStart;
+  results.machine = previous.machine ?? results.machine;
+  results.rerun = [
+    ...(previous.rerun ?? []),
+    { cases: rerun, at: results.finishedAt, loadAvgAtStart },
+  ];
 }
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 log(`wrote ${file} (${results.durationS} s)`);

@@ -1,4 +1,7 @@
 import { defineConfig } from 'tsup';
 import { lakechainBuild } from '../../tooling/tsup.preset';
 
-export default defineConfig(lakechainBuild(import.meta.dirname));
+// Two entries: the Node entry (everything) and `./edge` (no Node built-in; see src/edge.ts).
+export default defineConfig(
+  lakechainBuild(import.meta.dirname, { entry: ['src/index.ts', 'src/edge.ts'] }),
+);

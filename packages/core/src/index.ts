@@ -4,6 +4,7 @@
 export { AUTH_TYPES } from './config/options.js';
 export type { DatabricksConfigOptions } from './config/options.js';
 export { resolveConfig } from './config/resolve.js';
+export { EDGE_AUTH_TYPES, resolveEdgeConfig } from './config/resolve_edge.js';
 export type { ResolvedDatabricksConfig } from './config/databricks_config.js';
 export { isAzureHost, normalizeHost } from './config/host.js';
 

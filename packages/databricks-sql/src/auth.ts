@@ -4,23 +4,11 @@
  * through `authType: 'custom'` with core's provider, so OAuth tokens refresh transparently.
  */
 import type { ConnectionOptions } from '@databricks/sql/dist/contracts/IDBSQLClient';
-import {
-  type DatabricksConfigOptions,
-  resolveConfig,
-  toSqlConnectionOptions,
-} from '@lakechain/core';
-import { type DatabricksSqlDatabaseOptions, httpPathFor, SQL_ONLY_KEYS } from './options.js';
+import { resolveConfig, toSqlConnectionOptions } from '@lakechain/core';
+import { coreOptionsOf, type DatabricksSqlDatabaseOptions, httpPathFor } from './options.js';
 
-/** The options core understands: ours minus the SQL-only keys (the compute ids included). */
-export function coreOptionsOf(options: DatabricksSqlDatabaseOptions): DatabricksConfigOptions {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) {
-    if (value !== undefined && !SQL_ONLY_KEYS.has(key)) out[key] = value;
-  }
-  if (options.warehouseId) out.warehouseId = options.warehouseId;
-  if (options.clusterId) out.clusterId = options.clusterId;
-  return out as DatabricksConfigOptions;
-}
+// Moved to options.ts (the REST transport needs it without the driver); kept importable here.
+export { coreOptionsOf };
 
 /** Driver options, and how to release what core opened to produce their tokens. */
 export type ResolvedConnectOptions = ConnectionOptions & {

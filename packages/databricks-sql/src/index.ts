@@ -40,6 +40,32 @@ export {
   DatabricksSqlDatabase,
   type SerializedDatabricksSqlDatabase,
 } from './sql_database.js';
+// The SQL Statement Execution API client (the `'rest'` transport; also `./rest` for edge runtimes).
+export {
+  type DecodedChunk,
+  type ExecuteRequestOptions,
+  type RequestOptions,
+  StatementExecutionClient,
+  type StatementExecutionClientOptions,
+} from './statement_execution/client.js';
+export type { StatementExecutionSettings } from './statement_execution/settings.js';
+export type { DecodedValue } from './statement_execution/values.js';
+export type {
+  ChunkInfo,
+  Disposition,
+  ExecuteStatementRequest,
+  ExternalLink,
+  OnWaitTimeout,
+  ResultColumnInfo,
+  ResultData,
+  ResultFormat,
+  ResultManifest,
+  ServiceError,
+  StatementParameter,
+  StatementResponse,
+  StatementState,
+  StatementStatus,
+} from './statement_execution/wire.js';
 export type { ColumnInfo, TableInfo } from './table_info.js';
 export { type JsonValue, toJsonValue } from './values.js';
 export { VERSION } from './version.js';

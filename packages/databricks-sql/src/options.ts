@@ -7,6 +7,10 @@ import { DatabricksConfigError, type DatabricksConfigOptions } from '@lakechain/
 import { z } from 'zod';
 import type { SqlClientLike, SqlSessionLike } from './connection.js';
 import { type FunctionsMode, type GuardOptions, parseAllowEntry } from './function_policy.js';
+import {
+  type StatementExecutionSettings,
+  statementExecutionSchema,
+} from './statement_execution/settings.js';
 
 /**
  * Options of `DatabricksSqlDatabase.fromDatabricks`. Auth and workspace options (`host`, `token`,
@@ -64,6 +68,14 @@ export interface DatabricksSqlDatabaseOptions extends DatabricksConfigOptions {
   client?: SqlClientLike;
   /** An open session to use as-is (not reopened, not closed). */
   session?: SqlSessionLike;
+  /**
+   * How statements reach the warehouse: `'thrift'` (default; the `@databricks/sql` driver, Node
+   * only) or `'rest'` (the SQL Statement Execution API over `fetch`; any runtime, and the only
+   * one of `@lakechain/databricks-sql/rest`).
+   */
+  transport?: 'thrift' | 'rest';
+  /** Settings of the `'rest'` transport (see `StatementExecutionSettings`). */
+  statementExecution?: StatementExecutionSettings;
 }
 
 const name = (what: string) =>
@@ -134,6 +146,8 @@ const schema = z
       .optional(),
     client: object('a connected DBSQLClient').optional(),
     session: object('an open DBSQLSession').optional(),
+    transport: z.enum(['thrift', 'rest'], { error: "expected 'thrift' or 'rest'" }).optional(),
+    statementExecution: statementExecutionSchema.optional(),
   })
   .superRefine((value, ctx) => {
     if (value.includeTables?.length && value.ignoreTables?.length) {
@@ -227,7 +241,20 @@ export const SQL_ONLY_KEYS = new Set([
   'sessionConfiguration',
   'client',
   'session',
+  'transport',
+  'statementExecution',
 ]);
+
+/** The options core understands: ours minus the SQL-only keys (the compute ids included). */
+export function coreOptionsOf(options: DatabricksSqlDatabaseOptions): DatabricksConfigOptions {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined && !SQL_ONLY_KEYS.has(key)) out[key] = value;
+  }
+  if (options.warehouseId) out.warehouseId = options.warehouseId;
+  if (options.clusterId) out.clusterId = options.clusterId;
+  return out as DatabricksConfigOptions;
+}
 
 /** The HTTP path from explicit options, else from the warehouse or cluster id. */
 export function httpPathFor(options: {

@@ -1,28 +1,34 @@
 /**
  * `DatabricksSqlDatabase`: a drop-in `SqlDatabase` (from `@langchain/classic/sql_db`) backed by
- * a Databricks SQL warehouse or cluster through the `@databricks/sql` driver. TypeORM is not
+ * a Databricks SQL warehouse or cluster through the `@databricks/sql` driver, or (option
+ * `transport: 'rest'`) through the SQL Statement Execution API. TypeORM is not
  * needed: the base class only reads `appDataSource.options`, and `SqlDatabaseChain` calls
  * `appDataSource.query(sql)`, so a small shim stands in for the TypeORM `DataSource` and routes
  * queries through the same guarded, capped path as `run()`.
  */
 import { DatabricksConfigError, redactForInspection } from '@lakechain/core';
 import { SqlDatabase } from '@langchain/classic/sql_db';
-import { resolveConnectOptions } from './auth.js';
-import {
-  type QueryColumn,
-  type QueryParams,
-  SqlConnection,
-  type StatementResult,
-} from './connection.js';
+import type { QueryColumn, QueryParams, StatementResult } from './connection.js';
 import { DatabricksSqlError } from './errors.js';
 import type { FunctionsMode } from './function_policy.js';
 import { assertReadOnly } from './guard.js';
 import { type IntrospectionStrategy, loadTables, SchemaCache } from './introspection.js';
+// Transports (issue 17): `node_runtime.ts` holds the Thrift driver and is swapped for
+// `edge_runtime.ts` in the edge build (`@lakechain/databricks-sql/rest`).
 import {
+  createThriftConnection,
+  DEFAULT_TRANSPORT,
+  resolveWorkspaceConfig,
+} from './node_runtime.js';
+import {
+  coreOptionsOf,
   type DatabricksSqlDatabaseOptions,
+  httpPathFor,
   parseSqlOptions,
   type ResolvedSqlOptions,
 } from './options.js';
+import type { StatementConnection } from './statement_connection.js';
+import { RestConnection } from './statement_execution/rest_connection.js';
 import {
   buildSampleQuery,
   formatTableInfo,
@@ -69,6 +75,7 @@ export interface SerializedDatabricksSqlDatabase {
   /** The guard's function mode (`'denylist'` or `'builtin-safe'`). */
   functions: FunctionsMode;
   allowFunctions: string[];
+  transport: 'thrift' | 'rest';
 }
 
 const QUERY_DEFAULT_MAX_ROWS = 10_000;
@@ -143,7 +150,7 @@ export class DatabricksSqlDatabase extends SqlDatabase {
   readonly readOnly: boolean;
 
   private readonly settings: ResolvedSqlOptions;
-  private readonly connection: SqlConnection;
+  private readonly connection: StatementConnection;
   private readonly cache: SchemaCache;
   private strategy: IntrospectionStrategy = 'information_schema+keys';
   private samples = new Map<string, { sample: TableSample; at: number }>();
@@ -151,7 +158,7 @@ export class DatabricksSqlDatabase extends SqlDatabase {
   private resolvedPath?: string;
   private listsChecked = false;
 
-  protected constructor(settings: ResolvedSqlOptions, connection?: SqlConnection) {
+  protected constructor(settings: ResolvedSqlOptions, connection?: StatementConnection) {
     const shim: DataSourceShim & { target?: DatabricksSqlDatabase } = {
       options: { type: 'databricks' },
       isInitialized: true,
@@ -176,24 +183,34 @@ export class DatabricksSqlDatabase extends SqlDatabase {
     this.maxRows = settings.maxRows;
     this.queryTimeout = settings.queryTimeout;
     this.readOnly = settings.readOnly;
-    const options = settings.connection;
-    this.connection =
-      connection ??
-      new SqlConnection({
-        connectOptions: async () => {
-          const resolved = await resolveConnectOptions(options);
-          this.resolvedHost = resolved.host;
-          this.resolvedPath = resolved.path;
-          return resolved;
-        },
-        client: options.client,
-        session: options.session,
-        catalog: settings.catalog,
-        schema: settings.schema,
-        sessionConfiguration: options.sessionConfiguration,
-        statementRetries: options.statementRetries,
-      });
+    this.connection = connection ?? this.openConnection(settings);
     this.cache = new SchemaCache(() => this.introspect(), settings.cacheTtlMs);
+  }
+
+  /** How statements reach the warehouse (option `transport`). */
+  get transport(): 'thrift' | 'rest' {
+    return this.settings.connection.transport ?? DEFAULT_TRANSPORT;
+  }
+
+  /** The connection of the chosen transport, created lazily (nothing connects before use). */
+  private openConnection(settings: ResolvedSqlOptions): StatementConnection {
+    const options = settings.connection;
+    const onResolved = (target: { host: string; httpPath?: string }) => {
+      this.resolvedHost = target.host;
+      this.resolvedPath = target.httpPath;
+    };
+    if ((options.transport ?? DEFAULT_TRANSPORT) !== 'rest')
+      return createThriftConnection(settings, onResolved);
+    return new RestConnection({
+      config: () => resolveWorkspaceConfig(coreOptionsOf(options)),
+      warehouseId: options.warehouseId,
+      httpPath: httpPathFor(options),
+      catalog: settings.catalog,
+      schema: settings.schema,
+      settings: options.statementExecution,
+      statementRetries: options.statementRetries,
+      onResolved,
+    });
   }
 
   /**
@@ -508,6 +525,7 @@ export class DatabricksSqlDatabase extends SqlDatabase {
       readOnly: this.readOnly,
       functions: this.settings.guard.functions ?? 'denylist',
       allowFunctions: [...(this.settings.guard.allowFunctions ?? [])],
+      transport: this.transport,
     };
   }
 

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// Creates (once) a project-local virtualenv with Databricks' own Python clients, the second,
-// independent clients of the conformance tests. Each requirement set has its own venv:
-//   node scripts/python-venv.mjs                 .venv                 databricks-sql-connector
+// Creates (once) a project-local virtualenv with Databricks' own Python clients: the second,
+// independent clients of the conformance tests. Each requirement set has its own venv, because
+// their pins conflict (databricks-vectorsearch 0.68 wants a newer databricks-sdk than the one
+// the bench pins):
+//   node scripts/python-venv.mjs                 .venv                 databricks-sql-connector (Thrift),
+//                                                                      databricks-sdk (Statement Execution),
+//                                                                      pyarrow (ARROW_STREAM chunks)
 //   node scripts/python-venv.mjs vector-search   .venv-vector-search   databricks-vectorsearch 0.68
-// Idempotent: a venv that already has the pinned version is reused. Prints the path of the venv's
-// python on its last stdout line.
+// Idempotent: a venv that already has every pinned version is reused (pip's cache makes a
+// re-creation quick). Prints the path of the venv's python on its last stdout line.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,30 +18,28 @@ export const CONNECTOR_VERSION = '4.0.5';
 /** 0.68 is the last full `databricks-vectorsearch`; later versions are shims over `databricks-ai-search`. */
 export const VECTORSEARCH_VERSION = '0.68';
 
-/** Requirement sets: the venv directory, the package whose version proves the install, pins. */
+/** Requirement sets: the venv directory and every pinned package (`name: version`). */
 export const REQUIREMENT_SETS = {
   sql: {
     directory: '.venv',
-    probe: 'databricks-sql-connector',
-    version: CONNECTOR_VERSION,
-    requirements: [`databricks-sql-connector==${CONNECTOR_VERSION}`],
+    // The SDK and pyarrow as in bench/requirements.lock.txt.
+    pins: {
+      'databricks-sql-connector': CONNECTOR_VERSION,
+      'databricks-sdk': '0.156.0',
+      pyarrow: '25.0.1',
+    },
   },
   'vector-search': {
     directory: '.venv-vector-search',
-    probe: 'databricks-vectorsearch',
-    version: VECTORSEARCH_VERSION,
-    requirements: [
-      `databricks-vectorsearch==${VECTORSEARCH_VERSION}`,
-      'databricks-sdk==0.167.0',
-      'mlflow-skinny==3.17.2',
-    ],
+    pins: {
+      'databricks-vectorsearch': VECTORSEARCH_VERSION,
+      'databricks-sdk': '0.167.0',
+      'mlflow-skinny': '3.17.2',
+    },
   },
 };
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
-let venv = join(packageDir, '.venv');
-let python = join(venv, 'bin', 'python');
-let current = REQUIREMENT_SETS.sql;
 
 function log(message) {
   process.stderr.write(`[python-venv] ${message}\n`);
@@ -48,43 +50,50 @@ function run(command, args) {
   execFileSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
-function installedVersion() {
-  if (!existsSync(python)) return undefined;
+/** `name==version` of each pin. */
+const wanted = (set) => Object.entries(set.pins).map(([name, version]) => `${name}==${version}`);
+
+/** `name==version` of each pinned package as installed in `python`'s venv (`name==` when missing). */
+function installedVersions(python, set) {
+  if (!existsSync(python)) return [];
+  const names = JSON.stringify(Object.keys(set.pins));
   const probe = spawnSync(
     python,
-    ['-c', `import importlib.metadata as m; print(m.version("${current.probe}"))`],
+    [
+      '-c',
+      `import importlib.metadata as m\nfor n in ${names}:\n  try: print(n + "==" + m.version(n))\n  except Exception: print(n + "==")`,
+    ],
     { encoding: 'utf8' },
   );
-  return probe.status === 0 ? probe.stdout.trim() : undefined;
+  return probe.status === 0 ? probe.stdout.trim().split('\n') : [];
 }
 
-export function ensurePythonVenv(set = 'sql') {
-  current = REQUIREMENT_SETS[set];
-  if (!current)
+export function ensurePythonVenv(name = 'sql') {
+  const set = REQUIREMENT_SETS[name];
+  if (!set)
     throw new Error(
-      `Unknown requirement set ${set}: use one of ${Object.keys(REQUIREMENT_SETS).join(', ')}.`,
+      `Unknown requirement set ${name}: use one of ${Object.keys(REQUIREMENT_SETS).join(', ')}.`,
     );
-  venv = join(packageDir, current.directory);
-  python = join(venv, 'bin', 'python');
-  if (installedVersion() === current.version) {
-    log(`reusing ${venv} (${current.probe} ${current.version})`);
+  const venv = join(packageDir, set.directory);
+  const python = join(venv, 'bin', 'python');
+  const pins = wanted(set);
+  if (installedVersions(python, set).join(' ') === pins.join(' ')) {
+    log(`reusing ${venv} (${pins.join(', ')})`);
     return python;
   }
   const system = spawnSync('python3', ['--version'], { encoding: 'utf8' });
   if (system.error || system.status !== 0) {
     throw new Error(
       'python3 was not found on PATH. Install Python 3.9+ (with the venv module: e.g. `apt-get install python3-venv`) ' +
-        'to run the Python client conformance test, then re-run `node scripts/python-venv.mjs`.',
+        `to run the Python client conformance tests, then re-run \`node scripts/python-venv.mjs ${name}\`.`,
     );
   }
   log(`using ${system.stdout.trim() || system.stderr.trim()}`);
   if (!existsSync(python)) run('python3', ['-m', 'venv', venv]);
-  run(python, ['-m', 'pip', 'install', '--quiet', ...current.requirements]);
-  const version = installedVersion();
-  if (version !== current.version) {
-    throw new Error(
-      `${current.probe} ${current.version} did not install into ${venv} (found ${version}).`,
-    );
+  run(python, ['-m', 'pip', 'install', '--quiet', ...pins]);
+  const found = installedVersions(python, set).join(' ');
+  if (found !== pins.join(' ')) {
+    throw new Error(`${pins.join(', ')} did not install into ${venv} (found ${found}).`);
   }
   log(`ready: ${venv}`);
   return python;

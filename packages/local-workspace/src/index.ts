@@ -23,6 +23,11 @@ export type {
   WorkspaceIds,
 } from './platform/service.js';
 export type { LocalWarehouse, WarehouseOptions } from './services/warehouse/service.js';
+export type {
+  LinkRequestRecord,
+  LocalStatementExecution,
+  StatementExecutionOptions,
+} from './services/statement_execution/service.js';
 export type { ServingOptions } from './services/serving/service.js';
 export type {
   LocalVectorSearch,

@@ -48,7 +48,7 @@ export function createOAuthM2MProvider(
         throw error;
       });
       const { tokenEndpoint } = await endpoints;
-      const basic = Buffer.from(`${clientId}:${clientSecret}`, 'utf8').toString('base64');
+      const basic = base64Utf8(`${clientId}:${clientSecret}`);
       return requestToken(
         transport,
         {
@@ -64,4 +64,11 @@ export function createOAuthM2MProvider(
     { now, refreshSkewMs: options.refreshSkewMs },
   );
   return new TokenSourceCredentialsProvider('oauth-m2m', source);
+}
+
+/** Base64 of the UTF-8 bytes of `text`, with web APIs only (no `Buffer`: edge runtimes lack it). */
+function base64Utf8(text: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
 }

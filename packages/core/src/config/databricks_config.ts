@@ -2,7 +2,6 @@
  * The resolved configuration object. Secrets never live on it: they stay inside the credentials
  * provider's private fields, and the object prints and serialises as its redacted `toJSON()`.
  */
-import { inspect } from 'node:util';
 import type {
   AuthType,
   CredentialsProvider,
@@ -102,10 +101,14 @@ export class ResolvedDatabricksConfig implements DatabricksConfig {
     return `DatabricksConfig(${this.host}, ${this.authType})`;
   }
 
+  // Node passes its own `inspect` as the third argument, so this file imports no Node built-in
+  // (it is part of the edge entry too).
   [Symbol.for('nodejs.util.inspect.custom')](
     _depth: number,
-    options: Parameters<typeof inspect>[1],
+    options: unknown,
+    inspect?: (value: unknown, options: unknown) => string,
   ): string {
-    return `DatabricksConfig ${inspect(this.toJSON(), options)}`;
+    const fields = inspect ? inspect(this.toJSON(), options) : JSON.stringify(this.toJSON());
+    return `DatabricksConfig ${fields}`;
   }
 }

@@ -3,7 +3,7 @@
  * HTTP to Databricks (the workspace client, OAuth token endpoints, serving endpoints) goes through
  * `createHttpTransport`, so retry rules and error messages are the same everywhere.
  */
-import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import { DatabricksApiError, DatabricksConnectionError } from '../errors.js';
 import type { FetchFunction } from '../types.js';
 import { VERSION } from '../version.js';
@@ -20,6 +20,10 @@ import type {
 } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** Modules of the `caCert` path, named in variables (see `getFetch`). */
+const UNDICI_MODULE = 'undici';
+const TLS_MODULE = 'node:tls';
 
 /**
  * Seams for deterministic unit tests. Not part of the public options because production code has
@@ -83,13 +87,13 @@ const TLS_CODES = new Set([
 const secureContexts = new Map<string, SecureContext>();
 const MAX_SECURE_CONTEXTS = 8;
 
-function secureContextFor(caCert: string): SecureContext {
+function secureContextFor(tls: typeof import('node:tls'), caCert: string): SecureContext {
   let context = secureContexts.get(caCert);
   if (context) {
     secureContexts.delete(caCert); // most recently used last
   } else {
     // Extra roots are added to, never substituted for, the bundled ones; verification stays on.
-    context = createSecureContext({ ca: [...rootCertificates, caCert] });
+    context = tls.createSecureContext({ ca: [...tls.rootCertificates, caCert] });
   }
   secureContexts.set(caCert, context);
   if (secureContexts.size > MAX_SECURE_CONTEXTS) {
@@ -320,8 +324,16 @@ export function createHttpTransport(
         fetchPromise = Promise.resolve((url, init) => injected(url, init));
       } else if (options.caCert) {
         const caCert = options.caCert;
-        fetchPromise = import('undici').then((undici) => {
-          const agent = new undici.Agent({ connect: { secureContext: secureContextFor(caCert) } });
+        // Loaded on demand, and by names held in variables, so that the transport itself needs no
+        // Node built-in and bundlers for fetch-only runtimes (edge functions, workers) do not try
+        // to bundle undici: those runtimes never take this branch.
+        fetchPromise = Promise.all([
+          import(UNDICI_MODULE) as Promise<typeof import('undici')>,
+          import(TLS_MODULE) as Promise<typeof import('node:tls')>,
+        ]).then(([undici, tls]) => {
+          const agent = new undici.Agent({
+            connect: { secureContext: secureContextFor(tls, caCert) },
+          });
           closeAgent = () => agent.close();
           return (url, init) =>
             undici.fetch(url, {

@@ -1,6 +1,11 @@
 import { generate } from 'selfsigned';
 
-/** PEM material of the workspace's TLS listener. The certificate is self-signed: it is its own CA. */
+/**
+ * PEM material of the workspace's TLS listener: a server certificate issued by a CA generated
+ * with it. Clients trust the CA (`caCert`). A separate CA, rather than one self-signed certificate
+ * acting as both, is what strict TLS stacks require: rustls (Deno's `fetch`) refuses a CA
+ * certificate presented as the server's own.
+ */
 export interface TlsMaterial {
   key: string;
   cert: string;
@@ -9,25 +14,30 @@ export interface TlsMaterial {
 }
 
 /**
- * A fresh self-signed certificate for `127.0.0.1` and `localhost` (SAN IP + DNS), valid for a
- * year. Generated at start so no key ever lives in the repository.
+ * A fresh CA and a server certificate for `127.0.0.1` and `localhost` (SAN IP + DNS), valid for
+ * a year. Generated at start so no key ever lives in the repository.
  */
 export async function createTlsMaterial(): Promise<TlsMaterial> {
   const now = new Date();
-  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+  const validity = {
     keySize: 2048,
     algorithm: 'sha256',
     notBeforeDate: new Date(now.getTime() - 60_000),
     notAfterDate: new Date(now.getTime() + 365 * 24 * 3600_000),
+  };
+  const ca = await generate([{ name: 'commonName', value: 'lakechain local workspace CA' }], {
+    ...validity,
     extensions: [
       { name: 'basicConstraints', cA: true, critical: true },
-      {
-        name: 'keyUsage',
-        digitalSignature: true,
-        keyEncipherment: true,
-        keyCertSign: true,
-        critical: true,
-      },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    ],
+  });
+  const server = await generate([{ name: 'commonName', value: 'localhost' }], {
+    ...validity,
+    ca: { key: ca.private, cert: ca.cert },
+    extensions: [
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true },
       {
         name: 'subjectAltName',
@@ -38,5 +48,5 @@ export async function createTlsMaterial(): Promise<TlsMaterial> {
       },
     ],
   });
-  return { key: pems.private, cert: pems.cert, caCert: pems.cert };
+  return { key: server.private, cert: server.cert, caCert: ca.cert };
 }

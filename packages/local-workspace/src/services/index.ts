@@ -10,11 +10,13 @@ import { mlflowService } from './mlflow/service.js';
 import { oauthService } from './oauth/service.js';
 import { servingService } from './serving/service.js';
 import { vectorSearchService } from './vector_search/service.js';
+import { statementExecutionService } from './statement_execution/service.js';
 import { warehouseService } from './warehouse/service.js';
 
 export const builtinServices = [
   oauthService,
   warehouseService,
+  statementExecutionService,
   servingService,
   vectorSearchService,
   driverProxyService,

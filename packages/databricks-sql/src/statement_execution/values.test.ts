@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { parseCsv } from './csv.js';
+import { toStatementParameters } from './rest_connection.js';
+import { parseTypeText, queryColumnOf } from './types.js';
+import { decimalWordsToString, decodeText, parseJsonKeepingNumbers } from './values.js';
+
+describe('type texts', () => {
+  it('parses nested types, backticked names, NOT NULL and comments', () => {
+    expect(parseTypeText('DECIMAL(38,10)')).toEqual({ base: 'DECIMAL', precision: 38, scale: 10 });
+    expect(
+      parseTypeText(
+        "STRUCT<`a b`: ARRAY<BIGINT> NOT NULL COMMENT 'x, y', m: MAP<STRING, DECIMAL(5,2)>>",
+      ),
+    ).toEqual({
+      base: 'STRUCT',
+      names: ['a b', 'm'],
+      children: [
+        { base: 'ARRAY', children: [{ base: 'BIGINT' }] },
+        {
+          base: 'MAP',
+          children: [{ base: 'STRING' }, { base: 'DECIMAL', precision: 5, scale: 2 }],
+        },
+      ],
+    });
+    expect(parseTypeText('INTERVAL DAY TO SECOND')).toEqual({ base: 'INTERVAL' });
+    expect(parseTypeText('LONG')).toEqual({ base: 'BIGINT' });
+  });
+
+  it('describes columns as the Thrift path does', () => {
+    const column = (type_name: string, type_text: string) =>
+      queryColumnOf({ name: 'c', position: 0, type_name, type_text });
+    expect(column('LONG', 'BIGINT')).toEqual({ name: 'c', type: 'BIGINT' });
+    expect(column('DECIMAL', 'DECIMAL(10,2)')).toEqual({ name: 'c', type: 'DECIMAL(10,2)' });
+    expect(column('ARRAY', 'ARRAY<INT>')).toEqual({ name: 'c', type: 'ARRAY' });
+    expect(column('INTERVAL', 'INTERVAL YEAR TO MONTH').type).toBe('INTERVAL_YEAR_MONTH');
+  });
+});
+
+describe('JSON_ARRAY values', () => {
+  const type = (text: string) => parseTypeText(text);
+
+  it('keeps BIGINT and DECIMAL exact, DATE and TIMESTAMP as Dates, BINARY from hex', () => {
+    expect(decodeText('9007199254740993', type('BIGINT'))).toBe(9007199254740993n);
+    expect(decodeText('12345678901234567890.1234567890', type('DECIMAL(38,10)'))).toBe(
+      '12345678901234567890.1234567890',
+    );
+    expect(decodeText('2024-02-29', type('DATE'))).toEqual(new Date(Date.UTC(2024, 1, 29)));
+    expect(decodeText('0001-01-01', type('DATE'))).toEqual(new Date('0001-01-01T00:00:00Z'));
+    expect(decodeText('2024-02-29T13:14:15.123456Z', type('TIMESTAMP'))).toEqual(
+      new Date('2024-02-29T13:14:15.123Z'),
+    );
+    expect(decodeText('2024-02-29 13:14:15', type('TIMESTAMP'))).toEqual(
+      new Date('2024-02-29T13:14:15Z'),
+    );
+    expect(decodeText('2024-02-29T14:14:15+01:00', type('TIMESTAMP'))).toEqual(
+      new Date('2024-02-29T13:14:15Z'),
+    );
+    expect(decodeText('01FF', type('BINARY'))).toEqual(new Uint8Array([1, 255]));
+    expect(decodeText('true', type('BOOLEAN'))).toBe(true);
+    expect(decodeText('NaN', type('DOUBLE'))).toBeNaN();
+    expect(decodeText('-Infinity', type('FLOAT'))).toBe(Number.NEGATIVE_INFINITY);
+    expect(decodeText(null, type('INT'))).toBeNull();
+    expect(decodeText('1-2', type('INTERVAL YEAR TO MONTH'))).toBe('1-2');
+  });
+
+  it('decodes nested values by their types without passing big numbers through floats', () => {
+    expect(decodeText('[9007199254740993,null]', type('ARRAY<BIGINT>'))).toEqual([
+      9007199254740993n,
+      null,
+    ]);
+    expect(
+      decodeText(
+        '{"k":{"d":12.50,"when":"2024-01-02","bin":"Af8="}}',
+        type('MAP<STRING, STRUCT<d: DECIMAL(4,2), when: DATE, bin: BINARY>>'),
+      ),
+    ).toEqual({
+      k: { d: '12.50', when: new Date(Date.UTC(2024, 0, 2)), bin: new Uint8Array([1, 255]) },
+    });
+    expect(decodeText('[{"key":1,"value":"a"}]', type('MAP<INT, STRING>'))).toEqual({ 1: 'a' });
+    expect(() => parseJsonKeepingNumbers('[1,')).toThrow(/Malformed JSON/);
+  });
+
+  it('formats 128-bit decimals exactly', () => {
+    expect(decimalWordsToString([1250, 0, 0, 0], 2)).toBe('12.50');
+    expect(decimalWordsToString([5, 0, 0, 0], 3)).toBe('0.005');
+    const minusOne = [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff];
+    expect(decimalWordsToString(minusOne, 0)).toBe('-1');
+    expect(decimalWordsToString(minusOne, 2)).toBe('-0.01');
+  });
+});
+
+describe('CSV chunks', () => {
+  it('reads RFC 4180 with bare null as NULL', () => {
+    expect(parseCsv('id,s\r\n0,"a,""b"""\r\n1,null\r\n2,"null"\r\n3,"multi\nline"\r\n')).toEqual([
+      ['id', 's'],
+      ['0', 'a,"b"'],
+      ['1', null],
+      ['2', 'null'],
+      ['3', 'multi\nline'],
+    ]);
+    expect(parseCsv('')).toEqual([]);
+    expect(parseCsv('a,')).toEqual([['a', '']]);
+  });
+});
+
+describe('parameters', () => {
+  it('types plain values as the Thrift driver does, and keeps explicit types', () => {
+    expect(
+      toStatementParameters({
+        a: 1,
+        b: 2 ** 40,
+        c: 1.5,
+        d: 10n,
+        e: true,
+        f: 'x',
+        g: null,
+        h: new Date('2024-01-02T03:04:05Z'),
+        i: { type: 'DECIMAL(10,2)', value: '1.50' },
+      }),
+    ).toEqual([
+      { name: 'a', value: '1', type: 'INT' },
+      { name: 'b', value: '1099511627776', type: 'BIGINT' },
+      { name: 'c', value: '1.5', type: 'DOUBLE' },
+      { name: 'd', value: '10', type: 'BIGINT' },
+      { name: 'e', value: 'true', type: 'BOOLEAN' },
+      { name: 'f', value: 'x', type: 'STRING' },
+      { name: 'g' },
+      { name: 'h', value: '2024-01-02T03:04:05.000Z', type: 'TIMESTAMP' },
+      { name: 'i', value: '1.50', type: 'DECIMAL(10,2)' },
+    ]);
+    expect(() => toStatementParameters({ a: [1] })).toThrow(/cannot carry/);
+    expect(() => toStatementParameters([1])).toThrow(/named parameters only/);
+  });
+});
