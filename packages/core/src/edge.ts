@@ -19,16 +19,17 @@ export {
   isRetryableStatus,
   LakechainError,
 } from './errors.js';
+export {
+  abortableSleep,
+  computeBackoffMs,
+  parseRetryAfter,
+  retryDelayMs,
+} from './http/backoff.js';
 export type { DatabricksClientOptions, DatabricksRequest } from './http/client.js';
 export { DatabricksClient } from './http/client.js';
 export type { SseEvent } from './http/sse.js';
 export { parseSseStream } from './http/sse.js';
-export {
-  abortableSleep,
-  computeBackoffMs,
-  createHttpTransport,
-  parseRetryAfter,
-} from './http/transport.js';
+export { createHttpTransport } from './http/transport.js';
 export type {
   HttpMethod,
   HttpRequest,

@@ -106,7 +106,9 @@ describe('WorkspaceConnection', () => {
     await connection.request({ method: 'GET', path: '/' });
     await Promise.all([connection.close(), connection.close()]);
     expect(connection.closed).toBe(true);
-    const error = await connection.request({ method: 'GET', path: '/' }).catch((e) => e);
+    const error = (await connection
+      .request({ method: 'GET', path: '/' })
+      .catch((e: unknown) => e)) as Error;
     expect(WorkspaceConnectionClosedError.isInstance(error)).toBe(true);
     expect(error.message).toMatch(/This VectorSearchClient was closed/);
   });

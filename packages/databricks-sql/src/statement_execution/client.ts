@@ -161,16 +161,10 @@ export class StatementExecutionClient {
       try {
         const delay = Math.max(
           this.#poll.initialDelayMs / 2,
-          computeBackoffMs(
-            attempt,
-            {
-              initialDelayMs: this.#poll.initialDelayMs,
-              maxDelayMs: this.#poll.maxDelayMs,
-              maxAttempts: Number.POSITIVE_INFINITY,
-              totalTimeoutMs: Number.POSITIVE_INFINITY,
-            },
-            Math.random,
-          ),
+          computeBackoffMs(attempt, {
+            initialDelayMs: this.#poll.initialDelayMs,
+            maxDelayMs: this.#poll.maxDelayMs,
+          }),
         );
         await abortableSleep(delay, signal);
         current = await this.getStatement(current.statement_id, { signal });
