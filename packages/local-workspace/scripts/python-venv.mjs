@@ -3,6 +3,8 @@
 // independent clients of the conformance tests. Each requirement set has its own venv:
 //   node scripts/python-venv.mjs                 .venv                 databricks-sql-connector
 //   node scripts/python-venv.mjs vector-search   .venv-vector-search   databricks-vectorsearch 0.68
+//   node scripts/python-venv.mjs mcp             .venv-mcp             databricks-mcp 0.9.2 and
+//                                                                      databricks-langchain 0.22.0
 // Idempotent: a venv that already has the pinned version is reused. Prints the path of the venv's
 // python on its last stdout line.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -13,6 +15,9 @@ import { fileURLToPath } from 'node:url';
 export const CONNECTOR_VERSION = '4.0.5';
 /** 0.68 is the last full `databricks-vectorsearch`; later versions are shims over `databricks-ai-search`. */
 export const VECTORSEARCH_VERSION = '0.68';
+/** The MCP clients of Python's `databricks-langchain` 0.22.0, as pinned by the benchmarks. */
+export const DATABRICKS_MCP_VERSION = '0.9.2';
+export const DATABRICKS_LANGCHAIN_VERSION = '0.22.0';
 
 /** Requirement sets: the venv directory, the package whose version proves the install, pins. */
 export const REQUIREMENT_SETS = {
@@ -32,9 +37,21 @@ export const REQUIREMENT_SETS = {
       'mlflow-skinny==3.17.2',
     ],
   },
+  mcp: {
+    directory: '.venv-mcp',
+    probe: 'databricks-langchain',
+    version: DATABRICKS_LANGCHAIN_VERSION,
+    requirements: [
+      `databricks-mcp==${DATABRICKS_MCP_VERSION}`,
+      `databricks-langchain==${DATABRICKS_LANGCHAIN_VERSION}`,
+    ],
+    // The rest is pinned by the benchmarks' pip freeze, so both resolve the same versions.
+    constraints: 'bench/requirements.lock.txt',
+  },
 };
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
+const repositoryDir = dirname(dirname(packageDir));
 let venv = join(packageDir, '.venv');
 let python = join(venv, 'bin', 'python');
 let current = REQUIREMENT_SETS.sql;
@@ -79,7 +96,8 @@ export function ensurePythonVenv(set = 'sql') {
   }
   log(`using ${system.stdout.trim() || system.stderr.trim()}`);
   if (!existsSync(python)) run('python3', ['-m', 'venv', venv]);
-  run(python, ['-m', 'pip', 'install', '--quiet', ...current.requirements]);
+  const constraints = current.constraints ? ['-c', join(repositoryDir, current.constraints)] : [];
+  run(python, ['-m', 'pip', 'install', '--quiet', ...current.requirements, ...constraints]);
   const version = installedVersion();
   if (version !== current.version) {
     throw new Error(
