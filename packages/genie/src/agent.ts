@@ -151,15 +151,8 @@ export class GenieAgent extends Runnable<GenieAgentCallInput, GenieAgentOutput> 
       description: parsed.description,
       includeContext: parsed.includeContext,
     });
-    const {
-      spaceId,
-      name,
-      description,
-      includeContext,
-      messageProcessor,
-      genieClient,
-      ...rest
-    } = parsed;
+    const { spaceId, name, description, includeContext, messageProcessor, genieClient, ...rest } =
+      parsed;
     this.spaceId = spaceId;
     this.name = name ?? 'Genie';
     this.includeContext = includeContext ?? false;

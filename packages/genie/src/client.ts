@@ -18,6 +18,7 @@ import {
 import {
   GenieError,
   GenieMessageError,
+  GenieRateLimitError,
   GenieTimeoutError,
   malformedResponse,
   toGenieError,
@@ -465,19 +466,32 @@ export class GenieClient {
     }
   }
 
-  /** Core retries a question's 429s (honouring `Retry-After`) for as long as the budget allows. */
-  #questionRetry(budget: Budget) {
-    return {
-      maxAttempts: 1_000,
-      initialDelayMs: 1_000,
-      maxDelayMs: 60_000,
-      totalTimeoutMs: budget.remainingMs(),
-    };
-  }
-
   async #queueKey(): Promise<string> {
     const client = await this.#connection.client();
     return client.host ?? 'default';
+  }
+
+  /**
+   * Sends a question through the workspace's queue. Core's transport retries it as any request
+   * (429 and 503 with `Retry-After`, refused connections), within the call's budget; a 429 that
+   * outlasts those retries is waited out here, for as long as `Retry-After` says and the budget
+   * allows: the question keeps its place instead of failing.
+   */
+  async #submitQuestion<T>(budget: Budget, send: () => Promise<T>): Promise<T> {
+    const key = await this.#queueKey();
+    return enqueueQuestion(key, async () => {
+      for (;;) {
+        budget.signal.throwIfAborted();
+        try {
+          return await send();
+        } catch (error) {
+          if (!GenieRateLimitError.isInstance(error)) throw error;
+          const wait = error.retryAfterMs ?? this.#pollMaxDelayMs;
+          if (Date.now() + wait >= budget.deadline) throw error;
+          await abortableSleep(wait, budget.signal);
+        }
+      }
+    });
   }
 
   async #startConversation(
@@ -485,19 +499,17 @@ export class GenieClient {
     content: string,
     budget: Budget,
   ): Promise<GenieStartConversationResponse> {
-    const key = await this.#queueKey();
-    const response = await enqueueQuestion(key, () => {
-      budget.signal.throwIfAborted();
-      return this.#call({ spaceId, action: 'Starting a conversation' }, () =>
+    const response = await this.#submitQuestion(budget, () =>
+      this.#call({ spaceId, action: 'Starting a conversation' }, () =>
         this.#connection.request<GenieStartConversationResponse>({
           method: 'POST',
           path: `${spacePath(spaceId)}/start-conversation`,
           body: { content },
           signal: budget.signal,
-          retry: this.#questionRetry(budget),
+          retry: { totalTimeoutMs: budget.remainingMs() },
         }),
-      );
-    });
+      ),
+    );
     if (!response?.conversation_id || !response.message_id)
       throw malformedResponse(
         { spaceId },
@@ -512,19 +524,17 @@ export class GenieClient {
     content: string,
     budget: Budget,
   ): Promise<GenieMessage> {
-    const key = await this.#queueKey();
-    const message = await enqueueQuestion(key, () => {
-      budget.signal.throwIfAborted();
-      return this.#call({ spaceId, conversationId, action: 'Asking a follow-up question' }, () =>
+    const message = await this.#submitQuestion(budget, () =>
+      this.#call({ spaceId, conversationId, action: 'Asking a follow-up question' }, () =>
         this.#connection.request<GenieMessage>({
           method: 'POST',
           path: `${spacePath(spaceId)}/conversations/${encode(conversationId)}/messages`,
           body: { content },
           signal: budget.signal,
-          retry: this.#questionRetry(budget),
+          retry: { totalTimeoutMs: budget.remainingMs() },
         }),
-      );
-    });
+      ),
+    );
     if (!message?.message_id && !message?.id)
       throw malformedResponse({ spaceId, conversationId }, 'the new message has no message_id');
     return { ...message, message_id: message.message_id ?? (message.id as string) };
@@ -556,7 +566,10 @@ export class GenieClient {
       });
       if (isTerminal(message.status)) return { message, polls: attempt + 1 };
       if (message.status === undefined)
-        throw malformedResponse({ spaceId, conversationId, messageId }, 'the message has no status');
+        throw malformedResponse(
+          { spaceId, conversationId, messageId },
+          'the message has no status',
+        );
       await abortableSleep(this.#pollDelay(attempt), budget.signal);
     }
   }
@@ -569,9 +582,15 @@ export class GenieClient {
     budget: Budget,
   ): Promise<{ statement: StatementResponse; polls: number }> {
     for (let attempt = 0; ; attempt += 1) {
-      const statement = await this.getQueryResult(spaceId, conversationId, messageId, attachmentId, {
-        signal: budget.signal,
-      });
+      const statement = await this.getQueryResult(
+        spaceId,
+        conversationId,
+        messageId,
+        attachmentId,
+        {
+          signal: budget.signal,
+        },
+      );
       const state = statement.status?.state;
       if (state === 'SUCCEEDED' || state === undefined) return { statement, polls: attempt + 1 };
       if (state === 'FAILED' || state === 'CANCELED' || state === 'CLOSED') {

@@ -59,6 +59,11 @@ export interface GenieAuthOptions
   client?: GenieHttpClient;
   /** Per-attempt HTTP timeout in ms (core's default: 60 s). */
   requestTimeoutMs?: number;
+  /**
+   * Core's retry policy for reads (polls, results), or `false` for none. Questions always wait
+   * out 429s within the call's time budget.
+   */
+  retry?: RetryOptions | false;
 }
 
 const AUTH_KEYS = [
@@ -103,6 +108,7 @@ export const authOptionsShape = {
     )
     .optional(),
   requestTimeoutMs: z.number().int().positive().optional(),
+  retry: z.union([z.literal(false), z.record(z.string(), z.number())]).optional(),
 };
 
 /** Constructor-time validation: the error names the option at fault. */
@@ -128,7 +134,7 @@ export class GenieConnection {
 
   constructor(auth: GenieAuthOptions) {
     const picked: Record<string, unknown> = {};
-    for (const key of [...AUTH_KEYS, 'config', 'client', 'requestTimeoutMs'] as const)
+    for (const key of [...AUTH_KEYS, 'config', 'client', 'requestTimeoutMs', 'retry'] as const)
       if (auth[key] !== undefined) picked[key] = auth[key];
     this.#auth = picked as GenieAuthOptions;
   }
@@ -136,7 +142,7 @@ export class GenieConnection {
   client(): Promise<GenieHttpClient> {
     if (this.#auth.client) return Promise.resolve(this.#auth.client);
     if (!this.#client) {
-      const { client: _client, config, requestTimeoutMs, ...options } = this.#auth;
+      const { client: _client, config, requestTimeoutMs, retry, ...options } = this.#auth;
       const pending = (config ? Promise.resolve(config) : resolveConfig(options)).then(
         (resolved) => {
           this.#owned = new DatabricksClient({
@@ -144,6 +150,7 @@ export class GenieConnection {
             fetch: this.#auth.fetch ?? resolved.fetch,
             userAgent: USER_AGENT,
             timeoutMs: requestTimeoutMs,
+            ...(retry ? { retry } : {}),
           });
           return this.#owned as GenieHttpClient;
         },
@@ -159,7 +166,12 @@ export class GenieConnection {
   /** Sends one request through the (lazily created) client. */
   async request<T>(request: GenieClientRequest): Promise<T> {
     const client = await this.client();
-    return client.request<T>({ timeoutMs: this.#auth.requestTimeoutMs, ...request });
+    return client.request<T>({
+      timeoutMs: this.#auth.requestTimeoutMs,
+      ...request,
+      // `retry: false` is the caller's choice for every request, questions included.
+      ...(this.#auth.retry === false ? { retry: false } : {}),
+    });
   }
 
   /** Closes the client this connection created (not one passed in). */

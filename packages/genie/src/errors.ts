@@ -185,7 +185,11 @@ const NEXT_STEP: Partial<Record<GenieErrorReason, string>> = {
 
 function reasonOf(error: DatabricksApiError, hasConversation: boolean): GenieErrorReason {
   const code = error.errorCode ?? '';
-  if (error.statusCode === 429 || code === 'REQUEST_LIMIT_EXCEEDED' || code === 'RESOURCE_EXHAUSTED')
+  if (
+    error.statusCode === 429 ||
+    code === 'REQUEST_LIMIT_EXCEEDED' ||
+    code === 'RESOURCE_EXHAUSTED'
+  )
     return 'rate_limited';
   if (error.statusCode === 404 || code === 'RESOURCE_DOES_NOT_EXIST' || code === 'NOT_FOUND')
     return hasConversation && !/space/i.test(error.message)

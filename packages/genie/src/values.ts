@@ -113,7 +113,9 @@ export function markdownTable(result: GenieRows): string {
   const lines = [
     `| ${names.map((name) => cellText(name)).join(' | ')} |`,
     `| ${names.map(() => '---').join(' | ')} |`,
-    ...result.rows.map((row) => `| ${names.map((name) => cellText(row[name] ?? null)).join(' | ')} |`),
+    ...result.rows.map(
+      (row) => `| ${names.map((name) => cellText(row[name] ?? null)).join(' | ')} |`,
+    ),
   ];
   if (result.truncated)
     lines.push(

@@ -5,6 +5,7 @@
  * appear on `startLocalWorkspace()`'s options and on the workspace object under its name.
  */
 import { driverProxyService } from './driver_proxy/service.js';
+import { genieService } from './genie/service.js';
 import { mlflowService } from './mlflow/service.js';
 import { oauthService } from './oauth/service.js';
 import { servingService } from './serving/service.js';
@@ -16,6 +17,7 @@ export const builtinServices = [
   warehouseService,
   servingService,
   vectorSearchService,
+  genieService,
   driverProxyService,
   mlflowService,
 ] as const;
