@@ -39,6 +39,7 @@ export type {
   LocalGenie,
 } from './services/genie/types.js';
 export { scriptedGenieChat } from './services/genie/nl_to_sql.js';
+export type { LocalMcp, McpCallRecord, McpOptions } from './services/mcp/types.js';
 export type {
   ScriptedGenieAnswer,
   ScriptedGenieChatOptions,

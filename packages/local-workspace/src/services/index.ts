@@ -6,6 +6,7 @@
  */
 import { driverProxyService } from './driver_proxy/service.js';
 import { genieService } from './genie/service.js';
+import { mcpService } from './mcp/service.js';
 import { mlflowService } from './mlflow/service.js';
 import { oauthService } from './oauth/service.js';
 import { servingService } from './serving/service.js';
@@ -18,6 +19,7 @@ export const builtinServices = [
   servingService,
   vectorSearchService,
   genieService,
+  mcpService,
   driverProxyService,
   mlflowService,
 ] as const;
