@@ -80,7 +80,12 @@ const RESULT = {
       total_row_count: 2,
       truncated: false,
     },
-    result: { data_array: [['Widget', '12345678901234567.89'], ['Gadget', null]] },
+    result: {
+      data_array: [
+        ['Widget', '12345678901234567.89'],
+        ['Gadget', null],
+      ],
+    },
   },
 };
 
@@ -101,12 +106,22 @@ describe('GenieClient.ask', () => {
         return { body: { conversation_id: 'c1', message_id: 'm1', message: message('SUBMITTED') } };
       if (path === MESSAGE) {
         polls += 1;
-        return { body: polls < 4 ? message(['SUBMITTED', 'ASKING_AI', 'EXECUTING_QUERY'][polls - 1] as string) : COMPLETED };
+        return {
+          body:
+            polls < 4
+              ? message(['SUBMITTED', 'ASKING_AI', 'EXECUTING_QUERY'][polls - 1] as string)
+              : COMPLETED,
+        };
       }
       if (path === `${MESSAGE}/attachments/a3/query-result`) return { body: RESULT };
       return { status: 404, body: { error_code: 'ENDPOINT_NOT_FOUND', message: path } };
     });
-    const genie = new GenieClient({ ...auth, fetch, pollInitialDelayMs: 1_000, pollMaxDelayMs: 4_000 });
+    const genie = new GenieClient({
+      ...auth,
+      fetch,
+      pollInitialDelayMs: 1_000,
+      pollMaxDelayMs: 4_000,
+    });
     const pending = genie.ask('s1', 'Top products?');
     await vi.advanceTimersByTimeAsync(60_000);
     const answer = await pending;
@@ -146,7 +161,12 @@ describe('GenieClient.ask', () => {
             }
           : { body: { conversation_id: 'c1', message_id: 'm1' } };
       }
-      if (path === MESSAGE) return { body: message('COMPLETED', { attachments: [{ attachment_id: 't', text: { content: 'Hi.' } }] }) };
+      if (path === MESSAGE)
+        return {
+          body: message('COMPLETED', {
+            attachments: [{ attachment_id: 't', text: { content: 'Hi.' } }],
+          }),
+        };
       return { status: 404, body: {} };
     });
     const genie = new GenieClient({ ...auth, fetch });
@@ -170,7 +190,12 @@ describe('GenieClient.ask', () => {
     await vi.advanceTimersByTimeAsync(11_000);
     const error = await pending;
     expect(GenieTimeoutError.isInstance(error)).toBe(true);
-    expect(error).toMatchObject({ reason: 'timeout', conversationId: 'c1', messageId: 'm1', retryable: true });
+    expect(error).toMatchObject({
+      reason: 'timeout',
+      conversationId: 'c1',
+      messageId: 'm1',
+      retryable: true,
+    });
   });
 
   it('stops at once when the caller aborts, with the caller reason', async () => {
@@ -180,7 +205,9 @@ describe('GenieClient.ask', () => {
         : { body: message('ASKING_AI') },
     );
     const controller = new AbortController();
-    const pending = new GenieClient({ ...auth, fetch }).ask('s1', 'Q?', { signal: controller.signal }).catch((error: unknown) => error);
+    const pending = new GenieClient({ ...auth, fetch })
+      .ask('s1', 'Q?', { signal: controller.signal })
+      .catch((error: unknown) => error);
     await vi.advanceTimersByTimeAsync(1_000);
     controller.abort(new Error('stop'));
     await vi.advanceTimersByTimeAsync(0);
@@ -191,13 +218,22 @@ describe('GenieClient.ask', () => {
     const { fetch } = scriptedFetch(({ method }) =>
       method === 'POST'
         ? { body: { conversation_id: 'c1', message_id: 'm1' } }
-        : { body: message('FAILED', { error: { error: 'Warehouse stopped', type: 'WAREHOUSE_NOT_FOUND_EXCEPTION' } }) },
+        : {
+            body: message('FAILED', {
+              error: { error: 'Warehouse stopped', type: 'WAREHOUSE_NOT_FOUND_EXCEPTION' },
+            }),
+          },
     );
-    const pending = new GenieClient({ ...auth, fetch }).ask('s1', 'Q?').catch((error: unknown) => error);
+    const pending = new GenieClient({ ...auth, fetch })
+      .ask('s1', 'Q?')
+      .catch((error: unknown) => error);
     await vi.advanceTimersByTimeAsync(1_000);
     const error = await pending;
     expect(GenieMessageError.isInstance(error)).toBe(true);
-    expect(error).toMatchObject({ reason: 'message_failed', errorCode: 'WAREHOUSE_NOT_FOUND_EXCEPTION' });
+    expect(error).toMatchObject({
+      reason: 'message_failed',
+      errorCode: 'WAREHOUSE_NOT_FOUND_EXCEPTION',
+    });
     expect((error as Error).message).toContain('Warehouse stopped');
   });
 
@@ -221,7 +257,11 @@ describe('reading answers', () => {
   });
 
   it('types JSON_ARRAY strings without loss', () => {
-    const column = (type_name: string, type_text = type_name) => ({ name: 'x', type_name, type_text });
+    const column = (type_name: string, type_text = type_name) => ({
+      name: 'x',
+      type_name,
+      type_text,
+    });
     expect(cellValue('42', column('INT'))).toBe(42);
     expect(cellValue('9007199254740993', column('LONG', 'BIGINT'))).toBe('9007199254740993');
     expect(cellValue('12', column('LONG', 'BIGINT'))).toBe(12);
