@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GenieClient, readAttachments } from './client.js';
 import { GenieError, GenieMessageError, GenieTimeoutError } from './errors.js';
+import type { GenieMessage } from './types.js';
 import { cellValue, markdownTable, rowsOf } from './values.js';
 
 type Handler = (request: { method: string; path: string; body?: unknown }) => {
@@ -250,7 +251,7 @@ describe('GenieClient.ask', () => {
 
 describe('reading answers', () => {
   it('keeps the last query, drops text between queries, collects suggestions', () => {
-    const parts = readAttachments(COMPLETED.attachments);
+    const parts = readAttachments((COMPLETED as GenieMessage).attachments);
     expect(parts.query?.attachment_id).toBe('a3');
     expect(parts.text).toBe('Widgets lead.');
     expect(parts.suggestedQuestions).toEqual(['By region?']);

@@ -368,6 +368,8 @@ export function createGenieStore(
     sql: message.sql,
     error: message.error,
     modelCalls: message.modelCalls,
+    createdAt: message.created,
+    updatedAt: message.updated,
   });
 
   const describeTables = async (space: GenieSpaceView, signal: AbortSignal) => {

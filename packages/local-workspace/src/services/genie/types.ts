@@ -79,6 +79,9 @@ export interface GenieMessageView {
   error?: { error: string; type: string };
   /** Model calls made for this message (SQL, repairs, summary). */
   modelCalls: number;
+  /** When it was submitted and last changed (ms since the epoch): its own work is the difference. */
+  createdAt: number;
+  updatedAt: number;
 }
 
 export interface LocalGenie {

@@ -21,7 +21,7 @@ async function connect(workspace: LocalWorkspace, path: string, token = workspac
   await client.connect(
     new StreamableHTTPClientTransport(new URL(`${workspace.host}${path}`), {
       requestInit: { headers: { authorization: `Bearer ${token}` } },
-      fetch: (url, init) => fetch(url, { ...init, dispatcher } as RequestInit),
+      fetch: (url, init) => fetch(url, { ...init, dispatcher } as unknown as RequestInit),
     }),
   );
   return client;
