@@ -366,7 +366,7 @@ const versions = JSON.parse(
     python,
     [
       '-c',
-      'import json,sys,importlib.metadata as m; print(json.dumps({"python": sys.version.split()[0], **{p: m.version(p) for p in ["langchain-community","langchain-core","SQLAlchemy","databricks-sql-connector","databricks-sqlalchemy","databricks-langchain","databricks-sdk","openai","httpx","mlflow"]}}))',
+      'import json,sys,importlib.metadata as m; print(json.dumps({"python": sys.version.split()[0], **{p: m.version(p) for p in ["langchain-community","langchain-core","SQLAlchemy","databricks-sql-connector","databricks-sqlalchemy","databricks-langchain","databricks-sdk","openai","httpx","mlflow","databricks-mcp","mcp","langchain-mcp-adapters","databricks-ai-bridge"]}}))',
     ],
     { encoding: 'utf8' },
   ),

@@ -214,8 +214,10 @@ describe('GenieClient', () => {
           },
         ],
       },
+      // Six states of a second each: the message cannot be final within the 1.5 s budget below,
+      // while the question itself is accepted well within it.
       genie: {
-        stepDelayMs: 150,
+        stepDelayMs: 1_000,
         spaces: [{ id: 'slow', title: 'Slow', tables: ['main.default.t'] }],
       },
     });
@@ -237,7 +239,7 @@ describe('GenieClient', () => {
         ...poll,
       });
       const error = await genie
-        .ask('slow', 'One?', { timeoutMs: 200 })
+        .ask('slow', 'One?', { timeoutMs: 1_500 })
         .catch((caught: unknown) => caught);
       expect(GenieTimeoutError.isInstance(error)).toBe(true);
       const { conversationId, messageId } = error as GenieTimeoutError;

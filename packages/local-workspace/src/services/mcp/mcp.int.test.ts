@@ -49,7 +49,7 @@ beforeAll(async () => {
       ],
     },
     genie: {
-      stepDelayMs: 40,
+      stepDelayMs: 200,
       spaces: [{ id: 'docs', title: 'Docs', tables: ['main.default.docs'] }],
     },
     vectorSearch: { endpoints: [{ name: 'vs' }] },
