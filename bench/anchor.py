@@ -421,6 +421,94 @@ def case_sea_client(args):
     return {"ms": ms, "trips": trips, "rows": rows, "peakRssMb": maxrss_mb(), "baselineRssMb": baseline}
 
 
+def case_mcp(args):
+    """One MCP tool call (execute_sql_read_only, SELECT 1) on the managed SQL server, through
+    databricks-mcp's DatabricksMCPClient, databricks-langchain's DatabricksMultiServerMCPClient tool,
+    and a raw httpx POST, with the MCP requests each call costs."""
+    import asyncio
+
+    import httpx
+    from databricks.sdk import WorkspaceClient
+    from databricks_langchain import DatabricksMCPServer, DatabricksMultiServerMCPClient
+    from databricks_mcp import DatabricksMCPClient
+
+    iters = args.get("iterations", 50)
+    warm = args.get("warmup", 5)
+    url = HOST + "/api/2.0/mcp/sql"
+    call = {"query": "SELECT 1 AS one"}
+    workspace = WorkspaceClient(host=HOST, token=TOKEN, auth_type="pat")
+
+    def requests_so_far():
+        return counts().get("mcp-sql", 0)
+
+    def timed(fn):
+        for _ in range(warm):
+            fn()
+        before = requests_so_far()
+        out = []
+        for _ in range(iters):
+            t0 = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - t0) * 1000)
+        return {"ms": median(out), "requestsPerCall": (requests_so_far() - before) / iters}
+
+    res = {}
+    raw = httpx.Client(verify=CA_FILE)
+    counter = {"id": 0}
+
+    def raw_call():
+        counter["id"] += 1
+        r = raw.post(
+            url,
+            headers={"authorization": "Bearer " + TOKEN, "accept": "application/json, text/event-stream"},
+            json={"jsonrpc": "2.0", "id": counter["id"], "method": "tools/call",
+                  "params": {"name": "execute_sql_read_only", "arguments": call}},
+        )
+        if "result" not in r.json():
+            raise RuntimeError(r.text)
+
+    res["raw"] = timed(raw_call)
+    client = DatabricksMCPClient(url, workspace)
+    res["databricksMcpClient"] = timed(lambda: client.call_tool("execute_sql_read_only", call))
+
+    loop = asyncio.new_event_loop()
+    t0 = time.perf_counter()
+    multi = DatabricksMultiServerMCPClient([DatabricksMCPServer(name="sql", url=url, workspace_client=workspace)])
+    tools = loop.run_until_complete(multi.get_tools())
+    tool = next(t for t in tools if t.name == "execute_sql_read_only")
+    res["langchainSetupMs"] = (time.perf_counter() - t0) * 1000
+    res["langchainTool"] = timed(lambda: loop.run_until_complete(tool.ainvoke(call)))
+    res["peakRssMb"] = maxrss_mb()
+    return res
+
+
+def case_genie(args):
+    """Genie end to end with databricks-ai-bridge's Genie (fixed 0.5 s polls): wall time per
+    question, Genie's own work from the workspace's control server, and the difference."""
+    from databricks.sdk import WorkspaceClient
+    from databricks_ai_bridge.genie import Genie
+
+    questions = args.get("questions", 5)
+    genie = Genie("bench", client=WorkspaceClient(host=HOST, token=TOKEN, auth_type="pat"))
+    genie.ask_question("Warm up?")
+    runs = []
+    for i in range(questions):
+        t0 = time.perf_counter()
+        genie.ask_question(f"Orders by region ({i})?")
+        elapsed = (time.perf_counter() - t0) * 1000
+        with urllib.request.urlopen(CONTROL + "/genie") as r:
+            message = json.loads(r.read())
+        runs.append((elapsed, message["updatedAt"] - message["createdAt"]))
+    return {
+        "python": {
+            "elapsedMs": median([r[0] for r in runs]),
+            "workMs": median([r[1] for r in runs]),
+            "overheadMs": median([r[0] - r[1] for r in runs]),
+        },
+        "peakRssMb": maxrss_mb(),
+    }
+
+
 CASES = {
     "spans": case_spans,
     "schema": case_schema,
@@ -429,6 +517,8 @@ CASES = {
     "trace": case_trace,
     "lakebase": case_lakebase,
     "seaClient": case_sea_client,
+    "mcp": case_mcp,
+    "genie": case_genie,
 }
 
 if __name__ == "__main__":

@@ -401,6 +401,136 @@ async function caseSeaClient(args) {
   return { ms, trips, rows, peakRssMb: maxRssMb(), baselineRssMb };
 }
 
+// One MCP tool call (`execute_sql_read_only`, `SELECT 1`) on the workspace's managed SQL server,
+// through each of our paths, with the MCP requests each call costs (the `mcp-sql` route count).
+async function caseMcp(args) {
+  const {
+    DatabricksMCPServer,
+    DatabricksMultiServerMCPClient,
+    buildMCPServerConfig,
+    createCoreFetch,
+  } = await import('../packages/databricks-mcp/dist/index.js');
+  const { resolveConfig } = await import('../packages/core/dist/index.js');
+  const require = (await import('node:module')).createRequire(
+    new URL('../packages/databricks-mcp/package.json', import.meta.url),
+  );
+  const { Client } = await import(require.resolve('@modelcontextprotocol/sdk/client/index.js'));
+  const { StreamableHTTPClientTransport } = await import(
+    require.resolve('@modelcontextprotocol/sdk/client/streamableHttp.js')
+  );
+  const { MultiServerMCPClient } = await import(require.resolve('@langchain/mcp-adapters'));
+  const iters = args.iterations ?? 50;
+  const warm = args.warmup ?? 5;
+  const auth = { host: env.BENCH_HOST, token: env.BENCH_TOKEN, caCert, env: {} };
+  const call = { query: 'SELECT 1 AS one' };
+  const mcpRequests = async () => (await counts())['mcp-sql'] ?? 0;
+  const timed = async (fn) => {
+    for (let i = 0; i < warm; i++) await fn();
+    const before = await mcpRequests();
+    const out = [];
+    for (let i = 0; i < iters; i++) {
+      const t0 = performance.now();
+      await fn();
+      out.push(performance.now() - t0);
+    }
+    return { ms: median(out), requestsPerCall: ((await mcpRequests()) - before) / iters };
+  };
+  const res = {};
+  // Raw: one JSON-RPC tools/call POST with fetch (the stateless server needs no session).
+  let id = 0;
+  const rawCall = async () => {
+    const r = await fetch(`${env.BENCH_HOST}/api/2.0/mcp/sql`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${env.BENCH_TOKEN}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: ++id,
+        method: 'tools/call',
+        params: { name: 'execute_sql_read_only', arguments: call },
+      }),
+    });
+    const body = await r.json();
+    if (!body.result) throw new Error(JSON.stringify(body));
+  };
+  res.raw = await timed(rawCall);
+  // The official MCP client on core's transport (one session, reused).
+  const core = createCoreFetch(await resolveConfig(auth));
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${env.BENCH_HOST}/api/2.0/mcp/sql`), {
+      fetch: core.fetch,
+    }),
+  );
+  res.sdkClient = await timed(() =>
+    client.callTool({ name: 'execute_sql_read_only', arguments: call }),
+  );
+  await client.close();
+  await core.close();
+  // Our LangChain tool through DatabricksMultiServerMCPClient (what an agent calls).
+  let t0 = performance.now();
+  const ours = new DatabricksMultiServerMCPClient([DatabricksMCPServer.fromSql(auth)]);
+  const tool = (await ours.getTools()).find((t) => t.name === 'execute_sql_read_only');
+  res.oursSetupMs = performance.now() - t0;
+  res.oursTool = await timed(() => tool.invoke(call));
+  await ours.close();
+  // The adapters' MultiServerMCPClient with our connection (OAuthClientProvider, global fetch).
+  t0 = performance.now();
+  const adapters = new MultiServerMCPClient({
+    mcpServers: await buildMCPServerConfig([DatabricksMCPServer.fromSql(auth)]),
+  });
+  const adapterTool = (await adapters.getTools()).find((t) => t.name === 'execute_sql_read_only');
+  res.adaptersSetupMs = performance.now() - t0;
+  res.adaptersTool = await timed(() => adapterTool.invoke(call));
+  await adapters.close();
+  res.peakRssMb = maxRssMb();
+  return res;
+}
+
+// Genie end to end: ask() from the question to the rows, split into Genie's own work (the
+// message's last update minus its creation) and what polling adds, per poll setting.
+async function caseGenie(args) {
+  const { GenieClient } = await import('../packages/genie/dist/index.js');
+  const questions = args.questions ?? 5;
+  const settings = args.settings ?? {
+    default: {},
+    fast: { pollInitialDelayMs: 50, pollMaxDelayMs: 500 },
+  };
+  const res = {};
+  for (const [name, options] of Object.entries(settings)) {
+    const genie = new GenieClient({
+      host: env.BENCH_HOST,
+      token: env.BENCH_TOKEN,
+      caCert,
+      env: {},
+      ...options,
+    });
+    await genie.ask('bench', 'Warm up?');
+    const runs = [];
+    for (let i = 0; i < questions; i++) {
+      const answer = await genie.ask('bench', `Orders by region (${i})?`);
+      runs.push({
+        elapsedMs: answer.stats.elapsedMs,
+        workMs: answer.stats.serverElapsedMs,
+        polls: answer.stats.polls + answer.stats.resultPolls,
+      });
+    }
+    await genie.close();
+    res[name] = {
+      options,
+      elapsedMs: median(runs.map((r) => r.elapsedMs)),
+      workMs: median(runs.map((r) => r.workMs)),
+      overheadMs: median(runs.map((r) => r.elapsedMs - r.workMs)),
+      requests: median(runs.map((r) => r.polls)) + 1,
+    };
+  }
+  res.peakRssMb = maxRssMb();
+  return res;
+}
+
 const cases = {
   schema: caseSchema,
   query: caseQuery,
@@ -409,6 +539,8 @@ const cases = {
   lakebase: caseLakebase,
   transport: caseTransport,
   seaClient: caseSeaClient,
+  mcp: caseMcp,
+  genie: caseGenie,
 };
 const [name, raw] = process.argv.slice(2);
 let out;

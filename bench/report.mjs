@@ -396,6 +396,78 @@ export function renderMarkdown(r, resultFile) {
       );
     p();
   }
+  // ------------------------------------------------------------------ 7
+  if (r.mcp) {
+    p('## 7. MCP tool calls');
+    p();
+    p('<a id="mcp-tool-calls"></a>');
+    p();
+    const { node: n, python: y, args } = r.mcp;
+    p(
+      "One tool call, `execute_sql_read_only` with `SELECT 1`, on the local workspace's managed SQL MCP server (`/api/2.0/mcp/sql`, the official MCP SDK server, stateless, JSON answers), with a PAT. " +
+        `Medians of ${args.iterations} calls after ${args.warmup} warm-up calls. "Requests per call" are the HTTP requests the server received per tool call. ` +
+        "Ours: the official MCP `Client` on `createCoreFetch` (core's transport, one session); the LangChain tool of `DatabricksMultiServerMCPClient` (what an agent calls); the same tool through `@langchain/mcp-adapters`' `MultiServerMCPClient` with `buildMCPServerConfig()` (`DatabricksOAuthClientProvider`). " +
+        "Python: `databricks-mcp`'s `DatabricksMCPClient.call_tool()` and the tool of `databricks-langchain`'s `DatabricksMultiServerMCPClient`. Raw: one JSON-RPC `tools/call` POST (Node `fetch`, Python `httpx`). Overhead = path − raw of the same language.",
+    );
+    p();
+    if (n?.error) p(`Ours failed: \`${errLine(n.error)}\``);
+    if (y?.error) p(`Python failed: \`${errLine(y.error)}\``);
+    const row = (label, side, raw) =>
+      p(
+        `| ${label} | ${fmtMs(side?.ms)} | ${side?.requestsPerCall ?? '–'} | ${side?.ms != null && raw?.ms != null ? fmtMs(side.ms - raw.ms) : '–'} |`,
+      );
+    p('| path | per call | requests per call | overhead over raw |');
+    p('|---|---:|---:|---:|');
+    row('ours: raw `fetch` POST', n?.raw, n?.raw);
+    row("ours: MCP `Client` on core's transport", n?.sdkClient, n?.raw);
+    row('ours: `DatabricksMultiServerMCPClient` tool', n?.oursTool, n?.raw);
+    row('ours: `MultiServerMCPClient` + `buildMCPServerConfig()` tool', n?.adaptersTool, n?.raw);
+    row('Python: raw `httpx` POST', y?.raw, y?.raw);
+    row('Python: `DatabricksMCPClient.call_tool()`', y?.databricksMcpClient, y?.raw);
+    row('Python: `DatabricksMultiServerMCPClient` tool', y?.langchainTool, y?.raw);
+    p();
+    const ratio = (a, b) => (a != null && b != null ? fmtRatio(a / b) : '–');
+    p(
+      `Ratio (ours / Python), agent tool against agent tool: **${ratio(n?.oursTool?.ms, y?.langchainTool?.ms)}**; overhead over raw: ${ratio(
+        n?.oursTool?.ms != null && n?.raw?.ms != null ? n.oursTool.ms - n.raw.ms : null,
+        y?.langchainTool?.ms != null && y?.raw?.ms != null ? y.langchainTool.ms - y.raw.ms : null,
+      )}. Loading the tools (connect + list): ours ${fmtMs(n?.oursSetupMs)} (adapters ${fmtMs(n?.adaptersSetupMs)}), Python ${fmtMs(y?.langchainSetupMs)}. Peak RSS: ours ${fmtMb(n?.peakRssMb)}, Python ${fmtMb(y?.peakRssMb)}.`,
+    );
+    p();
+  }
+
+  // ------------------------------------------------------------------ 8
+  if (r.genie) {
+    p('## 8. Genie');
+    p();
+    p('<a id="genie"></a>');
+    p();
+    const { node: n, python: y, args } = r.genie;
+    p(
+      `A question to a local Genie space answered end to end (question, polls until \`COMPLETED\`, query result), median of ${args.questions} questions after a warm-up. ` +
+        'The space\'s model is instant and each of Genie\'s six working states lasts 100 ms (`stepDelayMs`), so Genie\'s own work ("work": the message\'s last update minus its creation) is about 0.6 s, a stand-in for the seconds a real space takes; "overhead" is what the client adds on top (mostly waiting for the next poll). ' +
+        "Ours: `GenieClient.ask()` with its default polling (500 ms doubling to 5 s, 50–100 % jitter) and a faster setting; Python: `databricks-ai-bridge`'s `Genie.ask_question()` (fixed 0.5 s polls).",
+    );
+    p();
+    if (n?.error) p(`Ours failed: \`${errLine(n.error)}\``);
+    if (y?.error) p(`Python failed: \`${errLine(y.error)}\``);
+    p("| client | end to end | Genie's work | overhead (polling) | HTTP requests per question |");
+    p('|---|---:|---:|---:|---:|');
+    for (const [key, label] of [
+      ['default', 'ours, default polling'],
+      ['fast', 'ours, `pollInitialDelayMs: 50, pollMaxDelayMs: 500`'],
+    ])
+      if (n?.[key])
+        p(
+          `| ${label} | ${fmtMs(n[key].elapsedMs)} | ${fmtMs(n[key].workMs)} | ${fmtMs(n[key].overheadMs)} | ${n[key].requests} |`,
+        );
+    if (y?.python)
+      p(
+        `| Python \`Genie.ask_question()\` | ${fmtMs(y.python.elapsedMs)} | ${fmtMs(y.python.workMs)} | ${fmtMs(y.python.overheadMs)} | – |`,
+      );
+    p();
+  }
+
 
 
   if (r.rerun?.length) {
@@ -427,6 +499,8 @@ export function renderMarkdown(r, resultFile) {
   for (const c of r.sea?.clients ?? [])
     for (const k of ['node', 'python'])
       if (c[k]?.error) lost.push(`Statement Execution client, ${c.rows} rows (${k})`);
+  if (r.mcp?.node?.error || r.mcp?.python?.error) lost.push('MCP tool calls');
+  if (r.genie?.node?.error || r.genie?.python?.error) lost.push('Genie');
   p(
     lost.length
       ? `- Failed in this run: ${lost.join('; ')} (errors in the sections above and in the JSON).`

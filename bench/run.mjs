@@ -26,7 +26,7 @@ const rootDir = dirname(benchDir);
 const { values: opts } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'schema,query,llm,trace,lakebase,sea' },
+    only: { type: 'string', default: 'schema,query,llm,trace,lakebase,sea,mcp,genie' },
     'no-markdown': { type: 'boolean', default: false },
     // Re-run some cases into today's existing results file (the other sections are kept).
     merge: { type: 'boolean', default: false },
@@ -359,6 +359,24 @@ async function benchLlm(ws) {
   return { args, node, python: py };
 }
 
+async function benchMcp(ws) {
+  const args = quick ? { iterations: 10, warmup: 2 } : { iterations: 50, warmup: 5 };
+  return {
+    args,
+    node: runChild('node', ws, 'mcp', args),
+    python: runChild('python', ws, 'mcp', args, 900_000),
+  };
+}
+
+async function benchGenie(ws) {
+  const args = { questions: quick ? 2 : 5 };
+  return {
+    args,
+    node: runChild('node', ws, 'genie', args),
+    python: runChild('python', ws, 'genie', args, 900_000),
+  };
+}
+
 async function benchTrace() {
   const { startMlflowServer } = await import(
     '../packages/mlflow-tracking/scripts/mlflow-server.mjs'
@@ -463,7 +481,7 @@ const versions = JSON.parse(
     python,
     [
       '-c',
-      'import json,sys,importlib.metadata as m; print(json.dumps({"python": sys.version.split()[0], **{p: m.version(p) for p in ["langchain-community","langchain-core","SQLAlchemy","databricks-sql-connector","databricks-sqlalchemy","databricks-langchain","databricks-sdk","pyarrow","openai","httpx","mlflow","langgraph-checkpoint-postgres","psycopg"]}}))',
+      'import json,sys,importlib.metadata as m; print(json.dumps({"python": sys.version.split()[0], **{p: m.version(p) for p in ["langchain-community","langchain-core","SQLAlchemy","databricks-sql-connector","databricks-sqlalchemy","databricks-langchain","databricks-sdk","pyarrow","openai","httpx","mlflow","langgraph-checkpoint-postgres","psycopg","databricks-mcp","mcp","langchain-mcp-adapters","databricks-ai-bridge"]}}))',
     ],
     { encoding: 'utf8' },
   ),
@@ -479,7 +497,7 @@ const machine = {
   platform: `${process.platform} ${process.arch}`,
   loadAvgAtStart: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(2))),
 };
-const needsWorkspace = ['schema', 'query', 'llm', 'sea'].some((c) => only.has(c));
+const needsWorkspace = ['schema', 'query', 'llm', 'sea', 'mcp', 'genie'].some((c) => only.has(c));
 const tmp = mkdtempSync(join(tmpdir(), 'lakechain-bench-'));
 const ws = needsWorkspace ? await startWorkspace(join(tmp, 'ca.pem')) : undefined;
 const results = {
@@ -488,9 +506,15 @@ const results = {
   machine,
   anchors: versions,
   ours: Object.fromEntries(
-    ['databricks-sql', 'databricks-llm', 'mlflow-tracking', 'local-workspace', 'lakebase'].map(
-      (p) => [`@lakechain/${p}`, pkgVersion(p)],
-    ),
+    [
+      'databricks-sql',
+      'databricks-llm',
+      'mlflow-tracking',
+      'local-workspace',
+      'lakebase',
+      'databricks-mcp',
+      'genie',
+    ].map((p) => [`@lakechain/${p}`, pkgVersion(p)]),
   ),
 };
 try {
@@ -500,6 +524,13 @@ try {
   if (only.has('query')) results.query = await benchQuery(ws);
   if (only.has('sea')) results.sea = await benchSea(ws);
   if (only.has('llm')) results.llm = await benchLlm(ws);
+  if (ws && (only.has('mcp') || only.has('genie'))) {
+    await ws.sql('CREATE SCHEMA IF NOT EXISTS main.bench_mcp');
+    await ws.sql('CREATE TABLE main.bench_mcp.orders (id BIGINT, region STRING)');
+    await ws.sql("INSERT INTO main.bench_mcp.orders VALUES (1, 'EU'), (2, 'US'), (3, 'EU')");
+  }
+  if (only.has('mcp')) results.mcp = await benchMcp(ws);
+  if (only.has('genie')) results.genie = await benchGenie(ws);
 } finally {
   await ws?.stop();
   rmSync(tmp, { recursive: true, force: true });
@@ -527,7 +558,7 @@ const file = opts.into
 if (opts.merge && existsSync(file)) {
   const previous = JSON.parse(readFileSync(file, 'utf8'));
   const rerun = [...only];
-  for (const key of ['schema', 'query', 'llm', 'trace', 'lakebase', 'sea'])
+  for (const key of ['schema', 'query', 'llm', 'trace', 'lakebase', 'sea', 'mcp', 'genie'])
     if (!only.has(key) && previous[key]) results[key] = previous[key];
   results.startedAt = previous.startedAt;
   // The machine line describes the run that made the file; a re-run case records its own load.

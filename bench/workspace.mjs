@@ -9,13 +9,18 @@
 //   POST /rules  [rules]  -> workspace.faults.setRules(rules)
 //   POST /sql    {sql}    -> runs one statement on the engine directly (setup; not counted)
 //   POST /clear           -> serving.clearRequests()
+//   GET  /genie           -> the last Genie message (statuses, createdAt, updatedAt)
 // Stops on SIGTERM / SIGINT / stdin close.
 // With BENCH_LAKEBASE (JSON from packages/lakebase/scripts/postgres-server.mjs: port, radius,
 // adminConnection), its Lakebase instance `bench-memory` points at that PostgreSQL.
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { scriptedChat, startLocalWorkspace } from '../packages/local-workspace/dist/index.js';
+import {
+  scriptedChat,
+  scriptedGenieChat,
+  startLocalWorkspace,
+} from '../packages/local-workspace/dist/index.js';
 
 const requireLw = createRequire(
   new URL('../packages/local-workspace/package.json', import.meta.url),
@@ -39,6 +44,15 @@ const ws = await startLocalWorkspace({
       task: 'llm/v1/chat',
       handler: scriptedChat(() => words.join(' ')),
     },
+    {
+      // The Genie space's NL-to-SQL model (instant): Genie's work is the states' own time below.
+      name: 'databricks-genie',
+      task: 'llm/v1/chat',
+      handler: scriptedGenieChat({
+        sql: () =>
+          'SELECT region, COUNT(*) AS orders FROM main.bench_mcp.orders GROUP BY region ORDER BY region',
+      }),
+    },
   ],
   ...(lakebase
     ? {
@@ -48,6 +62,13 @@ const ws = await startLocalWorkspace({
         },
       }
     : {}),
+  // Each of Genie's six working states lasts 100 ms: ~0.6 s of work per question, a stand-in for
+  // the seconds a real space takes, so polling's share can be seen.
+  genie: {
+    rateLimit: false,
+    stepDelayMs: 100,
+    spaces: [{ id: 'bench', title: 'Bench', tables: ['main.bench_mcp.orders'] }],
+  },
 });
 writeFileSync(caFile, ws.caCert);
 
@@ -80,6 +101,7 @@ const control = createServer(async (req, res) => {
     else if (req.url === '/sql') out = { rows: await runSql((await readBody(req)).sql) };
     else if (req.url === '/clear') ws.serving.clearRequests();
     else if (req.url === '/tokens') out = { issued: ws.tokens.issuedCount };
+    else if (req.url === '/genie') out = ws.genie.messages().at(-1) ?? {};
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(out, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
   } catch (error) {

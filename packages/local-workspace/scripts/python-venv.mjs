@@ -7,6 +7,8 @@
 //                                                                      databricks-sdk (Statement Execution),
 //                                                                      pyarrow (ARROW_STREAM chunks)
 //   node scripts/python-venv.mjs vector-search   .venv-vector-search   databricks-vectorsearch 0.68
+//   node scripts/python-venv.mjs mcp             .venv-mcp             databricks-mcp 0.9.2 and
+//                                                                      databricks-langchain 0.22.0
 // Idempotent: a venv that already has every pinned version is reused (pip's cache makes a
 // re-creation quick). Prints the path of the venv's python on its last stdout line.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -17,8 +19,14 @@ import { fileURLToPath } from 'node:url';
 export const CONNECTOR_VERSION = '4.0.5';
 /** 0.68 is the last full `databricks-vectorsearch`; later versions are shims over `databricks-ai-search`. */
 export const VECTORSEARCH_VERSION = '0.68';
+export const DATABRICKS_MCP_VERSION = '0.9.2';
+export const DATABRICKS_LANGCHAIN_VERSION = '0.22.0';
 
-/** Requirement sets: the venv directory and every pinned package (`name: version`). */
+/**
+ * Requirement sets: the venv directory, every pinned package (`name: version`), and optionally a
+ * constraints file (repository-relative) that pins their dependencies too, so that pip resolves
+ * without backtracking and the same versions as the benchmarks.
+ */
 export const REQUIREMENT_SETS = {
   sql: {
     directory: '.venv',
@@ -37,9 +45,18 @@ export const REQUIREMENT_SETS = {
       'mlflow-skinny': '3.17.2',
     },
   },
+  mcp: {
+    directory: '.venv-mcp',
+    pins: {
+      'databricks-mcp': DATABRICKS_MCP_VERSION,
+      'databricks-langchain': DATABRICKS_LANGCHAIN_VERSION,
+    },
+    constraints: 'bench/requirements.lock.txt',
+  },
 };
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
+const repositoryDir = dirname(dirname(packageDir));
 
 function log(message) {
   process.stderr.write(`[python-venv] ${message}\n`);
@@ -90,7 +107,8 @@ export function ensurePythonVenv(name = 'sql') {
   }
   log(`using ${system.stdout.trim() || system.stderr.trim()}`);
   if (!existsSync(python)) run('python3', ['-m', 'venv', venv]);
-  run(python, ['-m', 'pip', 'install', '--quiet', ...pins]);
+  const constraints = set.constraints ? ['-c', join(repositoryDir, set.constraints)] : [];
+  run(python, ['-m', 'pip', 'install', '--quiet', ...constraints, ...pins]);
   const found = installedVersions(python, set).join(' ');
   if (found !== pins.join(' ')) {
     throw new Error(`${pins.join(', ')} did not install into ${venv} (found ${found}).`);

@@ -35,6 +35,21 @@ export type {
   VectorSearchOptions,
 } from './services/vector_search/types.js';
 export type { AnnEngineKind } from './services/vector_search/ann.js';
+export type {
+  GenieMessageView,
+  GenieOptions,
+  GenieRateLimit,
+  GenieSpaceDefinition,
+  GenieSpaceView,
+  LocalGenie,
+} from './services/genie/types.js';
+export { scriptedGenieChat } from './services/genie/nl_to_sql.js';
+export type { LocalMcp, McpCallRecord, McpOptions } from './services/mcp/types.js';
+export type {
+  ScriptedGenieAnswer,
+  ScriptedGenieChatOptions,
+  ScriptedGenieContext,
+} from './services/genie/nl_to_sql.js';
 export type { DriverProxyOptions, LocalDriverProxy } from './services/driver_proxy/service.js';
 export type { LocalOAuth, OAuthOptions } from './services/oauth/service.js';
 export type {

@@ -6,6 +6,8 @@
  */
 import { driverProxyService } from './driver_proxy/service.js';
 import { lakebaseService } from './lakebase/service.js';
+import { genieService } from './genie/service.js';
+import { mcpService } from './mcp/service.js';
 import { mlflowService } from './mlflow/service.js';
 import { oauthService } from './oauth/service.js';
 import { servingService } from './serving/service.js';
@@ -19,6 +21,8 @@ export const builtinServices = [
   statementExecutionService,
   servingService,
   vectorSearchService,
+  genieService,
+  mcpService,
   driverProxyService,
   mlflowService,
   lakebaseService,
