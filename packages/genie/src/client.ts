@@ -544,12 +544,7 @@ export class GenieClient {
     // Core's backoff with 50–100 % jitter: polls spread out but never come back immediately.
     return computeBackoffMs(
       attempt,
-      {
-        initialDelayMs: this.#pollInitialDelayMs,
-        maxDelayMs: this.#pollMaxDelayMs,
-        maxAttempts: Number.POSITIVE_INFINITY,
-        totalTimeoutMs: Number.POSITIVE_INFINITY,
-      },
+      { initialDelayMs: this.#pollInitialDelayMs, maxDelayMs: this.#pollMaxDelayMs },
       () => 0.5 + Math.random() / 2,
     );
   }

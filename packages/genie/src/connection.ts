@@ -10,7 +10,7 @@ import type {
   QueryValue,
   RetryOptions,
 } from '@lakechain/core';
-import { DatabricksClient, DatabricksConfigError, resolveConfig } from '@lakechain/core';
+import { DatabricksConfigError, pickConnectionOptions, WorkspaceConnection } from '@lakechain/core';
 import { z } from 'zod';
 import { USER_AGENT } from './version.js';
 
@@ -66,20 +66,6 @@ export interface GenieAuthOptions
   retry?: RetryOptions | false;
 }
 
-const AUTH_KEYS = [
-  'host',
-  'token',
-  'clientId',
-  'clientSecret',
-  'authType',
-  'profile',
-  'configFile',
-  'caCert',
-  'fetch',
-  'tokenProvider',
-  'env',
-] as const;
-
 const isFunction = (value: unknown) => typeof value === 'function';
 
 /** Zod shape of the auth options, shared by every class's option validation. */
@@ -124,61 +110,28 @@ export function validateOptions<T>(className: string, schema: z.ZodType<T>, inpu
 }
 
 /**
- * Resolves config and client once, lazily. Concurrent first calls share one resolution; a failed
- * one is not cached. `host()` is the workspace URL once resolved (for the rate-limit queue key).
+ * Config and client, resolved once and lazily by core's `WorkspaceConnection` (which also
+ * releases on `close()` what it created). Genie names its per-attempt timeout `requestTimeoutMs`
+ * (its `timeoutMs` is the budget of a whole question), so it is passed on as core's `timeoutMs`.
  */
-export class GenieConnection {
-  readonly #auth: GenieAuthOptions;
-  #client?: Promise<GenieHttpClient>;
-  #owned?: DatabricksClient;
-
+export class GenieConnection extends WorkspaceConnection {
   constructor(auth: GenieAuthOptions) {
-    const picked: Record<string, unknown> = {};
-    for (const key of [...AUTH_KEYS, 'config', 'client', 'requestTimeoutMs', 'retry'] as const)
-      if (auth[key] !== undefined) picked[key] = auth[key];
-    this.#auth = picked as GenieAuthOptions;
+    const { requestTimeoutMs, ...rest } = auth;
+    super(
+      {
+        ...pickConnectionOptions(rest),
+        ...(requestTimeoutMs !== undefined ? { timeoutMs: requestTimeoutMs } : {}),
+      },
+      { userAgent: USER_AGENT, owner: 'Genie client' },
+    );
   }
 
-  client(): Promise<GenieHttpClient> {
-    if (this.#auth.client) return Promise.resolve(this.#auth.client);
-    if (!this.#client) {
-      const { client: _client, config, requestTimeoutMs, retry, ...options } = this.#auth;
-      const pending = (config ? Promise.resolve(config) : resolveConfig(options)).then(
-        (resolved) => {
-          this.#owned = new DatabricksClient({
-            config: resolved,
-            fetch: this.#auth.fetch ?? resolved.fetch,
-            userAgent: USER_AGENT,
-            timeoutMs: requestTimeoutMs,
-            ...(retry ? { retry } : {}),
-          });
-          return this.#owned as GenieHttpClient;
-        },
-      );
-      pending.catch(() => {
-        this.#client = undefined;
-      });
-      this.#client = pending;
-    }
-    return this.#client;
+  override client(): Promise<GenieHttpClient> {
+    return super.client() as Promise<GenieHttpClient>;
   }
 
   /** Sends one request through the (lazily created) client. */
-  async request<T>(request: GenieClientRequest): Promise<T> {
-    const client = await this.client();
-    return client.request<T>({
-      timeoutMs: this.#auth.requestTimeoutMs,
-      ...request,
-      // `retry: false` is the caller's choice for every request, questions included.
-      ...(this.#auth.retry === false ? { retry: false } : {}),
-    });
-  }
-
-  /** Closes the client this connection created (not one passed in). */
-  async close(): Promise<void> {
-    const owned = this.#owned;
-    this.#owned = undefined;
-    this.#client = undefined;
-    await owned?.close();
+  override request<T>(request: GenieClientRequest): Promise<T> {
+    return super.request<T>(request);
   }
 }
