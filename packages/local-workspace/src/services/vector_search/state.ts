@@ -135,6 +135,50 @@ function toVector(value: unknown, dimension: number | undefined, what: string): 
   return Float32Array.from(value as number[]);
 }
 
+/**
+ * Unity Catalog's `ColumnTypeName` for a Databricks SQL type: the enum spells some types
+ * differently (BIGINT is LONG, SMALLINT SHORT, TINYINT BYTE), and clients that parse it into the
+ * enum (the Databricks SDK, so `VectorSearchRetrieverTool`'s description) drop a column whose
+ * type name they do not know.
+ */
+const UNITY_CATALOG_TYPE_NAMES: Record<string, string> = {
+  tinyint: 'BYTE',
+  byte: 'BYTE',
+  smallint: 'SHORT',
+  short: 'SHORT',
+  int: 'INT',
+  integer: 'INT',
+  bigint: 'LONG',
+  long: 'LONG',
+  float: 'FLOAT',
+  real: 'FLOAT',
+  double: 'DOUBLE',
+  decimal: 'DECIMAL',
+  numeric: 'DECIMAL',
+  string: 'STRING',
+  varchar: 'STRING',
+  char: 'CHAR',
+  boolean: 'BOOLEAN',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP',
+  timestamp_ntz: 'TIMESTAMP_NTZ',
+  binary: 'BINARY',
+  array: 'ARRAY',
+  map: 'MAP',
+  struct: 'STRUCT',
+  interval: 'INTERVAL',
+  variant: 'VARIANT',
+  void: 'NULL',
+};
+
+export function unityCatalogTypeName(type: string): string {
+  const base = type
+    .trim()
+    .toLowerCase()
+    .replace(/[<(\s].*$/, '');
+  return UNITY_CATALOG_TYPE_NAMES[base] ?? 'USER_DEFINED_TYPE';
+}
+
 /** JSON-safe cell values (BIGINT from the engine as numbers when exact, else strings). */
 function jsonValue(value: unknown): unknown {
   if (typeof value === 'bigint')
@@ -1050,7 +1094,7 @@ export function createVectorSearchStore(
         : 'Vector search index (Direct Access)',
       columns: [...record.columns].map(([column, type], position) => ({
         name: column,
-        type_name: type.replace(/[<(].*$/, '').toUpperCase(),
+        type_name: unityCatalogTypeName(type),
         type_text: type,
         position,
         nullable: column !== record.primaryKey,
