@@ -153,8 +153,7 @@ function pack(blocks, max) {
   const joined = [];
   for (const block of blocks) {
     const previous = joined.at(-1);
-    if (previous?.trimEnd().endsWith(':'))
-      joined[joined.length - 1] = `${previous}\n\n${block}`;
+    if (previous?.trimEnd().endsWith(':')) joined[joined.length - 1] = `${previous}\n\n${block}`;
     else joined.push(block);
   }
   const units = [];
