@@ -136,5 +136,5 @@ describe('Python databricks-langchain 0.22', () => {
     );
     expect(fromPython.length).toBeGreaterThan(0);
     expect(fromPython[0]?.path).toBe('/serving-endpoints/embed/invocations');
-  });
+  }, 300_000);
 });
