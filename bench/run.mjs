@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // lakechain benchmarks against Python anchors (issue 9). Needs `pnpm build` first.
 //
-//   node bench/run.mjs [--quick] [--only schema,query,llm,trace] [--no-markdown]
+//   node bench/run.mjs [--quick] [--only schema,query,llm,trace,vector,retrieval] [--no-markdown] [--merge]
 //
 // 1. Ensures bench/.venv (pinned: bench/requirements.txt + bench/requirements.lock.txt; idempotent).
 // 2. Starts the local workspace in its own process (bench/workspace.mjs) and creates the data
@@ -12,7 +12,15 @@
 // 4. Writes bench/results/<date>.json and regenerates BENCHMARKS.md at the repo root.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,9 +32,9 @@ const rootDir = dirname(benchDir);
 const { values: opts } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'schema,query,llm,trace' },
+    only: { type: 'string', default: 'schema,query,llm,trace,vector,retrieval' },
     'no-markdown': { type: 'boolean', default: false },
-    // Re-run some cases into today's existing results file (the other sections are kept).
+    // Re-run some cases into today's results file, or the newest one (the other sections are kept).
     merge: { type: 'boolean', default: false },
   },
 });
@@ -70,6 +78,8 @@ function ensureVenv() {
 async function startWorkspace(caFile) {
   const child = spawn(process.execPath, [join(benchDir, 'workspace.mjs'), caFile], {
     stdio: ['pipe', 'pipe', 'inherit'],
+    // samples.lakechain.docs is in the samples catalog, which only the vector case needs.
+    env: { ...process.env, LAKECHAIN_BENCH_SAMPLES: only.has('vector') ? '1' : '0' },
   });
   const info = await new Promise((resolve, reject) => {
     let buf = '';
@@ -93,6 +103,7 @@ async function startWorkspace(caFile) {
     ...info,
     child,
     sql: (sql) => call('/sql', { sql }),
+    vectorSetup: () => call('/vector-setup', {}),
     setRules: (rules) => call('/rules', rules),
     counts: () => call('/counts'),
     stop: () =>
@@ -294,6 +305,64 @@ async function benchLlm(ws) {
   return { args, node, python: py };
 }
 
+async function benchVector(ws) {
+  const setup = await ws.vectorSetup();
+  const questions = JSON.parse(
+    readFileSync(
+      join(rootDir, 'packages/local-workspace/src/engine/samples/lakechain_docs.questions.json'),
+      'utf8',
+    ),
+  ).questions.map((question) => question.question);
+  const args = {
+    index: setup.index,
+    questions,
+    ks: [5, 50],
+    ...(quick ? { iterations: 20, warmup: 5 } : { iterations: 100, warmup: 10 }),
+  };
+  log(`vector: index ${setup.index} with ${setup.rows} rows`);
+  const node = runChild('node', ws, 'vector', args);
+  const python = runChild('python', ws, 'vector', args, 900_000);
+  for (const [side, out] of [
+    ['node', node],
+    ['python', python],
+  ])
+    if (!out.error)
+      log(
+        `vector ${side}: k=5 ${out.model5?.toFixed(2)} ms (raw ${out.raw5?.toFixed(2)}), k=50 ${out.model50?.toFixed(2)} ms (raw ${out.raw50?.toFixed(2)})`,
+      );
+  const { questions: _questions, ...shown } = args;
+  return { args: { ...shown, questions: questions.length, rows: setup.rows }, node, python };
+}
+
+/**
+ * Retrieval quality of a real embedding model on the labelled questions (bench/retrieval_eval.mjs).
+ * Measured only when LAKECHAIN_BENCH_EMBEDDINGS_HANDLER names a module exporting a serving handler for a
+ * real model (LAKECHAIN_BENCH_EMBEDDINGS_OPTIONS: key=value,...); scripted embeddings are never reported.
+ */
+function benchRetrieval() {
+  const handler = process.env.LAKECHAIN_BENCH_EMBEDDINGS_HANDLER;
+  if (!handler)
+    return {
+      notMeasured:
+        'needs a real embedding model: set LAKECHAIN_BENCH_EMBEDDINGS_HANDLER=<module.mjs>[#export] (a serving handler of task llm/v1/embeddings, e.g. the local model of @lakechain/local-workspace once it has one)',
+    };
+  const out = join(mkdtempSync(join(tmpdir(), 'lakechain-retrieval-')), 'run.json');
+  const options = (process.env.LAKECHAIN_BENCH_EMBEDDINGS_OPTIONS ?? '')
+    .split(',')
+    .filter(Boolean)
+    .flatMap((pair) => ['--option', pair]);
+  const res = spawnSync(
+    process.execPath,
+    [join(benchDir, 'retrieval_eval.mjs'), '--handler', handler, ...options, '--out', out],
+    { encoding: 'utf8', timeout: 3_600_000, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  if (res.status !== 0 || !existsSync(out))
+    return { error: `retrieval_eval.mjs exited with ${res.status ?? res.signal}` };
+  const run = JSON.parse(readFileSync(out, 'utf8'));
+  for (const configuration of Object.values(run.results)) delete configuration.perQuestion;
+  return run;
+}
+
 async function benchTrace() {
   const { startMlflowServer } = await import(
     '../packages/mlflow-tracking/scripts/mlflow-server.mjs'
@@ -348,7 +417,7 @@ const versions = JSON.parse(
     python,
     [
       '-c',
-      'import json,sys,importlib.metadata as m; print(json.dumps({"python": sys.version.split()[0], **{p: m.version(p) for p in ["langchain-community","langchain-core","SQLAlchemy","databricks-sql-connector","databricks-sqlalchemy","databricks-langchain","databricks-sdk","openai","httpx","mlflow"]}}))',
+      'import json,sys,importlib.metadata as m; print(json.dumps({"python": sys.version.split()[0], **{p: m.version(p) for p in ["langchain-community","langchain-core","SQLAlchemy","databricks-sql-connector","databricks-sqlalchemy","databricks-langchain","databricks-ai-search","databricks-sdk","openai","httpx","mlflow"]}}))',
     ],
     { encoding: 'utf8' },
   ),
@@ -364,7 +433,7 @@ const machine = {
   platform: `${process.platform} ${process.arch}`,
   loadAvgAtStart: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(2))),
 };
-const needsWorkspace = ['schema', 'query', 'llm'].some((c) => only.has(c));
+const needsWorkspace = ['schema', 'query', 'llm', 'vector'].some((c) => only.has(c));
 const tmp = mkdtempSync(join(tmpdir(), 'lakechain-bench-'));
 const ws = needsWorkspace ? await startWorkspace(join(tmp, 'ca.pem')) : undefined;
 const results = {
@@ -373,10 +442,9 @@ const results = {
   machine,
   anchors: versions,
   ours: Object.fromEntries(
-    ['databricks-sql', 'databricks-llm', 'mlflow-tracking', 'local-workspace'].map((p) => [
-      `@lakechain/${p}`,
-      pkgVersion(p),
-    ]),
+    ['databricks-sql', 'databricks-llm', 'mlflow-tracking', 'vector-search', 'local-workspace'].map(
+      (p) => [`@lakechain/${p}`, pkgVersion(p)],
+    ),
   ),
 };
 try {
@@ -384,6 +452,7 @@ try {
   if (only.has('schema')) results.schema = await benchSchema(ws);
   if (only.has('query')) results.query = await benchQuery(ws);
   if (only.has('llm')) results.llm = await benchLlm(ws);
+  if (only.has('vector')) results.vector = await benchVector(ws);
 } finally {
   await ws?.stop();
   rmSync(tmp, { recursive: true, force: true });
@@ -395,22 +464,38 @@ if (only.has('trace')) {
     results.trace = { error: String(error?.message ?? error) };
   }
 }
+if (only.has('retrieval')) results.retrieval = benchRetrieval();
 results.finishedAt = new Date().toISOString();
 results.durationS = Math.round((Date.now() - started.getTime()) / 1000);
 mkdirSync(join(benchDir, 'results'), { recursive: true });
-const file = join(
+let file = join(
   benchDir,
   'results',
   `${started.toISOString().slice(0, 10)}${quick ? '-quick' : ''}.json`,
 );
+if (opts.merge && !existsSync(file)) {
+  // No results from today: merge into the newest full run, whose other sections stay as measured.
+  const newest = readdirSync(join(benchDir, 'results'))
+    .filter((name) => /^\d{4}-\d{2}-\d{2}\.json$/.test(name))
+    .sort()
+    .at(-1);
+  if (newest && !quick) file = join(benchDir, 'results', newest);
+}
 if (opts.merge && existsSync(file)) {
   const previous = JSON.parse(readFileSync(file, 'utf8'));
   const rerun = [...only];
-  for (const key of ['schema', 'query', 'llm', 'trace'])
+  for (const key of ['schema', 'query', 'llm', 'trace', 'vector', 'retrieval'])
     if (!only.has(key) && previous[key]) results[key] = previous[key];
+  // The packages and anchors measured by the earlier sections are those of the earlier run.
+  results.ours = { ...previous.ours, ...results.ours };
+  results.anchors = { ...previous.anchors, ...results.anchors };
+  results.machine = previous.machine ?? results.machine;
   results.startedAt = previous.startedAt;
   results.durationS = (previous.durationS ?? 0) + results.durationS;
-  results.rerun = [...(previous.rerun ?? []), { cases: rerun, at: results.finishedAt }];
+  results.rerun = [
+    ...(previous.rerun ?? []),
+    { cases: rerun, at: results.finishedAt, loadAvgAtStart: machine.loadAvgAtStart },
+  ];
 }
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 log(`wrote ${file} (${results.durationS} s)`);

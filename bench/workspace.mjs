@@ -9,11 +9,17 @@
 //   POST /rules  [rules]  -> workspace.faults.setRules(rules)
 //   POST /sql    {sql}    -> runs one statement on the engine directly (setup; not counted)
 //   POST /clear           -> serving.clearRequests()
+//   POST /vector-setup    -> a Vector Search endpoint and a managed Delta Sync index over
+//                            samples.lakechain.docs (needs LAKECHAIN_BENCH_SAMPLES=1), synced; {index}
 // Stops on SIGTERM / SIGINT / stdin close.
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { scriptedChat, startLocalWorkspace } from '../packages/local-workspace/dist/index.js';
+import {
+  scriptedChat,
+  scriptedEmbeddings,
+  startLocalWorkspace,
+} from '../packages/local-workspace/dist/index.js';
 
 const requireLw = createRequire(
   new URL('../packages/local-workspace/package.json', import.meta.url),
@@ -22,15 +28,40 @@ const { DBSQLClient } = requireLw('@databricks/sql');
 const caFile = process.argv[2];
 const words = 'The quick brown fox jumps over the lazy dog and keeps running'.split(' ');
 const ws = await startLocalWorkspace({
-  samples: false,
+  // The samples (for samples.lakechain.docs) only when the vector case runs.
+  samples: process.env.LAKECHAIN_BENCH_SAMPLES === '1',
   servingEndpoints: [
     {
       name: 'bench-chat',
       task: 'llm/v1/chat',
       handler: scriptedChat(() => words.join(' ')),
     },
+    // Deterministic 384-dimension vectors (the size of small sentence-embedding models): the
+    // vector case measures client overhead, not retrieval quality.
+    { name: 'bench-embed', task: 'llm/v1/embeddings', handler: scriptedEmbeddings(384) },
   ],
 });
+
+async function vectorSetup() {
+  const { VectorSearchClient } = await import('../packages/vector-search/dist/index.js');
+  const client = new VectorSearchClient({ host: ws.host, token: ws.token, caCert: ws.caCert });
+  const index = 'main.default.lakechain_docs_index';
+  try {
+    await client.createEndpoint({ name: 'bench-vs' });
+    await client.createDeltaSyncIndex({
+      endpointName: 'bench-vs',
+      indexName: index,
+      primaryKey: 'id',
+      sourceTable: 'samples.lakechain.docs',
+      embeddingSourceColumn: 'text',
+      embeddingModelEndpointName: 'bench-embed',
+    });
+    const described = await client.waitForIndex(index, { pollIntervalMs: 100 });
+    return { index, rows: described.status?.indexed_row_count };
+  } finally {
+    await client.close();
+  }
+}
 writeFileSync(caFile, ws.caCert);
 
 // Setup statements go through the real driver (no latency rules are active at setup time).
@@ -62,6 +93,7 @@ const control = createServer(async (req, res) => {
     else if (req.url === '/sql') out = { rows: await runSql((await readBody(req)).sql) };
     else if (req.url === '/clear') ws.serving.clearRequests();
     else if (req.url === '/tokens') out = { issued: ws.tokens.issuedCount };
+    else if (req.url === '/vector-setup') out = await vectorSetup();
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(out, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
   } catch (error) {

@@ -850,8 +850,8 @@ export function createVectorSearchStore(
     let allowed: Set<number> | undefined;
     if (filter) {
       allowed = new Set();
-      for (const entry of record.rows.values())
-        if (filter(fullRow(record, entry))) allowed.add(entry.label);
+      // The stored row without its vector: building the full row copied every vector per query.
+      for (const entry of record.rows.values()) if (filter(entry.row)) allowed.add(entry.label);
     }
     const rerankColumns = body.columns_to_rerank ?? (body.reranker as Json | undefined)?.parameters;
     const toRerank = Array.isArray(rerankColumns)
