@@ -12,8 +12,9 @@
 // The settings above are fixed; the held-out questions are never used to choose them.
 //
 //   node bench/retrieval_eval.mjs --handler <module.mjs>[#export] [--option key=value ...]
-//       an in-process local workspace whose embeddings endpoint is the handler the module
-//       exports (a factory called with the --option values, or a handler), e.g. a real local model
+//       an in-process local workspace whose embeddings endpoint is the serving handler that the
+//       module's factory (default export, or #export) returns for the --option values: e.g. a
+//       real local model
 //   node bench/retrieval_eval.mjs --endpoint <name> [--schema main.default]
 //       any workspace @lakechain/core resolves (DATABRICKS_HOST + credentials, a profile, or a
 //       running `lakechain-local`), with its embeddings endpoint <name>
@@ -76,14 +77,14 @@ export function summarise(perQuestion) {
   );
 }
 
+/** The handler of a real model: `<module.mjs>[#export]` exports a factory `(options) => handler`. */
 async function handlerFromModule(specifier, options) {
   const [path, exportName = 'default'] = specifier.split('#');
   const module = await import(pathToFileURL(resolve(path)).href);
-  const exported = module[exportName];
-  if (typeof exported !== 'function')
+  const factory = module[exportName];
+  if (typeof factory !== 'function')
     throw new Error(`${path} does not export a function named ${exportName}.`);
-  // A factory (takes options, returns a handler) or a handler itself (takes a request).
-  return exported.length === 0 || Object.keys(options).length > 0 ? exported(options) : exported;
+  return factory(options);
 }
 
 export async function evaluate({
