@@ -26,12 +26,15 @@ import {
   lstatSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   readlinkSync,
   renameSync,
   rmSync,
+  statSync,
   symlinkSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -172,6 +175,26 @@ function linkProjectDirectory(directory, venv) {
   return link;
 }
 
+/** A week: venvs of a set's earlier locks unused that long are deleted when a new one is made. */
+const STALE_MS = 7 * 24 * 3600 * 1000;
+
+/** Deletes venvs of the same set made from other locks and not used for a week (they are large). */
+function pruneOlderVenvs(set, current) {
+  const directory = dirname(current);
+  for (const name of readdirSync(directory)) {
+    const path = join(directory, name);
+    if (path === current || !name.startsWith(`${set}-`) || name.includes('.partial-')) continue;
+    try {
+      if (Date.now() - statSync(join(path, STAMP)).mtimeMs > STALE_MS) {
+        rmSync(path, { recursive: true, force: true });
+        log(`deleted ${path} (an earlier lock, unused for a week)`);
+      }
+    } catch {
+      // No stamp: an interrupted build of another process, or not ours; left alone.
+    }
+  }
+}
+
 /** Installs the lock's wheels into `venv`, downloading into the wheel cache what it lacks. */
 function installLock(python, lock, wheels) {
   const install = [
@@ -229,6 +252,9 @@ export function ensurePythonVenv(set = 'sql') {
   const venv = join(cache, 'venvs', `${set}-${digest}`);
   const python = join(venv, 'bin', 'python');
   if (stampOf(venv) === digest && installedVersion(python, spec.probe) === spec.version) {
+    // Marks it used (whatever the file system's atime policy), so pruning leaves it alone.
+    const now = new Date();
+    utimesSync(join(venv, STAMP), now, now);
     const link = linkProjectDirectory(spec.directory, venv);
     log(`reusing ${venv} (${spec.probe} ${spec.version})`);
     return join(link, 'bin', 'python');
@@ -261,6 +287,7 @@ export function ensurePythonVenv(set = 'sql') {
     rmSync(partial, { recursive: true, force: true });
     if (stampOf(venv) !== digest) throw error;
   }
+  pruneOlderVenvs(set, venv);
   const link = linkProjectDirectory(spec.directory, venv);
   log(
     `ready: ${link} -> ${venv} in ${seconds(started)}${downloaded ? ` (wheels downloaded in ${downloadTime})` : ' (wheels from the cache)'}`,
