@@ -278,7 +278,7 @@ export function renderMarkdown(r, resultFile) {
     p(
       `Ours: \`DatabricksVectorSearch.similaritySearch\` from \`@lakechain/vector-search\`. Python: \`DatabricksVectorSearch.similarity_search\` from \`databricks-langchain\` (on \`databricks-ai-search\`, which sends the query as GET with a JSON body). ` +
         `Both query the same managed Delta Sync index of the local workspace over \`samples.lakechain.docs\` (${args.rows} chunks; the workspace embeds the query text with a scripted 384-dimension endpoint, the same work for both sides), columns \`id, title, url, text\`, the ${args.questions} labelled questions in turn. ` +
-        `Raw baselines: Node global \`fetch\`, Python \`httpx.Client\` (keep-alive), \`POST .../query\` with the same body. Medians of ${args.iterations} queries after ${args.warmup} warm-up queries. Overhead = client − raw of the same language.`,
+        `Raw baselines: Node global \`fetch\`, Python \`httpx.Client\` (keep-alive), \`POST .../query\` with the same body. Each side ran ${args.rounds ?? 1} time(s), alternating with the other (the machine's load drifts); a figure is the median over those runs of the median of ${args.iterations} queries after ${args.warmup} warm-up queries. Overhead = client − raw of the same language.`,
     );
     p();
     if (n?.error) p(`Ours failed: \`${errLine(n.error)}\``);

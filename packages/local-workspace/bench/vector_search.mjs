@@ -4,12 +4,16 @@
 //   - upsert throughput (upsert-data in requests of 1000 rows),
 //   - query latency: ANN k = 10, ANN with a filter keeping 1% of the rows, HYBRID k = 10,
 //   - recall@10 of HNSW against the exact scan (same queries),
-//   - memory: RSS growth of this process after the upserts (the workspace runs in-process).
-// Vectors are clustered (100 centres plus noise, normalised), from a seeded generator.
+//   - memory: RSS growth of the process after the upserts (the workspace runs in-process; each
+//     engine and size is measured in a fresh child process, so nothing of an earlier run remains).
+// Vectors are like sentence embeddings (clusters in a low-dimension latent space mapped into 384
+// dimensions, a little noise, normalised), from a seeded generator.
 // Usage: pnpm --filter @lakechain/local-workspace bench:vector  (after pnpm build)
 //   BENCH_VECTOR_SIZES=10000,100000 BENCH_VECTOR_DIMENSION=384 BENCH_VECTOR_QUERIES=200
+import { spawnSync } from 'node:child_process';
 import { Agent, request } from 'node:https';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { startLocalWorkspace } from '../dist/index.js';
 
 const SIZES = (process.env.BENCH_VECTOR_SIZES ?? '10000,100000').split(',').map(Number);
@@ -39,14 +43,38 @@ function normalise(vector) {
   return vector.map((value) => value / norm);
 }
 
+/**
+ * Points like sentence embeddings: low intrinsic dimension (a 24-dimension latent space with 100
+ * cluster centres, mapped into DIMENSION dimensions by one random matrix), a little isotropic
+ * noise, normalised. (Isotropic noise in all 384 dimensions would make every point almost
+ * equidistant from every other, which no embedding model produces and no ANN index can rank.)
+ */
+const LATENT = 24;
+const projection = (() => {
+  const next = random(1);
+  return Array.from({ length: DIMENSION }, () =>
+    Array.from({ length: LATENT }, () => gaussian(next)),
+  );
+})();
+const centres = (() => {
+  const next = random(2);
+  return Array.from({ length: 100 }, () =>
+    Array.from({ length: LATENT }, () => 2 * gaussian(next)),
+  );
+})();
+
 function dataset(seed) {
   const next = random(seed);
-  const centres = Array.from({ length: 100 }, () =>
-    normalise(Array.from({ length: DIMENSION }, () => gaussian(next))),
-  );
   const point = () => {
     const centre = centres[Math.floor(next() * centres.length)];
-    return normalise(centre.map((value) => value + 0.35 * gaussian(next)));
+    const latent = centre.map((value) => value + gaussian(next));
+    return normalise(
+      projection.map(
+        (row) =>
+          row.reduce((sum, weight, position) => sum + weight * latent[position], 0) +
+          0.05 * gaussian(next),
+      ),
+    );
   };
   return { point, next };
 }
@@ -173,6 +201,13 @@ async function measure(engine, size) {
   }
 }
 
+if (process.argv[2] === '--one') {
+  // A child: one engine, one size; prints its result as JSON.
+  const result = await measure(process.argv[3], Number(process.argv[4]));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
+
 const report = {
   date: new Date().toISOString(),
   machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model}, load ${os
@@ -188,7 +223,13 @@ for (const size of SIZES) {
   const bySize = {};
   for (const engine of ENGINES) {
     process.stderr.write(`[bench] ${engine} ${size} vectors...\n`);
-    bySize[engine] = await measure(engine, size);
+    const child = spawnSync(
+      process.execPath,
+      ['--expose-gc', fileURLToPath(import.meta.url), '--one', engine, String(size)],
+      { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    if (child.status !== 0) throw new Error(`${engine} ${size}: exit ${child.status}`);
+    bySize[engine] = JSON.parse(child.stdout.trim().split('\n').at(-1));
   }
   // HNSW recall@10 against the exact scan, on the same queries.
   if (bySize.hnsw && bySize.exact && bySize.hnsw.engine === 'hnsw') {
@@ -205,6 +246,7 @@ for (const size of SIZES) {
     report.results.push(result);
   }
 }
+report.loadAtEnd = os.loadavg().map((value) => Number(value.toFixed(1)));
 console.log(JSON.stringify(report, null, 2));
 const ms = (value) => `${value.toFixed(1)} ms`;
 console.log(
