@@ -366,7 +366,7 @@ function benchRetrieval() {
   if (!handler)
     return {
       notMeasured:
-        'needs a real embedding model: set LAKECHAIN_BENCH_EMBEDDINGS_HANDLER=<module.mjs>[#export] (a serving handler of task llm/v1/embeddings, e.g. the local model of @lakechain/local-workspace once it has one)',
+        'it needs a real embedding model (set LAKECHAIN_BENCH_EMBEDDINGS_HANDLER=<module.mjs>[#export], a factory of a serving handler of task llm/v1/embeddings, e.g. the local model of @lakechain/local-workspace once it has one); scripted embeddings have no meaning and are never reported',
     };
   const out = join(mkdtempSync(join(tmpdir(), 'lakechain-retrieval-')), 'run.json');
   const options = (process.env.LAKECHAIN_BENCH_EMBEDDINGS_OPTIONS ?? '')
