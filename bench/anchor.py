@@ -509,6 +509,59 @@ def case_genie(args):
     }
 
 
+def case_vector(args):
+    """databricks-langchain's DatabricksVectorSearch.similarity_search against a managed Delta Sync
+    index (the text is sent, the workspace embeds it), k = 5 and 50, against the same request made
+    with httpx (POST, as the REST reference documents; the client sends GET with a JSON body)."""
+    from databricks.sdk import WorkspaceClient
+    from databricks_langchain import DatabricksVectorSearch
+
+    iters = args.get("iterations", 100)
+    warm = args.get("warmup", 10)
+    questions = args["questions"]
+    columns = ["id", "title", "url", "text"]
+    url = f"{HOST}/api/2.0/vector-search/indexes/{args['index']}/query"
+    raw_client = _raw_client()
+
+    def raw(query, k):
+        r = raw_client.post(url, json={"columns": columns, "num_results": k, "query_text": query})
+        r.raise_for_status()
+        return len(r.json()["result"]["data_array"])
+
+    t0 = time.perf_counter()
+    store = DatabricksVectorSearch(
+        index_name=args["index"],
+        columns=["title", "url"],
+        doc_uri="url",
+        primary_key="id",
+        workspace_client=WorkspaceClient(host=HOST, token=TOKEN),
+    )
+    first = store.similarity_search(questions[0], k=5)
+    first_query_ms = (time.perf_counter() - t0) * 1000
+
+    def model(query, k):
+        return len(store.similarity_search(query, k=k))
+
+    def timed(fn, k):
+        for i in range(warm):
+            fn(questions[i % len(questions)], k)
+        out = []
+        for i in range(iters):
+            start = time.perf_counter()
+            rows = fn(questions[i % len(questions)], k)
+            out.append((time.perf_counter() - start) * 1000)
+            if rows != k:
+                raise RuntimeError(f"expected {k} rows, got {rows}")
+        return median(out)
+
+    res = {"firstQueryMs": first_query_ms, "firstRows": len(first)}
+    for k in args.get("ks", [5, 50]):
+        res[f"raw{k}"] = timed(raw, k)
+        res[f"model{k}"] = timed(model, k)
+    res["peakRssMb"] = maxrss_mb()
+    return res
+
+
 CASES = {
     "spans": case_spans,
     "schema": case_schema,
@@ -519,6 +572,7 @@ CASES = {
     "seaClient": case_sea_client,
     "mcp": case_mcp,
     "genie": case_genie,
+    "vector": case_vector,
 }
 
 if __name__ == "__main__":

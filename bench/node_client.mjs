@@ -531,6 +531,66 @@ async function caseGenie(args) {
   return res;
 }
 
+/**
+ * DatabricksVectorSearch.similaritySearch against a managed Delta Sync index (the text is sent,
+ * the workspace embeds it), k = 5 and 50, against the same request made with Node's fetch.
+ */
+async function caseVector(args) {
+  const { DatabricksVectorSearch } = await import('../packages/vector-search/dist/index.js');
+  const iters = args.iterations ?? 100;
+  const warm = args.warmup ?? 10;
+  const questions = args.questions;
+  const columns = ['id', 'title', 'url', 'text'];
+  const url = `${env.BENCH_HOST}/api/2.0/vector-search/indexes/${args.index}/query`;
+  const headers = {
+    Authorization: `Bearer ${env.BENCH_TOKEN}`,
+    'Content-Type': 'application/json',
+  };
+  // Raw: what the store sends, with Node's global fetch (CA from NODE_EXTRA_CA_CERTS).
+  const raw = async (query, k) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ columns, num_results: k, query_text: query }),
+    });
+    const json = await response.json();
+    if (!response.ok) throw new Error(JSON.stringify(json));
+    return json.result.data_array.length;
+  };
+  const t0 = performance.now();
+  const store = new DatabricksVectorSearch({
+    indexName: args.index,
+    host: env.BENCH_HOST,
+    token: env.BENCH_TOKEN,
+    env: {},
+    columns: ['title', 'url'],
+    docUri: 'url',
+    primaryKey: 'id',
+  });
+  const first = await store.similaritySearch(questions[0], 5);
+  const firstQueryMs = performance.now() - t0;
+  const timed = async (fn, k) => {
+    for (let i = 0; i < warm; i++) await fn(questions[i % questions.length], k);
+    const out = [];
+    for (let i = 0; i < iters; i++) {
+      const start = performance.now();
+      const rows = await fn(questions[i % questions.length], k);
+      out.push(performance.now() - start);
+      if (rows !== k) throw new Error(`expected ${k} rows, got ${rows}`);
+    }
+    return median(out);
+  };
+  const model = async (query, k) => (await store.similaritySearch(query, k)).length;
+  const res = { firstQueryMs, firstRows: first.length };
+  for (const k of args.ks ?? [5, 50]) {
+    res[`raw${k}`] = await timed(raw, k);
+    res[`model${k}`] = await timed(model, k);
+  }
+  await store.close();
+  res.peakRssMb = maxRssMb();
+  return res;
+}
+
 const cases = {
   schema: caseSchema,
   query: caseQuery,
@@ -541,6 +601,7 @@ const cases = {
   seaClient: caseSeaClient,
   mcp: caseMcp,
   genie: caseGenie,
+  vector: caseVector,
 };
 const [name, raw] = process.argv.slice(2);
 let out;

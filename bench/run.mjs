@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // lakechain benchmarks against Python anchors (issue 9). Needs `pnpm build` first.
 //
-//   node bench/run.mjs [--quick] [--only schema,query,llm,trace,lakebase,sea] [--no-markdown]
+//   node bench/run.mjs [--quick] [--only schema,query,llm,trace,lakebase,sea,mcp,genie,vector,retrieval] [--no-markdown]
 //                      [--merge [--into bench/results/<date>.json]]
 //
 // 1. Ensures bench/.venv (pinned: bench/requirements.txt + bench/requirements.lock.txt; idempotent).
@@ -14,7 +14,15 @@
 // 4. Writes bench/results/<date>.json and regenerates BENCHMARKS.md at the repo root.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +34,7 @@ const rootDir = dirname(benchDir);
 const { values: opts } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'schema,query,llm,trace,lakebase,sea,mcp,genie' },
+    only: { type: 'string', default: 'schema,query,llm,trace,lakebase,sea,mcp,genie,vector,retrieval' },
     'no-markdown': { type: 'boolean', default: false },
     // Re-run some cases into today's existing results file (the other sections are kept).
     merge: { type: 'boolean', default: false },
@@ -74,7 +82,8 @@ function ensureVenv() {
 async function startWorkspace(caFile, env = {}) {
   const child = spawn(process.execPath, [join(benchDir, 'workspace.mjs'), caFile], {
     stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, ...env },
+    // samples.lakechain.docs is in the samples catalog, which only the vector case needs.
+    env: { ...process.env, LAKECHAIN_BENCH_SAMPLES: only.has('vector') ? '1' : '0', ...env },
   });
   const info = await new Promise((resolve, reject) => {
     let buf = '';
@@ -98,6 +107,7 @@ async function startWorkspace(caFile, env = {}) {
     ...info,
     child,
     sql: (sql) => call('/sql', { sql }),
+    vectorSetup: () => call('/vector-setup', {}),
     setRules: (rules) => call('/rules', rules),
     counts: () => call('/counts'),
     stop: () =>
@@ -377,6 +387,86 @@ async function benchGenie(ws) {
   };
 }
 
+async function benchVector(ws) {
+  const setup = await ws.vectorSetup();
+  const questions = JSON.parse(
+    readFileSync(
+      join(rootDir, 'packages/local-workspace/src/engine/samples/lakechain_docs.questions.json'),
+      'utf8',
+    ),
+  ).questions.map((question) => question.question);
+  const args = {
+    index: setup.index,
+    questions,
+    ks: [5, 50],
+    ...(quick ? { iterations: 20, warmup: 5 } : { iterations: 100, warmup: 10 }),
+  };
+  log(`vector: index ${setup.index} with ${setup.rows} rows`);
+  // Sides alternate over several rounds and each figure is the median of the rounds' medians:
+  // on a shared machine the load drifts within minutes, and one round per side would give the
+  // drift to whichever side ran in the busier minute.
+  const rounds = quick ? 1 : 3;
+  const runs = { node: [], python: [] };
+  for (let round = 0; round < rounds; round++) {
+    runs.node.push(runChild('node', ws, 'vector', args));
+    runs.python.push(runChild('python', ws, 'vector', args, 900_000));
+  }
+  const combine = (list) => {
+    const ok = list.filter((out) => !out.error);
+    if (ok.length === 0) return { error: list[0]?.error ?? 'no result' };
+    const keys = Object.keys(ok[0]).filter((key) => typeof ok[0][key] === 'number');
+    return {
+      ...Object.fromEntries(keys.map((key) => [key, median(ok.map((out) => out[key]))])),
+      rounds: ok,
+    };
+  };
+  const node = combine(runs.node);
+  const python = combine(runs.python);
+  for (const [side, out] of [
+    ['node', node],
+    ['python', python],
+  ])
+    if (!out.error)
+      log(
+        `vector ${side}: k=5 ${out.model5?.toFixed(2)} ms (raw ${out.raw5?.toFixed(2)}), k=50 ${out.model50?.toFixed(2)} ms (raw ${out.raw50?.toFixed(2)})`,
+      );
+  const { questions: _questions, ...shown } = args;
+  return {
+    args: { ...shown, questions: questions.length, rows: setup.rows, rounds },
+    node,
+    python,
+  };
+}
+
+/**
+ * Retrieval quality of a real embedding model on the labelled questions (bench/retrieval_eval.mjs).
+ * Measured only when LAKECHAIN_BENCH_EMBEDDINGS_HANDLER names a module exporting a serving handler for a
+ * real model (LAKECHAIN_BENCH_EMBEDDINGS_OPTIONS: key=value,...); scripted embeddings are never reported.
+ */
+function benchRetrieval() {
+  const handler = process.env.LAKECHAIN_BENCH_EMBEDDINGS_HANDLER;
+  if (!handler)
+    return {
+      notMeasured:
+        'it needs a real embedding model (set LAKECHAIN_BENCH_EMBEDDINGS_HANDLER=<module.mjs>[#export], a factory of a serving handler of task llm/v1/embeddings, e.g. the local model of @lakechain/local-workspace once it has one); scripted embeddings have no meaning and are never reported',
+    };
+  const out = join(mkdtempSync(join(tmpdir(), 'lakechain-retrieval-')), 'run.json');
+  const options = (process.env.LAKECHAIN_BENCH_EMBEDDINGS_OPTIONS ?? '')
+    .split(',')
+    .filter(Boolean)
+    .flatMap((pair) => ['--option', pair]);
+  const res = spawnSync(
+    process.execPath,
+    [join(benchDir, 'retrieval_eval.mjs'), '--handler', handler, ...options, '--out', out],
+    { encoding: 'utf8', timeout: 3_600_000, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  if (res.status !== 0 || !existsSync(out))
+    return { error: `retrieval_eval.mjs exited with ${res.status ?? res.signal}` };
+  const run = JSON.parse(readFileSync(out, 'utf8'));
+  for (const configuration of Object.values(run.results)) delete configuration.perQuestion;
+  return run;
+}
+
 async function benchTrace() {
   const { startMlflowServer } = await import(
     '../packages/mlflow-tracking/scripts/mlflow-server.mjs'
@@ -481,7 +571,7 @@ const versions = JSON.parse(
     python,
     [
       '-c',
-      'import json,sys,importlib.metadata as m; print(json.dumps({"python": sys.version.split()[0], **{p: m.version(p) for p in ["langchain-community","langchain-core","SQLAlchemy","databricks-sql-connector","databricks-sqlalchemy","databricks-langchain","databricks-sdk","pyarrow","openai","httpx","mlflow","langgraph-checkpoint-postgres","psycopg","databricks-mcp","mcp","langchain-mcp-adapters","databricks-ai-bridge"]}}))',
+      'import json,sys,importlib.metadata as m; print(json.dumps({"python": sys.version.split()[0], **{p: m.version(p) for p in ["langchain-community","langchain-core","SQLAlchemy","databricks-sql-connector","databricks-sqlalchemy","databricks-langchain","databricks-ai-search","databricks-sdk","pyarrow","openai","httpx","mlflow","langgraph-checkpoint-postgres","psycopg","databricks-mcp","mcp","langchain-mcp-adapters","databricks-ai-bridge"]}}))',
     ],
     { encoding: 'utf8' },
   ),
@@ -497,7 +587,9 @@ const machine = {
   platform: `${process.platform} ${process.arch}`,
   loadAvgAtStart: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(2))),
 };
-const needsWorkspace = ['schema', 'query', 'llm', 'sea', 'mcp', 'genie'].some((c) => only.has(c));
+const needsWorkspace = ['schema', 'query', 'llm', 'sea', 'mcp', 'genie', 'vector'].some((c) =>
+  only.has(c),
+);
 const tmp = mkdtempSync(join(tmpdir(), 'lakechain-bench-'));
 const ws = needsWorkspace ? await startWorkspace(join(tmp, 'ca.pem')) : undefined;
 const results = {
@@ -511,6 +603,7 @@ const results = {
       'databricks-llm',
       'mlflow-tracking',
       'local-workspace',
+      'vector-search',
       'lakebase',
       'databricks-mcp',
       'genie',
@@ -531,6 +624,7 @@ try {
   }
   if (only.has('mcp')) results.mcp = await benchMcp(ws);
   if (only.has('genie')) results.genie = await benchGenie(ws);
+  if (only.has('vector')) results.vector = await benchVector(ws);
 } finally {
   await ws?.stop();
   rmSync(tmp, { recursive: true, force: true });
@@ -549,24 +643,46 @@ if (only.has('trace')) {
     results.trace = { error: String(error?.message ?? error) };
   }
 }
+if (only.has('retrieval')) results.retrieval = benchRetrieval();
 results.finishedAt = new Date().toISOString();
 results.durationS = Math.round((Date.now() - started.getTime()) / 1000);
 mkdirSync(join(benchDir, 'results'), { recursive: true });
-const file = opts.into
+/** Every case key a results file may hold (a re-run keeps the others as measured). */
+const CASE_KEYS = [
+  'schema',
+  'query',
+  'llm',
+  'trace',
+  'lakebase',
+  'sea',
+  'mcp',
+  'genie',
+  'vector',
+  'retrieval',
+];
+let file = opts.into
   ? join(rootDir, opts.into)
   : join(benchDir, 'results', `${started.toISOString().slice(0, 10)}${quick ? '-quick' : ''}.json`);
+if (opts.merge && !opts.into && !existsSync(file) && !quick) {
+  // No results from today: merge into the newest full run, whose other sections stay as measured.
+  const newest = readdirSync(join(benchDir, 'results'))
+    .filter((name) => /^\d{4}-\d{2}-\d{2}\.json$/.test(name))
+    .sort()
+    .at(-1);
+  if (newest) file = join(benchDir, 'results', newest);
+}
 if (opts.merge && existsSync(file)) {
   const previous = JSON.parse(readFileSync(file, 'utf8'));
   const rerun = [...only];
-  for (const key of ['schema', 'query', 'llm', 'trace', 'lakebase', 'sea', 'mcp', 'genie'])
-    if (!only.has(key) && previous[key]) results[key] = previous[key];
+  for (const key of CASE_KEYS) if (!only.has(key) && previous[key]) results[key] = previous[key];
   results.startedAt = previous.startedAt;
-  // The machine line describes the run that made the file; a re-run case records its own load.
-  results.machine = previous.machine ?? results.machine;
   results.durationS = (previous.durationS ?? 0) + results.durationS;
-  // The machine section describes the first run; each re-run records its own load.
+  // The machine section describes the run that made the file; each re-run records its own load.
   const loadAvgAtStart = results.machine.loadAvgAtStart;
   results.machine = previous.machine ?? results.machine;
+  // The packages and anchors measured by the earlier sections are those of the earlier run.
+  results.ours = { ...previous.ours, ...results.ours };
+  results.anchors = { ...previous.anchors, ...results.anchors };
   results.rerun = [
     ...(previous.rerun ?? []),
     { cases: rerun, at: results.finishedAt, loadAvgAtStart },

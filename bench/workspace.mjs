@@ -10,6 +10,8 @@
 //   POST /sql    {sql}    -> runs one statement on the engine directly (setup; not counted)
 //   POST /clear           -> serving.clearRequests()
 //   GET  /genie           -> the last Genie message (statuses, createdAt, updatedAt)
+//   POST /vector-setup    -> a Vector Search endpoint and a managed Delta Sync index over
+//                            samples.lakechain.docs (needs LAKECHAIN_BENCH_SAMPLES=1), synced; {index}
 // Stops on SIGTERM / SIGINT / stdin close.
 // With BENCH_LAKEBASE (JSON from packages/lakebase/scripts/postgres-server.mjs: port, radius,
 // adminConnection), its Lakebase instance `bench-memory` points at that PostgreSQL.
@@ -18,6 +20,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import {
   scriptedChat,
+  scriptedEmbeddings,
   scriptedGenieChat,
   startLocalWorkspace,
 } from '../packages/local-workspace/dist/index.js';
@@ -37,7 +40,8 @@ if (lakebase) {
 }
 const words = 'The quick brown fox jumps over the lazy dog and keeps running'.split(' ');
 const ws = await startLocalWorkspace({
-  samples: false,
+  // The samples (for samples.lakechain.docs) only when the vector case runs.
+  samples: process.env.LAKECHAIN_BENCH_SAMPLES === '1',
   servingEndpoints: [
     {
       name: 'bench-chat',
@@ -53,6 +57,9 @@ const ws = await startLocalWorkspace({
           'SELECT region, COUNT(*) AS orders FROM main.bench_mcp.orders GROUP BY region ORDER BY region',
       }),
     },
+    // Deterministic 384-dimension vectors (the size of small sentence-embedding models): the
+    // vector case measures client overhead, not retrieval quality.
+    { name: 'bench-embed', task: 'llm/v1/embeddings', handler: scriptedEmbeddings(384) },
   ],
   ...(lakebase
     ? {
@@ -71,6 +78,27 @@ const ws = await startLocalWorkspace({
   },
 });
 writeFileSync(caFile, ws.caCert);
+
+async function vectorSetup() {
+  const { VectorSearchClient } = await import('../packages/vector-search/dist/index.js');
+  const client = new VectorSearchClient({ host: ws.host, token: ws.token, caCert: ws.caCert });
+  const index = 'main.default.lakechain_docs_index';
+  try {
+    await client.createEndpoint({ name: 'bench-vs' });
+    await client.createDeltaSyncIndex({
+      endpointName: 'bench-vs',
+      indexName: index,
+      primaryKey: 'id',
+      sourceTable: 'samples.lakechain.docs',
+      embeddingSourceColumn: 'text',
+      embeddingModelEndpointName: 'bench-embed',
+    });
+    const described = await client.waitForIndex(index, { pollIntervalMs: 100 });
+    return { index, rows: described.status?.indexed_row_count };
+  } finally {
+    await client.close();
+  }
+}
 
 // Setup statements go through the real driver (no latency rules are active at setup time).
 const client = new DBSQLClient({ logger: { log() {} } });
@@ -102,6 +130,7 @@ const control = createServer(async (req, res) => {
     else if (req.url === '/clear') ws.serving.clearRequests();
     else if (req.url === '/tokens') out = { issued: ws.tokens.issuedCount };
     else if (req.url === '/genie') out = ws.genie.messages().at(-1) ?? {};
+    else if (req.url === '/vector-setup') out = await vectorSetup();
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(out, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
   } catch (error) {

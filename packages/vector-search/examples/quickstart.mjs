@@ -75,7 +75,8 @@ try {
     columns: ['title'],
     docUri: 'url',
   });
-  console.log(await docs.similaritySearch('transaction log', 1, "title LIKE 'Delta%'"));
+  // A standard endpoint takes dictionary filters (storage-optimized ones take "title LIKE 'Delta%'").
+  console.log(await docs.similaritySearch('transaction log', 1, { 'title LIKE': 'delta' }));
   const chain = RunnableSequence.from([
     docs.asRetriever({ k: 2 }),
     RunnableLambda.from((found) => found.map((document) => document.metadata.title).join(', ')),

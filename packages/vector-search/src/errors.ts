@@ -283,7 +283,12 @@ export function wrapVectorSearchError(
       kind === 'endpoint'
         ? `Vector Search endpoint ${resource}`
         : `Vector Search index ${resource}`;
-    const detail = `${subject}: HTTP ${error.statusCode}${error.errorCode ? ` ${error.errorCode}` : ''}: ${truncate(error.message)}`;
+    // The server's own message when it sent one (core's message repeats status, path and code).
+    const serverMessage = (error.details as { message?: unknown } | undefined)?.message;
+    const detail =
+      typeof serverMessage === 'string' && serverMessage
+        ? `${subject}: ${truncate(serverMessage)} (HTTP ${error.statusCode}${error.errorCode ? ` ${error.errorCode}` : ''}${error.requestId ? `, request id ${error.requestId}` : ''})`
+        : `${subject}: HTTP ${error.statusCode}${error.errorCode ? ` ${error.errorCode}` : ''}: ${truncate(error.message)}`;
     const hint = advice(reason, resource, kind);
     const ErrorClass = CLASS_OF_REASON[reason] ?? VectorSearchError;
     return new ErrorClass(hint ? `${detail} ${hint}` : detail, {

@@ -94,6 +94,17 @@ beforeAll(async () => {
     embeddingModelEndpointName: 'embed',
   });
   await client.waitForIndex('main.docs.chunks_index', { pollIntervalMs: 20 });
+  // The SQL-like filter string is the syntax of storage-optimized endpoints.
+  await client.createEndpoint({ name: 'vs-so', endpointType: 'STORAGE_OPTIMIZED' });
+  await client.createDeltaSyncIndex({
+    endpointName: 'vs-so',
+    indexName: 'main.docs.chunks_so',
+    primaryKey: 'id',
+    sourceTable: 'main.docs.chunks',
+    embeddingSourceColumn: 'text',
+    embeddingModelEndpointName: 'embed',
+  });
+  await client.waitForIndex('main.docs.chunks_so', { pollIntervalMs: 20 });
   await client.createDirectAccessIndex({
     endpointName: 'vs',
     indexName: 'main.docs.notes',
@@ -133,8 +144,12 @@ describe('DatabricksVectorSearch against the local workspace', () => {
     expect(score).toBeCloseTo(1, 5);
     const fruit = await store.similaritySearch('carrots are orange', 3, { topic: 'fruit' });
     expect(fruit.map((document) => document.metadata.topic)).toEqual(['fruit', 'fruit']);
-    const sqlFiltered = await store.similaritySearch('x', 3, "topic = 'vegetable'");
-    expect(sqlFiltered.map((document) => document.pageContent)).toEqual(['carrots are orange']);
+    const notFruit = await store.similaritySearch('x', 3, { 'topic NOT': 'fruit' });
+    expect(notFruit.map((document) => document.pageContent)).toEqual(['carrots are orange']);
+    // A standard endpoint takes dictionaries; the string syntax is refused with what to use.
+    await expect(store.similaritySearch('x', 3, "topic = 'vegetable'")).rejects.toThrow(
+      /STANDARD endpoint, which takes a dictionary in filters_json/,
+    );
     const diverse = await store.maxMarginalRelevanceSearch(
       'apples are red',
       { k: 2, fetchK: 3, lambda: 0.5 },
@@ -150,7 +165,7 @@ describe('DatabricksVectorSearch against the local workspace', () => {
     await store.close();
   });
 
-  it('searches a managed Delta Sync index by text, with both filter syntaxes and HYBRID', async () => {
+  it('searches managed Delta Sync indexes by text, with both filter syntaxes and HYBRID', async () => {
     const store = new DatabricksVectorSearch({
       ...auth,
       indexName: 'main.docs.chunks_index',
@@ -177,12 +192,19 @@ describe('DatabricksVectorSearch against the local workspace', () => {
     });
     const recent = await store.similaritySearch('anything', 4, { 'year >=': 2022 });
     expect(recent.map((document) => document.metadata.id).sort()).toEqual([3, 4]);
-    const hybrid = await store.search('transaction log', {
+    // The same table indexed on a storage-optimized endpoint, filtered with a SQL-like string.
+    const optimized = new DatabricksVectorSearch({
+      ...auth,
+      indexName: 'main.docs.chunks_so',
+      columns: ['title'],
+    });
+    const hybrid = await optimized.search('transaction log', {
       k: 1,
       queryType: 'HYBRID',
       filter: 'year < 2022',
     });
     expect(hybrid[0]?.[0].metadata.title).toBe('Delta Lake');
+    await optimized.close();
     await expect(store.similaritySearch('x', 2, { colour: 'red' })).rejects.toThrow(/colour/);
   });
 

@@ -85,7 +85,7 @@ describe('information_schema', () => {
       ).toEqual(expect.arrayContaining(['main', 'samples']));
       expect(
         await q(s, 'SELECT schema_name FROM samples.information_schema.schemata ORDER BY 1'),
-      ).toEqual([['information_schema'], ['nyctaxi'], ['tpch']]);
+      ).toEqual([['information_schema'], ['lakechain'], ['nyctaxi'], ['tpch']]);
     } finally {
       await a.close();
     }

@@ -102,6 +102,7 @@ describe('SHOW / DESCRIBE / EXPLAIN', () => {
   test('SHOW SCHEMAS / DATABASES', async () => {
     expect(await q(s, 'SHOW SCHEMAS IN samples')).toEqual([
       ['information_schema'],
+      ['lakechain'],
       ['nyctaxi'],
       ['tpch'],
     ]);

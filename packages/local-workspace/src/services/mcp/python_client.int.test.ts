@@ -2,8 +2,8 @@
  * Conformance: Databricks' own Python MCP clients, unchanged, against the local managed MCP
  * servers: `databricks-mcp`'s `DatabricksMCPClient` and `databricks-langchain`'s
  * `DatabricksMultiServerMCPClient` (0.22.0, over `langchain-mcp-adapters`) list and call the tools
- * of the SQL, Genie and Vector Search servers. `node scripts/python-venv.mjs mcp` creates
- * packages/local-workspace/.venv-mcp once. Under CI a missing Python or venv fails with that
+ * of the SQL, Genie and Vector Search servers. `node scripts/python-venv.mjs langchain` creates
+ * packages/local-workspace/.venv-langchain once. Under CI a missing Python or venv fails with that
  * command; elsewhere the test says why it skips.
  */
 import { execFile } from 'node:child_process';
@@ -19,7 +19,7 @@ import { scriptedEmbeddings } from '../serving/scripted.js';
 const run = promisify(execFile);
 const packageDir = join(import.meta.dirname, '..', '..', '..');
 const script = join(import.meta.dirname, 'testing', 'python_mcp_clients.py');
-const SETUP = 'node packages/local-workspace/scripts/python-venv.mjs mcp';
+const SETUP = 'node packages/local-workspace/scripts/python-venv.mjs langchain';
 
 describe('Python databricks-mcp 0.9.2 and databricks-langchain 0.22.0', () => {
   let ws: LocalWorkspace;
@@ -29,7 +29,7 @@ describe('Python databricks-mcp 0.9.2 and databricks-langchain 0.22.0', () => {
 
   beforeAll(async () => {
     try {
-      const setup = await run('node', [join(packageDir, 'scripts', 'python-venv.mjs'), 'mcp'], {
+      const setup = await run('node', [join(packageDir, 'scripts', 'python-venv.mjs'), 'langchain'], {
         timeout: 900_000,
       });
       python = setup.stdout.trim().split('\n').pop() ?? '';

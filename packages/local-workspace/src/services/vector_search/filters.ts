@@ -3,12 +3,14 @@
  *
  * - the dictionary of standard endpoints (`filters_json`): `{"col": v}` equality (a list is IN;
  *   on an ARRAY column, contains any), `{"col NOT": v}`, `{"col <": n}` and `<=`, `>`, `>=`,
- *   `{"col LIKE": "tok"}` (a whole whitespace-separated token, case-insensitive), `NOT LIKE`, and
- *   `{"c1 OR c2": [v1, v2]}` (c1 = v1 OR c2 = v2); keys are ANDed;
+ *   `{"col LIKE": "tok"}` (a whole whitespace-separated token, case-insensitive; a value with `%`
+ *   is a pattern, as in `{"specs LIKE": "%AWD%"}`), `NOT LIKE`, and `{"c1 OR c2": [v1, v2]}`
+ *   (c1 = v1 OR c2 = v2); keys are ANDed;
  * - the SQL-like string of storage-optimized endpoints (`filter_string`): comparisons, `AND`,
  *   `OR`, `NOT`, parentheses, `IN (...)`, `LIKE` with `%` and `_`, `IS [NOT] NULL`,
  *   `BETWEEN ... AND ...`, `array_contains(col, v)`.
  *
+ * Databricks takes the first on standard endpoints and the second on storage-optimized ones.
  * Both compile to a predicate once per query; unknown columns and malformed filters are refused
  * with 400 `INVALID_PARAMETER_VALUE`, naming the column or the position.
  */
@@ -54,9 +56,15 @@ function tokens(value: unknown): string[] {
   return typeof value === 'string' ? value.toLowerCase().split(/\s+/).filter(Boolean) : [];
 }
 
+/**
+ * `{"col LIKE": v}`: Databricks documents a token match (`{"color LIKE": "red"}` matches a
+ * whitespace-separated token; compared without case here, which is not documented) and, for a
+ * value with `%`, a pattern match (`{"specs LIKE": "%\"drivetrain\":\"AWD\"%"}` on JSON text).
+ */
 function likeToken(value: unknown, token: unknown): boolean {
-  const wanted = String(token).toLowerCase().trim();
-  return tokens(value).includes(wanted);
+  const wanted = String(token);
+  if (wanted.includes('%')) return typeof value === 'string' && sqlLike(wanted).test(value);
+  return tokens(value).includes(wanted.toLowerCase().trim());
 }
 
 /** Equality with Databricks' list and array-column rules. */
@@ -393,9 +401,17 @@ export function compileStringFilter(text: string, columns: ReadonlySet<string>):
  * The predicate of a query's filter fields. `filters_json` (a JSON string, or an object from
  * lenient clients) and `filter_string` may not both be set.
  */
+/**
+ * The filter of a query body. Databricks documents one syntax per endpoint type: the dictionary
+ * (`filters_json`) on STANDARD endpoints and the SQL-like string (`filter_string`) on
+ * STORAGE_OPTIMIZED ones; given `endpointType`, the other syntax is refused with a message that
+ * names the right one (what Databricks answers to the wrong one is not documented: refusing makes
+ * the mistake visible in tests instead of a filter that silently does nothing).
+ */
 export function compileQueryFilter(
   body: { filters_json?: unknown; filter_string?: unknown },
   columns: ReadonlySet<string>,
+  endpointType?: string,
 ): RowPredicate | undefined {
   const json = body.filters_json;
   const text = body.filter_string;
@@ -404,6 +420,10 @@ export function compileQueryFilter(
   if (hasJson && hasText) throw invalid('Pass filters_json or filter_string, not both.');
   if (hasText) {
     if (typeof text !== 'string') throw invalid('filter_string must be a string.');
+    if (endpointType === 'STANDARD')
+      throw invalid(
+        `filter_string (the SQL-like filter, e.g. "price < 100") is the syntax of storage-optimized endpoints; this index is on a STANDARD endpoint, which takes a dictionary in filters_json (e.g. {"price <": 100}).`,
+      );
     return compileStringFilter(text, columns);
   }
   if (!hasJson) return undefined;
@@ -417,5 +437,9 @@ export function compileQueryFilter(
   }
   if (parsed === null || (typeof parsed === 'object' && Object.keys(parsed as object).length === 0))
     return undefined;
+  if (endpointType === 'STORAGE_OPTIMIZED')
+    throw invalid(
+      `filters_json (the dictionary filter, e.g. {"price <": 100}) is the syntax of standard endpoints; this index is on a STORAGE_OPTIMIZED endpoint, which takes a SQL-like filter_string (e.g. "price < 100").`,
+    );
   return compileDictionaryFilter(parsed, columns);
 }

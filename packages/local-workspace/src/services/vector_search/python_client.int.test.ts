@@ -95,6 +95,7 @@ describe('Python databricks-vectorsearch 0.68', () => {
       [5, 'red', 1 / 3],
     ]);
     expect(out.string_filter_ids).toEqual([2, 4, 5, 6, 7]);
+    expect(out.string_filter_on_standard).toMatch(/STANDARD endpoint, which takes a dictionary/);
     expect(out.paged_row_count).toBe(7);
     expect(out.paged_ids).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(out.scan.last_primary_key).toBe('5');
@@ -114,5 +115,5 @@ describe('Python databricks-vectorsearch 0.68', () => {
     expect(out.after_delete_index).toBe(false);
     // The client sent its queries as GET with a JSON body to the workspace-scoped index paths.
     expect(ws.faults.counts()['vector-search-data']).toBeGreaterThan(5);
-  });
+  }, 300_000);
 });

@@ -117,12 +117,25 @@ function isNumericType(type: string | undefined): boolean {
 }
 
 function fullName(name: unknown, what = 'index'): string {
+  // Databricks' own message for index names (seen in its answers; the rule is not in the API reference).
+  if (what === 'index') {
+    if (typeof name !== 'string' || !/^\w+\.\w+\.\w+$/.test(name))
+      throw invalid(
+        'Invalid index name. Must specify the full index name <catalog>.<schema>.<table>. Only alphanumerics and underscores are allowed.',
+      );
+    return name;
+  }
   if (typeof name !== 'string' || !/^[^.\s]+\.[^.\s]+\.[^.\s]+$/.test(name))
     throw invalid(
       `Invalid ${what} name ${JSON.stringify(name)}: use the full name catalog.schema.name.`,
     );
   return name;
 }
+
+/** Databricks returns at most 200 results for HYBRID and FULL_TEXT queries (documented). */
+const KEYWORD_QUERY_MAX_RESULTS = 200;
+/** The reranker reorders the top 50 results before the top `num_results` are returned (documented). */
+const RERANK_CANDIDATES = 50;
 
 function toVector(value: unknown, dimension: number | undefined, what: string): Float32Array {
   if (
@@ -133,6 +146,50 @@ function toVector(value: unknown, dimension: number | undefined, what: string): 
   if (dimension !== undefined && value.length !== dimension)
     throw invalid(`${what} has ${value.length} dimensions; the index's vectors have ${dimension}.`);
   return Float32Array.from(value as number[]);
+}
+
+/**
+ * Unity Catalog's `ColumnTypeName` for a Databricks SQL type: the enum spells some types
+ * differently (BIGINT is LONG, SMALLINT SHORT, TINYINT BYTE), and clients that parse it into the
+ * enum (the Databricks SDK, so `VectorSearchRetrieverTool`'s description) drop a column whose
+ * type name they do not know.
+ */
+const UNITY_CATALOG_TYPE_NAMES: Record<string, string> = {
+  tinyint: 'BYTE',
+  byte: 'BYTE',
+  smallint: 'SHORT',
+  short: 'SHORT',
+  int: 'INT',
+  integer: 'INT',
+  bigint: 'LONG',
+  long: 'LONG',
+  float: 'FLOAT',
+  real: 'FLOAT',
+  double: 'DOUBLE',
+  decimal: 'DECIMAL',
+  numeric: 'DECIMAL',
+  string: 'STRING',
+  varchar: 'STRING',
+  char: 'CHAR',
+  boolean: 'BOOLEAN',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP',
+  timestamp_ntz: 'TIMESTAMP_NTZ',
+  binary: 'BINARY',
+  array: 'ARRAY',
+  map: 'MAP',
+  struct: 'STRUCT',
+  interval: 'INTERVAL',
+  variant: 'VARIANT',
+  void: 'NULL',
+};
+
+export function unityCatalogTypeName(type: string): string {
+  const base = type
+    .trim()
+    .toLowerCase()
+    .replace(/[<(\s].*$/, '');
+  return UNITY_CATALOG_TYPE_NAMES[base] ?? 'USER_DEFINED_TYPE';
 }
 
 /** JSON-safe cell values (BIGINT from the engine as numbers when exact, else strings). */
@@ -490,7 +547,7 @@ export function createVectorSearchStore(
     const endpointName = endpointFromPath ?? body.endpoint_name;
     if (typeof endpointName !== 'string' || !endpointName)
       throw invalid('endpoint_name is required.');
-    requireEndpoint(endpointName);
+    const endpoint = requireEndpoint(endpointName);
     if (indexes.has(name))
       throw new ApiError(409, 'RESOURCE_ALREADY_EXISTS', `Index ${name} already exists.`);
     if (!(await schemaExists(name)))
@@ -502,6 +559,10 @@ export function createVectorSearchStore(
     const indexType = body.index_type;
     const indexSubtype =
       typeof body.index_subtype === 'string' ? body.index_subtype.toUpperCase() : 'HYBRID';
+    if (indexSubtype === 'FULL_TEXT' && endpoint.endpointType !== 'STORAGE_OPTIMIZED')
+      throw invalid(
+        `index_subtype FULL_TEXT is only supported on STORAGE_OPTIMIZED endpoints; ${endpointName} is ${endpoint.endpointType}.`,
+      );
     const record: IndexRecord = {
       info: {},
       name,
@@ -647,7 +708,6 @@ export function createVectorSearchStore(
                 'model_endpoint_name_for_query',
               )
             : record.embeddingEndpoint;
-        record.keywordColumns = [column];
       }
       if (vector) {
         const column = requireColumn(vector.name, 'embedding_vector_columns[0].name');
@@ -677,8 +737,14 @@ export function createVectorSearchStore(
         record.columnsToSync = columnsToSync as string[];
       }
       for (const column of synced) record.columns.set(column, types.get(column) as string);
-      if (!record.sourceColumn)
-        record.keywordColumns = synced.filter((column) => types.get(column) === 'string');
+      // "With hybrid search, all text metadata columns are included" (Databricks' query docs):
+      // the keyword side reads every synced string column, the embedded one first.
+      record.keywordColumns = [
+        ...new Set([
+          ...(record.sourceColumn ? [record.sourceColumn] : []),
+          ...synced.filter((column) => types.get(column) === 'string'),
+        ]),
+      ];
       record.sourceTable = sourceTable;
       record.pipelineType = pipelineType;
       record.pipelineId = randomUUID();
@@ -776,16 +842,32 @@ export function createVectorSearchStore(
     const queryText = typeof body.query_text === 'string' ? body.query_text : undefined;
     if ((queryType === 'HYBRID' || queryType === 'FULL_TEXT') && !queryText)
       throw invalid(`query_type ${queryType} needs query_text (its keyword side).`);
-    const filter = compileQueryFilter(body, new Set(record.columns.keys()));
+    const filter = compileQueryFilter(
+      body,
+      new Set(record.columns.keys()),
+      endpoints.get(record.endpointName)?.endpointType,
+    );
     let allowed: Set<number> | undefined;
     if (filter) {
       allowed = new Set();
-      for (const entry of record.rows.values())
-        if (filter(fullRow(record, entry))) allowed.add(entry.label);
+      // The stored row without its vector: building the full row copied every vector per query.
+      for (const entry of record.rows.values()) if (filter(entry.row)) allowed.add(entry.label);
     }
+    const rerankColumns = body.columns_to_rerank ?? (body.reranker as Json | undefined)?.parameters;
+    const toRerank = Array.isArray(rerankColumns)
+      ? rerankColumns
+      : Array.isArray((rerankColumns as Json | undefined)?.columns_to_rerank)
+        ? ((rerankColumns as Json).columns_to_rerank as unknown[])
+        : undefined;
+    const reranking = toRerank !== undefined && queryText !== undefined;
+    // HYBRID and FULL_TEXT return at most 200 rows; the reranker reorders the top 50 candidates
+    // (after score_threshold) before the top `num_results` are returned.
+    const limit =
+      queryType === 'ANN' ? numResults : Math.min(numResults, KEYWORD_QUERY_MAX_RESULTS);
+    const candidates = reranking ? Math.max(limit, RERANK_CANDIDATES) : limit;
     let ranked: { label: number; score: number }[];
     if (queryType === 'FULL_TEXT') {
-      ranked = record.keyword.search(queryText as string, numResults, allowed);
+      ranked = record.keyword.search(queryText as string, candidates, allowed);
     } else {
       const vector = await queryVector(record, body, signal);
       if (!vector)
@@ -797,7 +879,7 @@ export function createVectorSearchStore(
       const neighbours = record.engine
         ? record.engine.search(
             vector,
-            queryType === 'HYBRID' ? Math.max(numResults, 50) : numResults,
+            queryType === 'HYBRID' ? Math.max(candidates, 50) : candidates,
             allowed,
           )
         : [];
@@ -806,7 +888,7 @@ export function createVectorSearchStore(
       else {
         const keywords = record.keyword.search(
           queryText as string,
-          Math.max(numResults, 50),
+          Math.max(candidates, 50),
           allowed,
         );
         const fused = reciprocalRankFusion([
@@ -820,14 +902,9 @@ export function createVectorSearchStore(
     }
     const threshold = typeof body.score_threshold === 'number' ? body.score_threshold : undefined;
     if (threshold !== undefined) ranked = ranked.filter((item) => item.score >= threshold);
-    ranked = ranked.slice(0, numResults);
-    const rerankColumns = body.columns_to_rerank ?? (body.reranker as Json | undefined)?.parameters;
-    const toRerank = Array.isArray(rerankColumns)
-      ? rerankColumns
-      : Array.isArray((rerankColumns as Json | undefined)?.columns_to_rerank)
-        ? ((rerankColumns as Json).columns_to_rerank as unknown[])
-        : undefined;
-    if (toRerank && queryText) ranked = rerank(record, ranked, queryText, toRerank.map(String));
+    if (reranking)
+      ranked = rerank(record, ranked, queryText as string, (toRerank as unknown[]).map(String));
+    ranked = ranked.slice(0, limit);
     const rows = ranked.map((item) => {
       const entry = record.byLabel.get(item.label) as Entry;
       const row = fullRow(record, entry);
@@ -851,7 +928,7 @@ export function createVectorSearchStore(
       if (!record.columns.has(column))
         throw invalid(`columns_to_rerank: ${column} is not a column of index ${record.name}.`);
     const queryTokens = new Set(queryText.toLowerCase().match(/\w+/g) ?? []);
-    const head = ranked.slice(0, 50).map((item, position) => {
+    const head = ranked.slice(0, RERANK_CANDIDATES).map((item, position) => {
       const entry = record.byLabel.get(item.label) as Entry;
       const text = columns
         .map((column) => String(entry.row[column] ?? ''))
@@ -861,7 +938,7 @@ export function createVectorSearchStore(
       return { item, overlap, position };
     });
     head.sort((a, b) => b.overlap - a.overlap || a.position - b.position);
-    return [...head.map(({ item }) => item), ...ranked.slice(50)];
+    return [...head.map(({ item }) => item), ...ranked.slice(RERANK_CANDIDATES)];
   };
 
   const page = (index: string, manifest: Json, rows: unknown[][]): Json => {
@@ -1050,7 +1127,7 @@ export function createVectorSearchStore(
         : 'Vector search index (Direct Access)',
       columns: [...record.columns].map(([column, type], position) => ({
         name: column,
-        type_name: type.replace(/[<(].*$/, '').toUpperCase(),
+        type_name: unityCatalogTypeName(type),
         type_text: type,
         position,
         nullable: column !== record.primaryKey,
@@ -1118,6 +1195,12 @@ export function createVectorSearchStore(
       if (record.indexType !== 'DELTA_SYNC' || record.pipelineType !== 'TRIGGERED')
         throw badRequest(
           `Sync is only supported for Delta Sync indexes with pipeline_type TRIGGERED; ${name} is ${record.indexType === 'DELTA_SYNC' ? 'CONTINUOUS' : 'a Direct Access index'}.`,
+        );
+      // Databricks refuses a sync while its pipeline runs (the message it answers, as clients
+      // report it; the error code is not documented).
+      if (record.syncing)
+        throw badRequest(
+          'Index is not ready to sync yet. Pipeline is in state RUNNING and needs to be in one of the following states to sync: COMPLETED, FAILED, CANCELED.',
         );
       void scheduleSync(record);
       return {};

@@ -199,21 +199,61 @@ describe('local Vector Search', () => {
       expect(await ids({ 'price >=': 5, 'price <=': 8 })).toEqual(['b', 'd']);
       expect(await ids({ 'text LIKE': 'apples' })).toEqual(['a', 'b']);
       expect(await ids({ 'text LIKE': 'apple' })).toEqual([]);
+      // A value with % is a pattern (Databricks' "JSON pattern LIKE").
+      expect(await ids({ 'text LIKE': '%apple%' })).toEqual(['a', 'b']);
+      expect(await ids({ 'text LIKE': 'red %' })).toEqual(['a', 'c']);
       expect(await ids({ 'color OR price': ['blue', 1] })).toEqual(['d', 'e']);
     });
 
-    it('evaluates SQL-like filter strings exactly', async () => {
-      const ids = async (filter: string) =>
-        (
-          await allRows({
-            columns: ['id'],
-            query_vector: vector('x'),
-            num_results: 10,
-            filter_string: filter,
-          })
-        )
-          .map((row: unknown[]) => row[0])
-          .sort();
+    it('evaluates SQL-like filter strings exactly (storage-optimized endpoints)', async () => {
+      // Databricks documents the string syntax for storage-optimized endpoints: the same rows in
+      // an index on one.
+      await api('POST', '/api/2.0/vector-search/endpoints', {
+        name: 'vs-so',
+        endpoint_type: 'STORAGE_OPTIMIZED',
+      });
+      const created = await api('POST', '/api/2.0/vector-search/indexes', {
+        name: 'main.rag.notes_so',
+        endpoint_name: 'vs-so',
+        primary_key: 'id',
+        index_type: 'DIRECT_ACCESS',
+        direct_access_index_spec: {
+          embedding_vector_columns: [{ name: 'vector', embedding_dimension: DIMENSION }],
+          schema_json: JSON.stringify({
+            id: 'string',
+            text: 'string',
+            color: 'string',
+            price: 'integer',
+            vector: 'array<float>',
+          }),
+        },
+      });
+      expect(created.status).toBe(200);
+      await api('POST', '/api/2.0/vector-search/indexes/main.rag.notes_so/upsert-data', {
+        inputs_json: JSON.stringify(rows),
+      });
+      const query = (body: unknown) =>
+        api('POST', '/api/2.0/vector-search/indexes/main.rag.notes_so/query', body);
+      const ids = async (filter: string) => {
+        let page = await query({
+          columns: ['id'],
+          query_vector: vector('x'),
+          num_results: 10,
+          filter_string: filter,
+        });
+        const found = [...page.json.result.data_array];
+        while (page.json.next_page_token) {
+          page = await api(
+            'POST',
+            '/api/2.0/vector-search/indexes/main.rag.notes_so/query-next-page',
+            {
+              page_token: page.json.next_page_token,
+            },
+          );
+          found.push(...page.json.result.data_array);
+        }
+        return found.map((row: unknown[]) => row[0]).sort();
+      };
       expect(await ids("color = 'red' AND price > 5")).toEqual(['c']);
       expect(await ids("color IN ('red', 'blue') OR price BETWEEN 4 AND 6")).toEqual([
         'a',
@@ -229,6 +269,30 @@ describe('local Vector Search', () => {
       });
       expect(bad).toMatchObject({ status: 400, json: { error_code: 'INVALID_PARAMETER_VALUE' } });
       expect(bad.json.message).toContain('colour');
+      // Each endpoint type takes its own syntax; the other is refused, naming the right one.
+      const dictionary = await query({
+        columns: ['id'],
+        query_vector: vector('x'),
+        filters_json: JSON.stringify({ color: 'red' }),
+      });
+      expect(dictionary).toMatchObject({
+        status: 400,
+        json: { error_code: 'INVALID_PARAMETER_VALUE' },
+      });
+      expect(dictionary.json.message).toContain('STORAGE_OPTIMIZED endpoint');
+      expect(dictionary.json.message).toContain('filter_string');
+      const onStandard = await api('POST', `/api/2.0/vector-search/indexes/${name}/query`, {
+        columns: ['id'],
+        query_vector: vector('x'),
+        filter_string: "color = 'red'",
+      });
+      expect(onStandard).toMatchObject({
+        status: 400,
+        json: { error_code: 'INVALID_PARAMETER_VALUE' },
+      });
+      expect(onStandard.json.message).toContain('STANDARD endpoint');
+      expect(onStandard.json.message).toContain('filters_json');
+      await api('DELETE', '/api/2.0/vector-search/indexes/main.rag.notes_so');
     });
 
     it('pages with query-next-page and scans in primary-key order', async () => {
@@ -319,6 +383,30 @@ describe('local Vector Search', () => {
         status: 404,
         json: { error_code: 'RESOURCE_DOES_NOT_EXIST' },
       });
+      const badName = await api('POST', '/api/2.0/vector-search/indexes', {
+        name: 'main.rag.bad-name',
+        endpoint_name: 'vs',
+        primary_key: 'id',
+        index_type: 'DIRECT_ACCESS',
+      });
+      expect(badName).toMatchObject({
+        status: 400,
+        json: {
+          error_code: 'INVALID_PARAMETER_VALUE',
+          message:
+            'Invalid index name. Must specify the full index name <catalog>.<schema>.<table>. Only alphanumerics and underscores are allowed.',
+        },
+      });
+      const fullTextOnStandard = await api('POST', '/api/2.0/vector-search/indexes', {
+        name: 'main.rag.keywords',
+        endpoint_name: 'vs',
+        primary_key: 'id',
+        index_type: 'DIRECT_ACCESS',
+        index_subtype: 'FULL_TEXT',
+        direct_access_index_spec: { schema_json: JSON.stringify({ id: 'string', text: 'string' }) },
+      });
+      expect(fullTextOnStandard.status).toBe(400);
+      expect(fullTextOnStandard.json.message).toMatch(/only supported on STORAGE_OPTIMIZED/);
       ws.vectorSearch.setEndpointState('vs', 'PROVISIONING');
       const notReady = await query({ columns: ['id'], query_vector: vector('x') });
       ws.vectorSearch.setEndpointState('vs', 'ONLINE');
@@ -330,6 +418,66 @@ describe('local Vector Search', () => {
       expect(unauthenticated.status).toBe(403);
     });
 
+    it('reranks the top 50 candidates before keeping num_results', async () => {
+      // ANN puts a first; the (lexical stand-in for the) reranker prefers the row whose text
+      // matches the query, which is in the top 50 but not in the top 1.
+      const result = await query({
+        columns: ['id'],
+        query_vector: vector('a'),
+        query_text: 'blue berries',
+        num_results: 1,
+        reranker: {
+          model: 'databricks_reranker',
+          model_type: 'MODEL_TYPE_BASE',
+          parameters: { columns_to_rerank: ['text'] },
+        },
+      });
+      expect(result.json.result.data_array.map((row: unknown[]) => row[0])).toEqual(['d']);
+    });
+
+    it('returns at most 200 rows for HYBRID queries', async () => {
+      const many = 'main.rag.many';
+      await api('POST', '/api/2.0/vector-search/indexes', {
+        name: many,
+        endpoint_name: 'vs',
+        primary_key: 'id',
+        index_type: 'DIRECT_ACCESS',
+        direct_access_index_spec: {
+          embedding_vector_columns: [{ name: 'vector', embedding_dimension: DIMENSION }],
+          schema_json: JSON.stringify({ id: 'integer', text: 'string', vector: 'array<float>' }),
+        },
+      });
+      await api('POST', `/api/2.0/vector-search/indexes/${many}/upsert-data`, {
+        inputs_json: JSON.stringify(
+          Array.from({ length: 250 }, (_, id) => ({
+            id,
+            text: `note ${id}`,
+            vector: vector(`note ${id}`),
+          })),
+        ),
+      });
+      const count = async (queryType: string) => {
+        let page = await api('POST', `/api/2.0/vector-search/indexes/${many}/query`, {
+          columns: ['id'],
+          query_vector: vector('note'),
+          query_text: 'note',
+          query_type: queryType,
+          num_results: 300,
+        });
+        let total = page.json.result.row_count;
+        while (page.json.next_page_token) {
+          page = await api('POST', `/api/2.0/vector-search/indexes/${many}/query-next-page`, {
+            page_token: page.json.next_page_token,
+          });
+          total += page.json.result.row_count;
+        }
+        return total;
+      };
+      expect(await count('HYBRID')).toBe(200);
+      expect(await count('ANN')).toBe(250);
+      await api('DELETE', `/api/2.0/vector-search/indexes/${many}`);
+    });
+
     it('describes the index as a Unity Catalog table', async () => {
       const table = await api('GET', `/api/2.1/unity-catalog/tables/${name}`);
       expect(
@@ -337,6 +485,14 @@ describe('local Vector Search', () => {
           (column: { name: string; type_text: string }) => `${column.name}:${column.type_text}`,
         ),
       ).toEqual(['id:string', 'text:string', 'color:string', 'price:int', 'vector:array<float>']);
+      // type_name is Unity Catalog's ColumnTypeName enum.
+      expect(table.json.columns.map((column: { type_name: string }) => column.type_name)).toEqual([
+        'STRING',
+        'STRING',
+        'STRING',
+        'INT',
+        'ARRAY',
+      ]);
       expect(
         (await api('GET', '/api/2.1/unity-catalog/tables/main.rag.docs')).json.error_code,
       ).toBe('TABLE_DOES_NOT_EXIST');
@@ -417,18 +573,41 @@ describe('local Vector Search', () => {
       ]);
 
       await sql(
-        "INSERT INTO main.rag.docs VALUES (6, 'MLflow', 'MLflow tracks experiments and traces', 2018, array('ai'))",
+        "INSERT INTO main.rag.docs VALUES (6, 'MLflow Tracking', 'MLflow tracks experiments and traces', 2018, array('ai'))",
       );
       await sql('DELETE FROM main.rag.docs WHERE id = 1');
       expect(
         (await api('POST', '/api/2.0/vector-search/indexes/main.rag.docs_index/sync', {})).status,
       ).toBe(200);
+      // A second sync while the pipeline runs is refused, as Databricks answers it.
+      const again = await api(
+        'POST',
+        '/api/2.0/vector-search/indexes/main.rag.docs_index/sync',
+        {},
+      );
+      expect(again.status).toBe(400);
+      expect(again.json.message).toMatch(
+        /^Index is not ready to sync yet\. Pipeline is in state RUNNING/,
+      );
       const synced = await ws.vectorSearch.waitForSync('main.rag.docs_index');
       // Only the new row was embedded again.
       expect(synced).toMatchObject({ rowCount: 5, syncCount: 2, embeddedTexts: 6 });
       expect(ws.vectorSearch.rows('main.rag.docs_index').map((row) => row.id)).toEqual([
         2, 3, 4, 5, 6,
       ]);
+      // Keywords cover every synced text column, not only the embedded one: "tracking" is only in
+      // the new row's title.
+      const byTitle = await api(
+        'POST',
+        '/api/2.0/vector-search/indexes/main.rag.docs_index/query',
+        {
+          columns: ['id'],
+          query_text: 'tracking',
+          query_type: 'FULL_TEXT',
+          num_results: 5,
+        },
+      );
+      expect(byTitle.json.result.data_array.map((row: unknown[]) => row[0])).toEqual([6]);
     });
 
     it('indexes a table that has its own vectors (self-managed embeddings)', async () => {

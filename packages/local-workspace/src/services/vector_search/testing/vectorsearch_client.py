@@ -39,10 +39,25 @@ result = direct.similarity_search(
 )
 out["dict_filter"] = result["result"]["data_array"]
 out["manifest"] = result["manifest"]["columns"]
-result = direct.similarity_search(
+# The SQL-like filter string is the syntax of storage-optimized endpoints: the same rows there.
+client.create_endpoint(name="py-vs-so", endpoint_type="STORAGE_OPTIMIZED")
+optimized = client.create_direct_access_index(
+    endpoint_name="py-vs-so",
+    index_name="main.default.py_notes_so",
+    primary_key="id",
+    embedding_dimension=4,
+    embedding_vector_column="vector",
+    schema={"id": "integer", "text": "string", "color": "string", "vector": "array<float>"},
+)
+optimized.upsert(rows)
+result = optimized.similarity_search(
     columns=["id"], query_vector=[3.0, 0.0, 0.0, 1.0], num_results=7, filters="id >= 5 OR color = 'blue'"
 )
 out["string_filter_ids"] = sorted(row[0] for row in result["result"]["data_array"])
+try:
+    direct.similarity_search(columns=["id"], query_vector=[3.0, 0.0, 0.0, 1.0], filters="id >= 5")
+except BadRequest as error:
+    out["string_filter_on_standard"] = str(error)
 # More rows than one page (the test sets pageSize 2): the client follows query-next-page.
 result = direct.similarity_search(columns=["id"], query_vector=[0.0, 0.0, 0.0, 1.0], num_results=7)
 out["paged_row_count"] = result["result"]["row_count"]
