@@ -551,9 +551,6 @@ export function renderMarkdown(r, resultFile) {
     }
   }
 
-
-
-
   if (r.rerun?.length) {
     p('## Re-runs in this results file');
     p();

@@ -34,7 +34,10 @@ const rootDir = dirname(benchDir);
 const { values: opts } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'schema,query,llm,trace,lakebase,sea,mcp,genie,vector,retrieval' },
+    only: {
+      type: 'string',
+      default: 'schema,query,llm,trace,lakebase,sea,mcp,genie,vector,retrieval',
+    },
     'no-markdown': { type: 'boolean', default: false },
     // Re-run some cases into today's existing results file (the other sections are kept).
     merge: { type: 'boolean', default: false },

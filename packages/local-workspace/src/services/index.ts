@@ -5,14 +5,14 @@
  * appear on `startLocalWorkspace()`'s options and on the workspace object under its name.
  */
 import { driverProxyService } from './driver_proxy/service.js';
-import { lakebaseService } from './lakebase/service.js';
 import { genieService } from './genie/service.js';
+import { lakebaseService } from './lakebase/service.js';
 import { mcpService } from './mcp/service.js';
 import { mlflowService } from './mlflow/service.js';
 import { oauthService } from './oauth/service.js';
 import { servingService } from './serving/service.js';
-import { vectorSearchService } from './vector_search/service.js';
 import { statementExecutionService } from './statement_execution/service.js';
+import { vectorSearchService } from './vector_search/service.js';
 import { warehouseService } from './warehouse/service.js';
 
 export const builtinServices = [

@@ -29,9 +29,13 @@ describe('Python databricks-mcp 0.9.2 and databricks-langchain 0.22.0', () => {
 
   beforeAll(async () => {
     try {
-      const setup = await run('node', [join(packageDir, 'scripts', 'python-venv.mjs'), 'langchain'], {
-        timeout: 900_000,
-      });
+      const setup = await run(
+        'node',
+        [join(packageDir, 'scripts', 'python-venv.mjs'), 'langchain'],
+        {
+          timeout: 900_000,
+        },
+      );
       python = setup.stdout.trim().split('\n').pop() ?? '';
     } catch (error) {
       unavailable = `the Python MCP clients could not be installed (${(error as Error).message.split('\n')[0]}); run \`${SETUP}\``;
