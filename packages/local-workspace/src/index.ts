@@ -78,6 +78,19 @@ export type {
   ScriptedChatOptions,
   ScriptedStreamOptions,
 } from './services/serving/scripted.js';
+export {
+  scriptedChatAgent,
+  scriptedResponses,
+} from './services/serving/scripted_agents.js';
+export type {
+  AgentStepScript,
+  ChatAgentScript,
+  ChatAgentScriptFunction,
+  ResponsesScript,
+  ResponsesScriptFunction,
+  ResponsesUsage,
+  ScriptedResponsesOptions,
+} from './services/serving/scripted_agents.js';
 export type { ServingRegistry } from './services/serving/registry.js';
 export type {
   DriverProxyAppDefinition,
@@ -102,6 +115,7 @@ export {
   disposeLlamaRuntimes,
   llamaChat,
   llamaCompletions,
+  llamaResponses,
   toGrammarSchema,
 } from './services/serving/llama/index.js';
 export type {
