@@ -22,4 +22,6 @@ export {
   type AgentRequest,
   type ScoringRequest,
 } from './protocol.js';
+export { deployApp, listSourceFiles, type DeployOptions, type DeployResult } from './deploy.js';
+export { loadAgentModule, loadRegisteredAgent, type AgentSource } from './load.js';
 export { VERSION } from './version.js';

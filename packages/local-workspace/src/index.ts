@@ -33,6 +33,19 @@ export type { AnnEngineKind } from './services/vector_search/ann.js';
 export type { DriverProxyOptions, LocalDriverProxy } from './services/driver_proxy/service.js';
 export type { LocalOAuth, OAuthOptions } from './services/oauth/service.js';
 export type {
+  AppState,
+  AppsOptions,
+  ComputeState,
+  DeploymentState,
+  LocalApps,
+} from './services/apps/service.js';
+export type {
+  LocalWorkspaceFiles,
+  WorkspaceFilesOptions,
+  WorkspaceObject,
+  WorkspaceObjectType,
+} from './services/workspace_files/service.js';
+export type {
   ArtifactCredentialType,
   LocalMlflow,
   MlflowExperimentView,

@@ -4,12 +4,14 @@
  * `src/services/` exporting a `defineService(...)`, and one line here. Its options and state
  * appear on `startLocalWorkspace()`'s options and on the workspace object under its name.
  */
+import { appsService } from './apps/service.js';
 import { driverProxyService } from './driver_proxy/service.js';
 import { mlflowService } from './mlflow/service.js';
 import { oauthService } from './oauth/service.js';
 import { servingService } from './serving/service.js';
 import { vectorSearchService } from './vector_search/service.js';
 import { warehouseService } from './warehouse/service.js';
+import { workspaceFilesService } from './workspace_files/service.js';
 
 export const builtinServices = [
   oauthService,
@@ -18,6 +20,8 @@ export const builtinServices = [
   vectorSearchService,
   driverProxyService,
   mlflowService,
+  workspaceFilesService,
+  appsService,
 ] as const;
 
 export type BuiltinServices = typeof builtinServices;
