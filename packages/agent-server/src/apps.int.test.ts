@@ -6,10 +6,12 @@
  * through it on the Responses API (`model: 'apps/<name>'`, OAuth), each request traced to the
  * workspace's MLflow.
  */
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { resolveConfig } from '@lakechain/core';
 import { ChatDatabricks } from '@lakechain/databricks-llm';
 import { type LocalWorkspace, scriptedChat, startLocalWorkspace } from '@lakechain/local-workspace';
@@ -18,6 +20,10 @@ import type { AIMessageChunk } from '@langchain/core/messages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployApp } from './index.js';
 import { appNodeModules } from './testing/app_modules.js';
+
+const run = promisify(execFile);
+const packageDir = join(import.meta.dirname, '..');
+const SETUP = 'node packages/agent-server/scripts/python-venv.mjs';
 
 const AGENT_MODULE = `
 import { ChatDatabricks } from '@lakechain/databricks-llm';
@@ -186,6 +192,52 @@ describe('a registered agent deployed as a Databricks App', () => {
     expect(merged?.usage_metadata?.total_tokens).toBeGreaterThan(0);
     await chat.close();
   });
+
+  it("Databricks' Python clients, unchanged: databricks-openai and databricks-langchain", async (context) => {
+    let python: string;
+    try {
+      const setup = await run('node', [join(packageDir, 'scripts', 'python-venv.mjs')], {
+        timeout: 900_000,
+      });
+      python = setup.stdout.trim().split('\n').pop() ?? '';
+    } catch (error) {
+      const why = `the Python clients could not be installed (${(error as Error).message.split('\n')[0]}); run \`${SETUP}\``;
+      if (process.env.CI) throw new Error(why);
+      console.warn(`[agent-server] skipping the Python clients: ${why}`);
+      return context.skip();
+    }
+    const caFile = join(project, 'ca.pem');
+    writeFileSync(caFile, ws.caCert);
+    const { stdout } = await run(
+      python,
+      [
+        join(import.meta.dirname, 'testing', 'python_clients.py'),
+        ws.host,
+        ws.oauth.clientId,
+        ws.oauth.clientSecret,
+        'weather-agent',
+      ],
+      {
+        timeout: 180_000,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          SSL_CERT_FILE: caFile,
+          REQUESTS_CA_BUNDLE: caFile,
+        },
+      },
+    );
+    const got = JSON.parse(stdout.trim().split('\n').pop() ?? '{}');
+    expect(got).toMatchObject({
+      openai_text: 'It is sunny in Rome.',
+      openai_types: ['function_call', 'function_call_output', 'message'],
+      openai_stream_text: 'It is sunny in Rome.',
+      langchain_text: 'It is sunny in Rome.',
+      langchain_stream_text: 'It is sunny in Rome.',
+    });
+    expect(got.openai_usage).toBeGreaterThan(0);
+    expect(got.openai_stream_types).toContain('response.completed');
+  }, 900_000);
 
   it('refuses a personal access token, at the client and at the app', async () => {
     const withPat = new ChatDatabricks({
