@@ -34,7 +34,9 @@ out["openai_stream_types"] = sorted({event.type for event in events})
 llm = ChatDatabricks(model=model, use_responses_api=True, workspace_client=workspace)
 message = llm.invoke("Weather in Rome?")
 out["langchain_text"] = message.text if isinstance(message.text, str) else message.text()
-chunks = list(llm.stream("Weather in Rome?"))
+# The agent's own tool result streams as a ToolMessageChunk (Python's conversion of a
+# function_call_output item); the answer is the sum of the AI chunks.
+chunks = [chunk for chunk in llm.stream("Weather in Rome?") if chunk.type == "AIMessageChunk"]
 merged = chunks[0]
 for chunk in chunks[1:]:
     merged = merged + chunk

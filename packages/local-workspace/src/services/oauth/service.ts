@@ -71,6 +71,19 @@ export const oauthService = defineService({
           handle: (request) => server.discovery(request.incoming, request.response),
         },
         {
+          // Host metadata: where Databricks' SDKs (Python databricks-sdk 0.15x) find the OIDC
+          // endpoints of a host before OAuth; without it their OAuth M2M has no token endpoint.
+          method: ['GET', 'HEAD'],
+          path: '/.well-known/databricks-config',
+          name: 'oidc-discovery',
+          auth: 'none',
+          body: 'none',
+          handle: () => ({
+            oidc_endpoint: `${context.host()}/oidc`,
+            workspace_id: context.ids.workspaceId,
+          }),
+        },
+        {
           method: '*',
           path: '/oidc/v1/token',
           name: 'oauth-token',
