@@ -75,8 +75,7 @@ async function firstToken(url) {
   let text = '';
   for await (const chunk of response.body) {
     buffer += decoder.decode(chunk, { stream: true });
-    let index;
-    while ((index = buffer.indexOf('\n\n')) >= 0) {
+    for (let index = buffer.indexOf('\n\n'); index >= 0; index = buffer.indexOf('\n\n')) {
       const event = buffer.slice(0, index);
       buffer = buffer.slice(index + 2);
       const data = event

@@ -32,7 +32,9 @@ export function ensurePythonClients() {
     throw new Error(
       'python3 was not found on PATH: install Python 3.10+ with venv (e.g. `apt-get install python3-venv`), then run `node packages/agent-server/scripts/python-venv.mjs`.',
     );
-  log(`creating ${venv} with ${system.stdout.trim()} (pinned, --no-deps; the first time takes minutes)`);
+  log(
+    `creating ${venv} with ${system.stdout.trim()} (pinned, --no-deps; the first time takes minutes)`,
+  );
   rmSync(venv, { recursive: true, force: true });
   execFileSync('python3', ['-m', 'venv', venv], { stdio: ['ignore', 'inherit', 'inherit'] });
   execFileSync(
@@ -40,8 +42,13 @@ export function ensurePythonClients() {
     ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '-r', lock],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
-  const check = spawnSync(python, ['-c', 'import databricks_openai, databricks_langchain, mlflow'], { encoding: 'utf8' });
-  if (check.status !== 0) throw new Error(`the clients do not import: ${check.stderr.trim().split('\n').pop()}`);
+  const check = spawnSync(
+    python,
+    ['-c', 'import databricks_openai, databricks_langchain, mlflow'],
+    { encoding: 'utf8' },
+  );
+  if (check.status !== 0)
+    throw new Error(`the clients do not import: ${check.stderr.trim().split('\n').pop()}`);
   writeFileSync(stamp, `${digest}\n`);
   log(`ready: ${venv}`);
   return python;
@@ -51,7 +58,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
     process.stdout.write(`${ensurePythonClients()}\n`);
   } catch (error) {
-    process.stderr.write(`[python-venv] ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `[python-venv] ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   }
 }

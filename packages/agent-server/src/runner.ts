@@ -190,7 +190,9 @@ export class AgentRunner {
   /** One turn, as it happens. The last event is `final`. */
   async *stream(request: AgentRequest, config: RunnableConfig): AsyncGenerator<RunEvent> {
     const { input, ids } = this.#input(request.messages);
-    if (this.style === 'chain' || typeof this.agent.streamEvents !== 'function') {
+    // A chain, or a chat model (its own stream is its tokens, without streamEvents' machinery,
+    // which costs milliseconds before the first event).
+    if (this.style !== 'messages-state' || typeof this.agent.streamEvents !== 'function') {
       yield* this.#streamChain(input, ids, config);
       return;
     }
@@ -220,7 +222,6 @@ export class AgentRunner {
           break;
         }
         case 'on_chat_model_end': {
-          if (runId === rootId) final = data.output; // a chat model served as it is
           if (nested(event)) break;
           const message = asAIMessage(data.output);
           seen.push(message);
@@ -241,11 +242,9 @@ export class AgentRunner {
           break;
       }
     }
-    const result =
-      final !== undefined && (this.style === 'messages-state' ? isRecord(final) : true)
-        ? this.#result(final, ids)
-        : { messages: seen, usages: usagesOf(seen) };
-    if (this.style === 'messages' && final === undefined && seen.length > 0) result.messages = seen;
+    const result = isRecord(final)
+      ? this.#result(final, ids)
+      : { messages: seen, usages: usagesOf(seen) };
     yield { type: 'final', result };
   }
 

@@ -199,6 +199,36 @@ describe('a createAgent agent on the Responses API', () => {
 });
 
 describe('plain chains, limits and lifecycle', () => {
+  it('a chat model served as it is: its own stream, usage in response.completed', async () => {
+    const config = await resolveConfig({
+      host: ws.host,
+      token: ws.token,
+      caCert: ws.caCert,
+      env: {},
+    });
+    const local = new AgentServer({
+      agent: new ChatDatabricks({ model: 'fm', config, maxRetries: 0 }),
+      tracing: false,
+    });
+    const { url: base } = await local.listen({ port: 0 });
+    try {
+      const parsed = (await events(await post(base, '/responses', { input: 'hi', stream: true })))
+        .filter((data) => data !== '[DONE]')
+        .map((data) => JSON.parse(data) as Json);
+      const deltas = parsed.filter((event) => event.type === 'response.output_text.delta');
+      expect(deltas.length).toBeGreaterThan(1);
+      expect(deltas.map((event) => event.delta).join('')).toBe('Hello from the model.');
+      const completed = parsed.find((event) => event.type === 'response.completed');
+      expect(completed?.response.output[0].content[0].text).toBe('Hello from the model.');
+      expect(completed?.response.usage.total_tokens).toBeGreaterThan(0);
+      expect(await (await fetch(`${base}/agent/info`)).json()).toMatchObject({
+        input_style: 'messages',
+      });
+    } finally {
+      await local.close();
+    }
+  });
+
   it('MLflow scoring shapes, custom_inputs in the config, custom_outputs back', async () => {
     const chain = RunnableLambda.from(async (input: Json, config) => ({
       custom_outputs: { seen: config?.configurable?.custom_inputs ?? null },
