@@ -29,8 +29,10 @@ afterEach(() => {
 
 function chatWith(handler: Parameters<typeof mockFetch>[0], extra: Record<string, unknown> = {}) {
   const mock = mockFetch(handler);
+  // These tests are about the chat completions protocol: no endpoint metadata lookup.
   const model = new ChatDatabricks({
     model: ENDPOINT,
+    endpointApi: 'chat-completions',
     maxRetries: 0,
     ...authFor(mock.fetch),
     ...extra,
@@ -293,6 +295,7 @@ describe('message conversion on the wire', () => {
     const mock = mockFetch(() => json(chatCompletion({ content: 'ok' })));
     const model = new ChatDatabricks({
       model: 'databricks-claude-sonnet-4',
+      endpointApi: 'chat-completions',
       ...authFor(mock.fetch),
     });
     await model.invoke([
@@ -742,7 +745,12 @@ describe('errors and retries (one retry layer: AsyncCaller)', () => {
     const mock = mockFetch(() =>
       json({ error_code: 'BAD_REQUEST', message: 'Invalid parameter: max_tokens' }, 400),
     );
-    const model = new ChatDatabricks({ model: ENDPOINT, maxRetries: 3, ...authFor(mock.fetch) });
+    const model = new ChatDatabricks({
+      model: ENDPOINT,
+      endpointApi: 'chat-completions',
+      maxRetries: 3,
+      ...authFor(mock.fetch),
+    });
     const error = await model.invoke('x').catch((e: unknown) => e);
     expect(DatabricksServingError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({
@@ -765,7 +773,12 @@ describe('errors and retries (one retry layer: AsyncCaller)', () => {
     ],
   ])('%i → lc_error_code %s, not retried', async (status, code, body) => {
     const mock = mockFetch(() => json(body, status));
-    const model = new ChatDatabricks({ model: ENDPOINT, maxRetries: 3, ...authFor(mock.fetch) });
+    const model = new ChatDatabricks({
+      model: ENDPOINT,
+      endpointApi: 'chat-completions',
+      maxRetries: 3,
+      ...authFor(mock.fetch),
+    });
     const error = await model.invoke('x').catch((e: unknown) => e);
     expect(error).toMatchObject({ status, lc_error_code: code });
     // 401/403 get one immediate replay with a refreshed token inside core; never a backoff retry.
@@ -781,7 +794,12 @@ describe('errors and retries (one retry layer: AsyncCaller)', () => {
           })
         : json(chatCompletion({ content: 'finally' })),
     );
-    const model = new ChatDatabricks({ model: ENDPOINT, maxRetries: 3, ...authFor(mock.fetch) });
+    const model = new ChatDatabricks({
+      model: ENDPOINT,
+      endpointApi: 'chat-completions',
+      maxRetries: 3,
+      ...authFor(mock.fetch),
+    });
     const reply = model.invoke('x');
     await vi.runAllTimersAsync();
     await expect(reply).resolves.toMatchObject({ content: 'finally' });
@@ -797,7 +815,12 @@ describe('errors and retries (one retry layer: AsyncCaller)', () => {
           })
         : json(chatCompletion({ content: 'ok' })),
     );
-    const model = new ChatDatabricks({ model: ENDPOINT, maxRetries: 2, ...authFor(mock.fetch) });
+    const model = new ChatDatabricks({
+      model: ENDPOINT,
+      endpointApi: 'chat-completions',
+      maxRetries: 2,
+      ...authFor(mock.fetch),
+    });
     const reply = model.invoke('x');
     // p-retry's own backoff is at most 2 s here: the 3 s wait comes from Retry-After.
     await vi.advanceTimersByTimeAsync(2_999);
@@ -813,7 +836,12 @@ describe('errors and retries (one retry layer: AsyncCaller)', () => {
         'retry-after': '0',
       }),
     );
-    const model = new ChatDatabricks({ model: ENDPOINT, maxRetries: 1, ...authFor(mock.fetch) });
+    const model = new ChatDatabricks({
+      model: ENDPOINT,
+      endpointApi: 'chat-completions',
+      maxRetries: 1,
+      ...authFor(mock.fetch),
+    });
     const error = await model.invoke('x').catch((e: unknown) => e);
     expect(error).toMatchObject({
       status: 429,
@@ -829,14 +857,24 @@ describe('errors and retries (one retry layer: AsyncCaller)', () => {
         ? json({ error_code: 'TEMPORARILY_UNAVAILABLE', message: 'scaling from zero' }, 503)
         : json(chatCompletion({ content: 'up' })),
     );
-    const model = new ChatDatabricks({ model: ENDPOINT, maxRetries: 2, ...authFor(mock.fetch) });
+    const model = new ChatDatabricks({
+      model: ENDPOINT,
+      endpointApi: 'chat-completions',
+      maxRetries: 2,
+      ...authFor(mock.fetch),
+    });
     await expect(model.invoke('x')).resolves.toMatchObject({ content: 'up' });
     expect(mock.invocations()).toHaveLength(2);
   });
 
   it('core does not retry on its own (retry: false): maxRetries 0 means one request', async () => {
     const mock = mockFetch(() => json({ message: 'busy' }, 503));
-    const model = new ChatDatabricks({ model: ENDPOINT, maxRetries: 0, ...authFor(mock.fetch) });
+    const model = new ChatDatabricks({
+      model: ENDPOINT,
+      endpointApi: 'chat-completions',
+      maxRetries: 0,
+      ...authFor(mock.fetch),
+    });
     await expect(model.invoke('x')).rejects.toMatchObject({ status: 503 });
     expect(mock.invocations()).toHaveLength(1);
   });
@@ -854,7 +892,12 @@ describe('abort', () => {
         // never answers
       });
     });
-    const model = new ChatDatabricks({ model: ENDPOINT, maxRetries: 0, ...authFor(mock.fetch) });
+    const model = new ChatDatabricks({
+      model: ENDPOINT,
+      endpointApi: 'chat-completions',
+      maxRetries: 0,
+      ...authFor(mock.fetch),
+    });
     const controller = new AbortController();
     const pending = model.invoke('x', { signal: controller.signal });
     await requestSent;

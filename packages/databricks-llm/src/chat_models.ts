@@ -26,6 +26,12 @@ import {
   isInteropZodSchema,
 } from '@langchain/core/utils/types';
 import { z } from 'zod';
+import {
+  ChatAgentStreamConverter,
+  chatAgentResponseToAIMessage,
+  convertMessagesToChatAgent,
+} from './chat_agent.js';
+import { type EndpointRoute, resolveEndpointApi } from './endpoint_api.js';
 import { databricksFailedAttemptHandler, malformedResponse } from './errors.js';
 import {
   convertMessagesToOpenAI,
@@ -43,7 +49,21 @@ import {
   resolveAlias,
   validateOptions,
 } from './options.js';
-import { authOptionsShape, type DatabricksAuthOptions, ServingConnection } from './serving.js';
+import {
+  convertMessagesToResponsesInput,
+  isFinalResponsesEvent,
+  ResponsesStreamConverter,
+  responseToAIMessage,
+  toResponsesTextFormat,
+  toResponsesToolChoice,
+  toResponsesTools,
+} from './responses.js';
+import {
+  authOptionsShape,
+  type DatabricksAuthOptions,
+  ServingConnection,
+  type ServingHttpClient,
+} from './serving.js';
 import { readServingEvents } from './streaming.js';
 import {
   type DatabricksTool,
@@ -104,7 +124,32 @@ export interface ChatDatabricksInput extends DatabricksAuthOptions, BaseChatMode
    * once, on the final chunk. Default true.
    */
   streamUsage?: boolean;
+  /**
+   * Call the OpenAI Responses API (`POST /serving-endpoints/responses`) instead of chat
+   * completions, as Python's `ChatDatabricks(use_responses_api=True)`. Agent endpoints
+   * (ResponsesAgent, ChatAgent) are recognised either way. Default false.
+   */
+  useResponsesApi?: boolean;
+  /**
+   * Which protocol the endpoint speaks. `'auto'` (default) reads the endpoint's `task` once
+   * (`GET /api/2.0/serving-endpoints/{name}`): `agent/v1/responses` is a ResponsesAgent,
+   * `agent/v2/chat` a ChatAgent, anything else a model (chat completions, or the Responses API
+   * with `useResponsesApi`). Set it to skip the lookup.
+   */
+  endpointApi?: EndpointApiOption;
+  /** Send requests through AI Gateway's MLflow routes (`{host}/ai-gateway/mlflow/v1`). */
+  useAiGateway?: boolean;
+  /** Send requests through AI Gateway's native OpenAI routes (`{host}/ai-gateway/openai/v1`). */
+  useAiGatewayNativeApi?: boolean;
 }
+
+/** What `endpointApi` accepts. */
+export type EndpointApiOption =
+  | 'auto'
+  | 'chat-completions'
+  | 'responses'
+  | 'chat-agent'
+  | 'responses-agent';
 
 const chatOptionsSchema = z
   .object({
@@ -119,6 +164,12 @@ const chatOptionsSchema = z
     extraParams: z.record(z.string(), z.unknown()).optional(),
     streaming: z.boolean().optional(),
     streamUsage: z.boolean().optional(),
+    useResponsesApi: z.boolean().optional(),
+    endpointApi: z
+      .enum(['auto', 'chat-completions', 'responses', 'chat-agent', 'responses-agent'])
+      .optional(),
+    useAiGateway: z.boolean().optional(),
+    useAiGatewayNativeApi: z.boolean().optional(),
   })
   .strict();
 
@@ -185,6 +236,10 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
       'extraParams',
       'streaming',
       'streamUsage',
+      'useResponsesApi',
+      'endpointApi',
+      'useAiGateway',
+      'useAiGatewayNativeApi',
       'host',
       'authType',
       'clientId',
@@ -202,9 +257,15 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
   extraParams?: Record<string, unknown>;
   streaming = false;
   streamUsage = true;
+  useResponsesApi = false;
+  endpointApi: EndpointApiOption = 'auto';
+  useAiGateway = false;
+  useAiGatewayNativeApi = false;
   host?: string;
 
   readonly #connection: ServingConnection;
+  /** The endpoint's protocol and path, once known (the metadata lookup is made once). */
+  #route?: Promise<EndpointRoute>;
 
   constructor(fields: ChatDatabricksInput) {
     const options = validateOptions('ChatDatabricks', chatOptionsSchema, fields);
@@ -252,6 +313,28 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
     this.extraParams = options.extraParams;
     this.streaming = options.streaming ?? false;
     this.streamUsage = options.streamUsage ?? true;
+    this.useResponsesApi = options.useResponsesApi ?? false;
+    this.endpointApi = options.endpointApi ?? 'auto';
+    this.useAiGateway = options.useAiGateway ?? false;
+    this.useAiGatewayNativeApi = options.useAiGatewayNativeApi ?? false;
+    if (this.useAiGateway && this.useAiGatewayNativeApi)
+      throw optionError(
+        'ChatDatabricks',
+        'useAiGatewayNativeApi',
+        'set either "useAiGateway" (MLflow routes) or "useAiGatewayNativeApi" (OpenAI routes), not both',
+      );
+    if (this.useResponsesApi && this.endpointApi === 'chat-completions')
+      throw optionError(
+        'ChatDatabricks',
+        'endpointApi',
+        '"useResponsesApi: true" and "endpointApi: \'chat-completions\'" contradict each other: set one',
+      );
+    if ((this.useAiGateway || this.useAiGatewayNativeApi) && this.endpointApi.endsWith('agent'))
+      throw optionError(
+        'ChatDatabricks',
+        'endpointApi',
+        'AI Gateway routes serve models, not agent endpoints: remove "useAiGateway" to call an agent',
+      );
     this.host = options.host;
     this.#connection = new ServingConnection(canonical, 'ChatDatabricks');
   }
@@ -328,6 +411,125 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
     return { model: this.model, ...this.invocationParams() };
   }
 
+  /**
+   * Where and how to call: the gateway, an app (`model: 'apps/<name>'`), the option, or the
+   * endpoint's task (read once; a failed lookup is not kept, so the next call asks again).
+   */
+  #resolveRoute(): Promise<EndpointRoute> {
+    if (!this.#route) {
+      const pending = resolveEndpointApi({
+        model: this.model,
+        endpointApi: this.endpointApi,
+        useResponsesApi: this.useResponsesApi,
+        gateway: this.useAiGateway ? 'mlflow' : this.useAiGatewayNativeApi ? 'openai' : undefined,
+        describe: (name) => this.#connection.describeEndpoint(name),
+        invocationsPath: (name) => this.#connection.invocationsPath(name),
+      });
+      pending.catch(() => {
+        this.#route = undefined;
+      });
+      this.#route = pending;
+    }
+    return this.#route;
+  }
+
+  async #target(
+    signal?: AbortSignal,
+  ): Promise<{ route: EndpointRoute; client?: ServingHttpClient }> {
+    // Through the caller: a 429/503 on the metadata lookup is retried like an invocation.
+    const route = await this.caller.callWithOptions({ signal }, () => this.#resolveRoute());
+    if (route.app === undefined) return { route };
+    const app = await this.caller.callWithOptions({ signal }, () =>
+      this.#connection.app(route.app as string),
+    );
+    return { route, client: app.client };
+  }
+
+  /** The body for the route's protocol. */
+  #bodyFor(
+    route: EndpointRoute,
+    messages: BaseMessage[],
+    options: this['ParsedCallOptions'],
+    stream: boolean,
+  ): Record<string, unknown> {
+    switch (route.api) {
+      case 'chat-completions': {
+        const body = this.#requestBody(messages, options, stream);
+        return route.sendModel ? { model: this.model, ...body } : body;
+      }
+      case 'responses':
+      case 'responses-agent':
+        return this.#responsesBody(route, messages, options, stream);
+      case 'chat-agent':
+        return this.#chatAgentBody(messages, options, stream);
+    }
+  }
+
+  #responsesBody(
+    route: EndpointRoute,
+    messages: BaseMessage[],
+    options: this['ParsedCallOptions'],
+    stream: boolean,
+  ): Record<string, unknown> {
+    const stop = options.stop ?? this.stop;
+    if (stop && stop.length > 0)
+      throw optionError(
+        'ChatDatabricks',
+        'stop',
+        'the Responses API has no stop sequences: remove "stop" (or use the chat completions API)',
+      );
+    if (this.n !== undefined && this.n > 1)
+      throw optionError('ChatDatabricks', 'n', 'the Responses API returns one answer: remove "n"');
+    const tools = options.tools?.map((tool) => toDatabricksTool(tool as BindToolsInput));
+    const toolChoice = toDatabricksToolChoice(options.tool_choice, tools);
+    const format = toResponsesTextFormat(options.response_format);
+    return {
+      ...compact({
+        model: route.sendModel ? this.model : undefined,
+        input: convertMessagesToResponsesInput(messages),
+        temperature: this.temperature,
+        max_output_tokens: this.maxTokens,
+        tools: tools && tools.length > 0 ? toResponsesTools(tools) : undefined,
+        tool_choice: tools && tools.length > 0 ? toResponsesToolChoice(toolChoice) : undefined,
+        text: format ? { format } : undefined,
+        custom_inputs: options.customInputs,
+        stream: stream ? true : undefined,
+      }),
+      ...this.extraParams,
+      ...options.extraParams,
+    };
+  }
+
+  /**
+   * ChatAgent requests carry the conversation, `custom_inputs` and `extraParams` (such as
+   * `context`): an agent picks its own model settings and tools, so generation parameters are
+   * not sent, and tools or a response format cannot be.
+   */
+  #chatAgentBody(
+    messages: BaseMessage[],
+    options: this['ParsedCallOptions'],
+    stream: boolean,
+  ): Record<string, unknown> {
+    if (options.tools && options.tools.length > 0)
+      throw optionError(
+        'ChatDatabricks',
+        'tools',
+        `${this.model} is a ChatAgent endpoint (task agent/v2/chat), which runs its own tools and takes none from the caller: call it without bindTools()`,
+      );
+    if (options.response_format)
+      throw optionError(
+        'ChatDatabricks',
+        'response_format',
+        `${this.model} is a ChatAgent endpoint (task agent/v2/chat), which takes no response format: parse its text answer instead`,
+      );
+    return {
+      messages: convertMessagesToChatAgent(messages),
+      ...compact({ custom_inputs: options.customInputs, stream: stream ? true : undefined }),
+      ...this.extraParams,
+      ...options.extraParams,
+    };
+  }
+
   #requestBody(messages: BaseMessage[], options: this['ParsedCallOptions'], stream: boolean) {
     const body: Record<string, unknown> = {
       ...this.invocationParams(options),
@@ -348,12 +550,33 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
     runManager?: CallbackManagerForLLMRun,
   ): Promise<ChatResult> {
     if (this.streaming) return this.#generateFromStream(messages, options, runManager);
-    const body = this.#requestBody(messages, options, false);
-    const path = this.#connection.invocationsPath(this.model);
+    const { route, client } = await this.#target(options.signal);
+    const body = this.#bodyFor(route, messages, options, false);
     const data = await this.caller.callWithOptions({ signal: options.signal }, () =>
-      this.#connection.postJson(this.model, path, body, options.signal),
+      this.#connection.postJson(this.model, route.path, body, options.signal, client),
     );
-    return this.#parseResponse(data);
+    if (route.api === 'chat-completions') return this.#parseResponse(data);
+    const { message, usage, finishReason } =
+      route.api === 'chat-agent'
+        ? chatAgentResponseToAIMessage(data, this.model)
+        : responseToAIMessage(data, this.model);
+    const modelName = message.response_metadata.model_name;
+    return {
+      generations: [
+        { text: message.text, message, generationInfo: { finish_reason: finishReason } },
+      ],
+      llmOutput: compact({
+        tokenUsage: usage
+          ? {
+              promptTokens: usage.input_tokens,
+              completionTokens: usage.output_tokens,
+              totalTokens: usage.total_tokens,
+            }
+          : undefined,
+        model: modelName,
+        model_name: modelName,
+      }),
+    };
   }
 
   async #generateFromStream(
@@ -389,10 +612,24 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
       throw malformedResponse(this.model, `expected a JSON object, got ${typeof data}`);
     }
     const record = data as Record<string, unknown>;
-    let choices = record.choices;
+    const choices = record.choices;
     if (!Array.isArray(choices) && Array.isArray(record.messages)) {
-      // Databricks agents (ChatAgent, agent/v2/chat) answer {messages, custom_outputs}.
-      choices = [{ message: agentMessage(record.messages), finish_reason: 'stop' }];
+      // A Databricks agent (ChatAgent) answers {messages, custom_outputs} even to chat requests.
+      const { message, usage } = chatAgentResponseToAIMessage(record, this.model);
+      return {
+        generations: [{ text: message.text, message, generationInfo: { finish_reason: 'stop' } }],
+        llmOutput: compact({
+          tokenUsage: usage
+            ? {
+                promptTokens: usage.input_tokens,
+                completionTokens: usage.output_tokens,
+                totalTokens: usage.total_tokens,
+              }
+            : undefined,
+          model: this.model,
+          model_name: this.model,
+        }),
+      };
     }
     if (!Array.isArray(choices) || choices.length === 0) {
       throw malformedResponse(this.model, 'the response has no "choices"');
@@ -447,12 +684,16 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
     options: this['ParsedCallOptions'],
     runManager?: CallbackManagerForLLMRun,
   ): AsyncGenerator<ChatGenerationChunk> {
-    const body = this.#requestBody(messages, options, true);
-    const path = this.#connection.invocationsPath(this.model);
+    const { route, client } = await this.#target(options.signal);
+    const body = this.#bodyFor(route, messages, options, true);
     // Only opening the stream is retried: once tokens have been emitted a retry would repeat them.
     const response = await this.caller.callWithOptions({ signal: options.signal }, () =>
-      this.#connection.postStream(this.model, path, body, options.signal),
+      this.#connection.postStream(this.model, route.path, body, options.signal, client),
     );
+    if (route.api !== 'chat-completions') {
+      yield* this.#agentOrResponsesStream(route, response, options, runManager);
+      return;
+    }
     let usage: OpenAIUsage | undefined;
     let modelName: string | undefined;
     let customOutputs: unknown;
@@ -523,6 +764,58 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
       usage_metadata: usage ? toUsageMetadata(usage) : undefined,
     });
     yield new ChatGenerationChunk({ text: '', message: last });
+  }
+
+  /** Responses API and ChatAgent streams: each event through its converter, usage once. */
+  async *#agentOrResponsesStream(
+    route: EndpointRoute,
+    response: Response,
+    options: this['ParsedCallOptions'],
+    runManager?: CallbackManagerForLLMRun,
+  ): AsyncGenerator<ChatGenerationChunk> {
+    const responses = route.api !== 'chat-agent';
+    const converter = responses
+      ? new ResponsesStreamConverter(this.model, { agent: route.agent })
+      : new ChatAgentStreamConverter(this.model);
+    const events = readServingEvents(response, this.model, {
+      signal: options.signal,
+      // A ChatAgent stream has no closing event: a clean end after any chunk is complete.
+      isFinal: responses ? isFinalResponsesEvent : () => true,
+    });
+    const emit = async function* (
+      this: ChatDatabricks,
+      messages: AIMessageChunk[],
+    ): AsyncGenerator<ChatGenerationChunk> {
+      for (const message of messages) {
+        const text = message.text;
+        const chunk = new ChatGenerationChunk({ text, message });
+        yield chunk;
+        if (text !== '')
+          await runManager?.handleLLMNewToken(
+            text,
+            { prompt: 0, completion: 0 },
+            undefined,
+            undefined,
+            undefined,
+            { chunk },
+          );
+      }
+    }.bind(this);
+    for await (const { data } of events) yield* emit(converter.handle(data));
+    const closing = converter.finish();
+    const last = closing[closing.length - 1];
+    const finishReason = last?.response_metadata?.finish_reason;
+    for (const message of closing) {
+      const chunk = new ChatGenerationChunk({
+        text: message.text,
+        message,
+        generationInfo:
+          message === last && finishReason !== undefined
+            ? { finish_reason: finishReason }
+            : undefined,
+      });
+      yield chunk;
+    }
   }
 
   override withStructuredOutput<
@@ -627,23 +920,6 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
       { raw: BaseMessage; parsed: RunOutput }
     >;
   }
-}
-
-/** The assistant side of a ChatAgent answer: texts joined, tool calls of every message kept. */
-function agentMessage(messages: unknown[]): Record<string, unknown> {
-  const texts: string[] = [];
-  const toolCalls: unknown[] = [];
-  for (const item of messages) {
-    const message = (item ?? {}) as Record<string, unknown>;
-    if (message.role !== 'assistant') continue;
-    if (typeof message.content === 'string' && message.content !== '') texts.push(message.content);
-    if (Array.isArray(message.tool_calls)) toolCalls.push(...message.tool_calls);
-  }
-  return {
-    role: 'assistant',
-    content: texts.join('\n\n'),
-    ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-  };
 }
 
 function isStandardSchema(value: unknown): boolean {

@@ -18,7 +18,12 @@ const WEBP_BASE64 = 'UklGRiQAAABXRUJQVlA4IBgAAAAwAQCdASoBAAEAAwA0JaQAA3AA/vuUAAA
 
 function chat() {
   const mock = mockFetch(() => json(chatCompletion({ content: 'seen' })));
-  const model = new ChatDatabricks({ model: 'vision', maxRetries: 0, ...authFor(mock.fetch) });
+  const model = new ChatDatabricks({
+    model: 'vision',
+    endpointApi: 'chat-completions',
+    maxRetries: 0,
+    ...authFor(mock.fetch),
+  });
   return { model, ...mock };
 }
 

@@ -23,6 +23,8 @@ export type ServingErrorKind =
   | 'stream_incomplete'
   /** The endpoint sent an error object inside an otherwise successful stream. */
   | 'stream_error'
+  /** A Responses API answer (2xx) with `status: "failed"` or an `error` object. */
+  | 'response_failed'
   /** The model was used after `close()`. */
   | 'closed';
 
@@ -250,6 +252,26 @@ export function closedError(owner: string, endpoint = ''): DatabricksServingErro
     new DatabricksServingError(
       `${owner} was closed (close() released its HTTP connections): create a new instance to make more calls`,
       { kind: 'closed', endpoint, retryable: false },
+    ),
+    undefined,
+  );
+}
+
+/** A Responses API answer that says it failed (`status: "failed"`, an `error` event). */
+export function responseFailed(
+  endpoint: string,
+  message: string,
+  code: string | undefined,
+): DatabricksServingError {
+  return finish(
+    new DatabricksServingError(
+      `Databricks endpoint ${endpoint} answered with an error: ${message}`,
+      {
+        kind: 'response_failed',
+        endpoint,
+        errorCode: code,
+        retryable: false,
+      },
     ),
     undefined,
   );

@@ -18,8 +18,10 @@ import {
   llamaCompletions,
   startLocalWorkspace,
 } from '@lakechain/local-workspace';
-import { HumanMessage } from '@langchain/core/messages';
+import { type AIMessageChunk, HumanMessage } from '@langchain/core/messages';
+import { tool } from '@langchain/core/tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { ensureModel } from '../../../tooling/models/fetch-model.mjs';
 import { ensureTinyGguf } from '../../../tooling/models/tiny-gguf.mjs';
 import { ChatDatabricks, Databricks } from './index.js';
@@ -123,6 +125,21 @@ describe('real local model (tiny llama GGUF) behind a serving endpoint', () => {
     expect(stopped.length).toBeLessThan(full.length);
   });
 
+  it('the Responses API: the same greedy text streamed and invoked, usage from the model', async () => {
+    const responses = model({ useResponsesApi: true });
+    const invoked = await responses.invoke('Tell me about lakes.');
+    expect(invoked.usage_metadata?.output_tokens).toBe(chat.generations.at(-1)?.completionTokens);
+    let merged: AIMessageChunk | undefined;
+    let chunks = 0;
+    for await (const chunk of await responses.stream('Tell me about lakes.')) {
+      merged = merged ? merged.concat(chunk) : chunk;
+      chunks += 1;
+    }
+    expect(chunks).toBeGreaterThan(2);
+    expect(merged?.text).toBe(invoked.text);
+    expect(merged?.usage_metadata?.total_tokens).toBe(invoked.usage_metadata?.total_tokens);
+  });
+
   it('Databricks (LLM) on a completions endpoint: real generation and stop', async () => {
     const llm = new Databricks({
       model: 'tiny-completions',
@@ -184,6 +201,36 @@ describe.skipIf(skipRealModel)(
       });
       const answer = await chat.invoke('What is the capital of France? Answer with one word.');
       expect(answer.content as string).toMatch(/Paris/i);
+    });
+
+    it('the Responses API: a grammar-constrained tool call and structured output', async () => {
+      const chat = new ChatDatabricks({
+        model: 'smollm2',
+        useResponsesApi: true,
+        host: workspace.host,
+        token: workspace.token,
+        caCert: workspace.caCert,
+        temperature: 0,
+        maxTokens: 64,
+        maxRetries: 0,
+      });
+      const weather = tool(async ({ city }) => `sunny in ${city}`, {
+        name: 'get_weather',
+        description: 'Current weather in a city',
+        schema: z.object({ city: z.string() }),
+      });
+      const call = await chat
+        .bindTools([weather], { tool_choice: 'get_weather' })
+        .invoke('What is the weather in Paris?');
+      expect(call.tool_calls?.[0]?.name).toBe('get_weather');
+      expect(typeof call.tool_calls?.[0]?.args.city).toBe('string');
+      const capital = await chat
+        .withStructuredOutput(z.object({ capital: z.enum(['Paris', 'Lyon', 'Nice']) }), {
+          method: 'jsonSchema',
+          name: 'answer',
+        })
+        .invoke('What is the capital of France?');
+      expect(capital).toEqual({ capital: 'Paris' });
     });
   },
 );

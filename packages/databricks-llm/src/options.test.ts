@@ -141,6 +141,7 @@ describe('LangChain standard options reach the wire', () => {
     );
     const chat = new ChatDatabricks({
       endpoint: 'ep',
+      endpointApi: 'chat-completions',
       stopSequences: ['END'],
       streaming: true,
       timeout: 1_000,
@@ -180,7 +181,12 @@ describe('LangChain standard options reach the wire', () => {
         }),
       );
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-      const chat = new ChatDatabricks({ model: 'ep', maxRetries, ...authFor(mock.fetch) });
+      const chat = new ChatDatabricks({
+        model: 'ep',
+        endpointApi: 'chat-completions',
+        maxRetries,
+        ...authFor(mock.fetch),
+      });
       const outcome = chat.invoke('x').catch((error: unknown) => error);
       await vi.runAllTimersAsync();
       expect(await outcome).toMatchObject({ status: 503 });

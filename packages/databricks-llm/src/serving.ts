@@ -10,7 +10,7 @@ import type {
   FetchFunction,
   TokenProviderFunction,
 } from '@lakechain/core';
-import { DatabricksClient, resolveConfig } from '@lakechain/core';
+import { DatabricksClient, DatabricksConfigError, resolveConfig } from '@lakechain/core';
 import { z } from 'zod';
 import { closedError, malformedResponse, wrapServingError } from './errors.js';
 import { USER_AGENT } from './version.js';
@@ -144,6 +144,30 @@ export function pickAuthOptions(fields: object): DatabricksAuthOptions & { clust
   return picked as DatabricksAuthOptions & { clusterId?: string };
 }
 
+/** A Databricks App and the client that reaches it. */
+export interface AppTarget {
+  name: string;
+  /** The app's URL (its own host on Databricks), without a trailing slash. */
+  url: string;
+  client: ServingHttpClient;
+}
+
+/**
+ * The workspace's credentials for an app's host. Core's client sends a config's credentials to
+ * that config's host only; an app is a host of its own that takes the same OAuth token.
+ */
+function appConfig(config: DatabricksConfig, url: string): DatabricksConfig {
+  const host = url.replace(/\/+$/, '');
+  return {
+    host,
+    authType: config.authType,
+    caCert: config.caCert,
+    fetch: config.fetch,
+    getAuthHeaders: (options) => config.getAuthHeaders(options),
+    toJSON: () => ({ host, authType: config.authType }),
+  };
+}
+
 /** Endpoint metadata from `GET /api/2.0/serving-endpoints/{name}` (the fields we use). */
 export interface EndpointInfo {
   name: string;
@@ -175,6 +199,8 @@ export class ServingConnection {
   #client?: Promise<ServingHttpClient>;
   #config?: Promise<DatabricksConfig | undefined>;
   readonly #endpoints = new Map<string, Promise<EndpointInfo>>();
+  /** Clients for Databricks Apps (their own hosts), by app name. */
+  readonly #apps = new Map<string, Promise<AppTarget>>();
   #closed?: Promise<void>;
 
   constructor(auth: DatabricksAuthOptions & { clusterId?: string }, owner = 'This model') {
@@ -196,14 +222,20 @@ export class ServingConnection {
   close(): Promise<void> {
     if (!this.#closed) {
       const pending = this.#client;
+      const apps = [...this.#apps.values()];
       // A config resolved here (not one passed in) owns the pool its token requests use.
       const resolvedHere = this.#auth.config || this.#auth.client ? undefined : this.#config;
       this.#client = undefined;
       this.#endpoints.clear();
+      this.#apps.clear();
       this.#closed = (async () => {
         const client = await pending?.catch(() => undefined);
         if (client && client !== this.#auth.client) {
           await (client as ServingHttpClient & { close?: () => Promise<void> }).close?.();
+        }
+        for (const app of apps) {
+          const target = await app.catch(() => undefined);
+          await (target?.client as { close?: () => Promise<void> } | undefined)?.close?.();
         }
         const config = await resolvedHere?.catch(() => undefined);
         await config?.close?.();
@@ -261,17 +293,21 @@ export class ServingConnection {
     return this.#client;
   }
 
-  /** POST JSON, answer JSON. Errors come back wrapped (status, error_code, endpoint). */
+  /**
+   * POST JSON, answer JSON. Errors come back wrapped (status, error_code, endpoint). `client`
+   * sends it elsewhere than the workspace (a Databricks App, see `app()`).
+   */
   async postJson(
     label: string,
     path: string,
     body: unknown,
     signal?: AbortSignal,
+    client?: ServingHttpClient,
   ): Promise<unknown> {
     this.#assertOpen(label);
-    const client = await this.client();
+    const target = client ?? (await this.client());
     try {
-      return await client.request<unknown>({
+      return await target.request<unknown>({
         method: 'POST',
         path,
         body,
@@ -290,11 +326,12 @@ export class ServingConnection {
     path: string,
     body: unknown,
     signal?: AbortSignal,
+    client?: ServingHttpClient,
   ): Promise<Response> {
     this.#assertOpen(label);
-    const client = await this.client();
+    const target = client ?? (await this.client());
     try {
-      return await client.stream({
+      return await target.stream({
         method: 'POST',
         path,
         body,
@@ -306,6 +343,60 @@ export class ServingConnection {
     } catch (error) {
       throw wrapServingError(error, label);
     }
+  }
+
+  /**
+   * A Databricks App (an agent deployed with Databricks Apps): its URL from
+   * `GET /api/2.0/apps/{name}`, and a client for that URL with this workspace's credentials.
+   * Apps take OAuth tokens only (a personal access token is refused, as Databricks' own clients
+   * refuse it), so the workspace's auth must be OAuth. One client per app, closed by `close()`.
+   */
+  app(name: string): Promise<AppTarget> {
+    if (this.#closed) return Promise.reject(closedError(this.#owner, `apps/${name}`));
+    let pending = this.#apps.get(name);
+    if (!pending) {
+      pending = (async () => {
+        const config = await this.config();
+        if (!config)
+          throw new DatabricksConfigError(
+            `Calling the app "${name}" needs the workspace's host and credentials (not only a \`client\`): pass host and OAuth credentials, or a config.`,
+            { option: 'client' },
+          );
+        if (config.authType === 'pat')
+          throw new DatabricksConfigError(
+            `Databricks Apps accept OAuth tokens only, and this workspace is configured with a personal access token: use OAuth M2M (clientId and clientSecret, or DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET) or a user login (authType "databricks-cli" or "external-browser") to call the app "${name}".`,
+            { option: 'authType' },
+          );
+        const workspace = await this.client();
+        let raw: unknown;
+        try {
+          raw = await workspace.request<unknown>({
+            method: 'GET',
+            path: `/api/2.0/apps/${encodeURIComponent(name)}`,
+            timeoutMs: this.#auth.timeoutMs,
+            retry: false,
+          });
+        } catch (error) {
+          throw wrapServingError(error, `apps/${name}`);
+        }
+        const url = (raw as { url?: unknown } | null)?.url;
+        if (typeof url !== 'string' || url === '')
+          throw malformedResponse(
+            `apps/${name}`,
+            'the app has no "url" yet: it is not deployed, or its compute is not running',
+          );
+        const client = new DatabricksClient({
+          config: appConfig(config, url),
+          fetch: this.#auth.fetch ?? config.fetch,
+          userAgent: USER_AGENT,
+          timeoutMs: this.#auth.timeoutMs,
+        }) as ServingHttpClient;
+        return { name, url: url.replace(/\/+$/, ''), client };
+      })();
+      this.#apps.set(name, pending);
+      pending.catch(() => this.#apps.delete(name));
+    }
+    return pending;
   }
 
   invocationsPath(endpoint: string): string {

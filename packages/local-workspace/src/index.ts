@@ -64,6 +64,19 @@ export type {
   LocalLakebase,
 } from './services/lakebase/types.js';
 export type {
+  AppState,
+  AppsOptions,
+  ComputeState,
+  DeploymentState,
+  LocalApps,
+} from './services/apps/service.js';
+export type {
+  LocalWorkspaceFiles,
+  WorkspaceFilesOptions,
+  WorkspaceObject,
+  WorkspaceObjectType,
+} from './services/workspace_files/service.js';
+export type {
   ArtifactCredentialType,
   LocalMlflow,
   MlflowExperimentView,
@@ -109,6 +122,19 @@ export type {
   ScriptedChatOptions,
   ScriptedStreamOptions,
 } from './services/serving/scripted.js';
+export {
+  scriptedChatAgent,
+  scriptedResponses,
+} from './services/serving/scripted_agents.js';
+export type {
+  AgentStepScript,
+  ChatAgentScript,
+  ChatAgentScriptFunction,
+  ResponsesScript,
+  ResponsesScriptFunction,
+  ResponsesUsage,
+  ScriptedResponsesOptions,
+} from './services/serving/scripted_agents.js';
 export type { ServingRegistry } from './services/serving/registry.js';
 export type {
   DriverProxyAppDefinition,
@@ -133,6 +159,7 @@ export {
   disposeLlamaRuntimes,
   llamaChat,
   llamaCompletions,
+  llamaResponses,
   toGrammarSchema,
 } from './services/serving/llama/index.js';
 export type {

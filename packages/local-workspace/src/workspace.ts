@@ -232,6 +232,8 @@ export async function startLocalWorkspace(
   };
 
   const grouped = serviceOptions(options);
+  // Apps run as processes that call back into the workspace: they must trust its CA.
+  grouped.apps = { caCert: tls.caCert, ...(grouped.apps as object | undefined) };
   const instances: ServiceInstance[] = [];
   const routes: Route[] = [];
   let listener: Listener;

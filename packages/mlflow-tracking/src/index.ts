@@ -38,10 +38,14 @@ export type { FinishedTrace, Span, SpanEvent, TokenUsage, TraceInfo } from './sp
 export { VERSION } from './version.js';
 export { MlflowCallbackHandler } from './callback_handler.js';
 export type { CallRecord, MlflowCallbackHandlerOptions } from './callback_handler.js';
-export { collectPrompts, extractPrompts, logChain } from './registry.js';
+export { collectPrompts, extractPrompts, logChain, SERVE_COMMAND } from './registry.js';
 export type {
   LogChainOptions,
   LoggedChain,
   PromptRecord,
   SerializableRunnable,
+  ServingOptions,
+  ServingSpec,
 } from './registry.js';
+export { downloadChain } from './model_download.js';
+export type { DownloadChainOptions, DownloadedChain } from './model_download.js';

@@ -331,6 +331,59 @@ export class MlflowClient {
     );
   }
 
+  /**
+   * Reads one text file under an artifact URI (the mirror of `uploadArtifact`): through the
+   * artifact proxy of an open-source server, or Databricks run artifacts through
+   * `credentials-for-read` and the signed URL. JSON files come back as their JSON text.
+   */
+  async downloadArtifactText(artifactUri: string, relativePath: string): Promise<string> {
+    const text = (data: unknown) =>
+      typeof data === 'string' ? data : data === undefined ? '' : JSON.stringify(data, null, 2);
+    const rel = encodePath(relativePath);
+    const proxyIdx = artifactUri.indexOf(PROXY);
+    if (
+      artifactUri.startsWith('mlflow-artifacts:') ||
+      (/^https?:\/\//.test(artifactUri) && proxyIdx >= 0 && this.connection.kind === 'oss')
+    ) {
+      const base = artifactUri.startsWith('mlflow-artifacts:')
+        ? artifactUri.replace(/^mlflow-artifacts:(\/\/[^/]*)?/, '')
+        : artifactUri.slice(proxyIdx + PROXY.length);
+      return text(
+        await this.connection.request({
+          method: 'GET',
+          path: `${PROXY}/${encodePath(base)}/${rel}`,
+        }),
+      );
+    }
+    if (this.connection.kind === 'databricks') {
+      const run = parseDatabricksRunArtifactUri(artifactUri);
+      if (run) {
+        const path = run.subPath
+          ? `${run.subPath.replace(/\/+$/, '')}/${relativePath}`
+          : relativePath;
+        const res = await this.connection.request<{ credential_infos?: ArtifactCredentialInfo[] }>({
+          method: 'POST',
+          path: `${API2}/artifacts/credentials-for-read`,
+          body: { run_id: run.runId, path: [path] },
+          idempotent: true,
+        });
+        const cred = res.credential_infos?.[0];
+        if (!cred)
+          throw new MlflowArtifactError(`Databricks returned no read credential for ${path}.`);
+        const headers = Object.fromEntries((cred.headers ?? []).map((h) => [h.name, h.value]));
+        const response = await this.connection.storage({
+          method: 'GET',
+          url: cred.signed_uri,
+          headers,
+        });
+        return text(response.data);
+      }
+    }
+    throw new MlflowArtifactError(
+      `Cannot read artifacts from "${artifactUri}": only the MLflow artifact proxy ("mlflow-artifacts:/" URIs) and Databricks run artifacts are supported.`,
+    );
+  }
+
   // --- traces (protocol A) ----------------------------------------------------------------
 
   /** `StartTraceV3`: records the finished trace's info; the response carries its artifact location. */
@@ -446,10 +499,14 @@ export class MlflowClient {
     return res.model_version;
   }
 
-  async getModelVersion(name: string, version: string): Promise<ModelVersion> {
+  async getModelVersion(
+    name: string,
+    version: string,
+    registry: { unityCatalog?: boolean } = {},
+  ): Promise<ModelVersion> {
     const res = await this.connection.request<{ model_version: ModelVersion }>({
       method: 'GET',
-      path: `${API2}/model-versions/get`,
+      path: `${registryBase(registry)}/model-versions/get`,
       query: { name, version },
     });
     return res.model_version;

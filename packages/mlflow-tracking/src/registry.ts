@@ -10,6 +10,8 @@
  * Python `langchain` flavor: Python cannot load it with `mlflow.langchain.load_model`.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
 
 import { redactSecrets } from '@lakechain/core';
 import type { ConnectionOptions } from './connection.js';
@@ -50,7 +52,37 @@ export interface LogChainOptions extends ConnectionOptions {
   description?: string;
   tags?: Record<string, string>;
   client?: MlflowClient;
+  /**
+   * How to serve the chain: the module that exports it (and the files it imports), uploaded
+   * under `code/` next to the definition and recorded in `MLmodel` and `meta.json`, so
+   * `lakechain-agent serve --model models:/<name>/<version>` (`@lakechain/agent-server`) can
+   * download and serve a registered version.
+   */
+  serving?: ServingOptions;
 }
+
+export interface ServingOptions {
+  /** The module exporting the runnable or agent (or a function making it), e.g. `./agent.mjs`. */
+  entryPoint: string;
+  /** Other files the entry point imports (relative paths, kept as they are under `code/`). */
+  files?: string[];
+  /** The entry point's export. Default `default`. */
+  exportName?: string;
+  /** The folder `entryPoint` and `files` are relative to. Default the current directory. */
+  baseDir?: string;
+}
+
+/** How a logged chain is served, as `meta.json` records it (paths relative to the chain folder). */
+export interface ServingSpec {
+  entryPoint: string;
+  exportName: string;
+  files: string[];
+  /** The command that serves the downloaded folder. */
+  command: string[];
+}
+
+/** The command recorded in `MLmodel`: serve the model folder it sits in. */
+export const SERVE_COMMAND = ['npx', 'lakechain-agent', 'serve', '--model-dir', '.'];
 
 export interface PromptRecord {
   class: string;
@@ -209,6 +241,7 @@ export async function logChain(
   const json = (value: unknown) =>
     redactSecrets(JSON.stringify(JSON.parse(safeJson(value)), null, 2), secrets);
   const createdAt = new Date();
+  const code = options.serving ? codeFiles(options.serving) : undefined;
   const files: ModelFile[] = [
     {
       path: 'MLmodel',
@@ -217,6 +250,7 @@ export async function logChain(
         runId: run.run_id,
         createdAt,
         inputNames: options.inputNames ?? inputNamesOf(prompts),
+        ...(code ? { serving: code.spec } : {}),
       }),
     },
     { path: 'chain.json', body: json(serialized) },
@@ -228,8 +262,19 @@ export async function logChain(
         runnable_name: name,
         created_by: '@lakechain/mlflow-tracking',
         created_at: createdAt.toISOString(),
+        ...(code
+          ? {
+              serving: {
+                entry_point: code.spec.entryPoint,
+                export: code.spec.exportName,
+                files: code.spec.files,
+                command: code.spec.command,
+              },
+            }
+          : {}),
       }),
     },
+    ...(code?.files ?? []),
   ];
   try {
     for (const file of files)
@@ -264,6 +309,42 @@ export async function logChain(
     );
   }
   return result;
+}
+
+/** The serving files, read from disk now (a missing file fails before anything is logged). */
+function codeFiles(serving: ServingOptions): { spec: ServingSpec; files: ModelFile[] } {
+  const base = resolve(serving.baseDir ?? process.cwd());
+  const paths = [serving.entryPoint, ...(serving.files ?? [])];
+  const files: ModelFile[] = [];
+  const relativePaths: string[] = [];
+  for (const path of paths) {
+    const absolute = isAbsolute(path) ? path : resolve(base, path);
+    const inside = relative(base, absolute).split('\\').join('/');
+    if (inside.startsWith('..') || isAbsolute(inside))
+      throw new MlflowConfigError(
+        `serving: ${path} is outside ${base}; pass baseDir (the folder every serving file is under).`,
+      );
+    let body: string;
+    try {
+      body = readFileSync(absolute, 'utf8');
+    } catch (error) {
+      throw new MlflowConfigError(
+        `serving: cannot read ${absolute} (${(error as Error).message}); entryPoint and files are paths relative to baseDir.`,
+      );
+    }
+    if (relativePaths.includes(`code/${inside}`)) continue;
+    relativePaths.push(`code/${inside}`);
+    files.push({ path: `code/${inside}`, body });
+  }
+  return {
+    spec: {
+      entryPoint: relativePaths[0] as string,
+      exportName: serving.exportName ?? 'default',
+      files: relativePaths,
+      command: SERVE_COMMAND,
+    },
+    files,
+  };
 }
 
 function chooseRegistry(
@@ -311,6 +392,7 @@ function mlmodelYaml(options: {
   runId: string;
   createdAt: Date;
   inputNames: string[];
+  serving?: ServingSpec;
 }): string {
   // JSON strings are YAML double-quoted scalars, except that YAML folds U+0085/U+2028/U+2029
   // and rejects lone surrogates, which JSON.stringify leaves as they are: escape those too.
@@ -332,6 +414,15 @@ function mlmodelYaml(options: {
     `    chain_file: ${q('chain.json')}`,
     `    prompts_file: ${q('prompts.json')}`,
     `    created_by: ${q('@lakechain/mlflow-tracking')}`,
+    ...(options.serving
+      ? [
+          '    serving:',
+          `      entry_point: ${q(options.serving.entryPoint)}`,
+          `      export: ${q(options.serving.exportName)}`,
+          // A JSON array is a YAML flow sequence.
+          `      command: ${JSON.stringify(options.serving.command)}`,
+        ]
+      : []),
     `model_uuid: ${q(randomUUID().replace(/-/g, ''))}`,
     `run_id: ${q(options.runId)}`,
     'signature:',

@@ -4,6 +4,7 @@
  * `src/services/` exporting a `defineService(...)`, and one line here. Its options and state
  * appear on `startLocalWorkspace()`'s options and on the workspace object under its name.
  */
+import { appsService } from './apps/service.js';
 import { driverProxyService } from './driver_proxy/service.js';
 import { genieService } from './genie/service.js';
 import { lakebaseService } from './lakebase/service.js';
@@ -14,6 +15,7 @@ import { servingService } from './serving/service.js';
 import { statementExecutionService } from './statement_execution/service.js';
 import { vectorSearchService } from './vector_search/service.js';
 import { warehouseService } from './warehouse/service.js';
+import { workspaceFilesService } from './workspace_files/service.js';
 
 export const builtinServices = [
   oauthService,
@@ -26,6 +28,8 @@ export const builtinServices = [
   driverProxyService,
   mlflowService,
   lakebaseService,
+  workspaceFilesService,
+  appsService,
 ] as const;
 
 export type BuiltinServices = typeof builtinServices;

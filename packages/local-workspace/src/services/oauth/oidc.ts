@@ -20,6 +20,11 @@ export interface OAuthServerOptions {
   tokenLifetimeSeconds: number;
   /** Public clients allowed to use the authorize flow without a secret. */
   publicClientIds?: string[];
+  /**
+   * More confidential clients accepted by `client_credentials`, by client id (service principals
+   * the workspace creates while running, such as each Databricks App's). Read at each request.
+   */
+  servicePrincipals?: ReadonlyMap<string, string>;
   now?: () => number;
 }
 
@@ -133,11 +138,14 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
       const basic = basicCredentials(request.headers.authorization);
       const clientId = basic?.id ?? form.get('client_id') ?? undefined;
       const clientSecret = basic?.secret ?? form.get('client_secret') ?? undefined;
+      const extraSecret =
+        clientId !== undefined ? options.servicePrincipals?.get(clientId) : undefined;
       const confidential =
         clientId !== undefined &&
         clientSecret !== undefined &&
-        sameSecret(clientId, options.clientId) &&
-        sameSecret(clientSecret, options.clientSecret);
+        ((sameSecret(clientId, options.clientId) &&
+          sameSecret(clientSecret, options.clientSecret)) ||
+          (extraSecret !== undefined && sameSecret(clientSecret, extraSecret)));
       const badClient = () =>
         oauthError(
           response,
@@ -170,7 +178,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
             'invalid_scope',
             `Unknown scope: ${unknownScope.join(' ')}`,
           );
-        return issueTokens(response, options.clientId, requestedScope || 'all-apis');
+        return issueTokens(response, clientId as string, requestedScope || 'all-apis');
       }
 
       if (grantType === 'authorization_code') {

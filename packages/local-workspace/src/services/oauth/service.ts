@@ -24,6 +24,12 @@ export interface OAuthOptions {
 export interface LocalOAuth {
   readonly clientId: string;
   readonly clientSecret: string;
+  /**
+   * Accepts one more service principal at the token endpoint (`client_credentials`), for
+   * services that create them (each Databricks App has its own). Returns its secret.
+   */
+  addServicePrincipal(clientId: string, clientSecret?: string): string;
+  removeServicePrincipal(clientId: string): void;
 }
 
 export const oauthService = defineService({
@@ -31,6 +37,7 @@ export const oauthService = defineService({
   create(context, options: OAuthOptions | undefined) {
     const clientId = options?.clientId ?? randomUUID();
     const clientSecret = options?.clientSecret ?? `dose${randomBytes(16).toString('hex')}`;
+    const servicePrincipals = new Map<string, string>();
     const server = createOAuthServer({
       host: () => context.host(),
       tokens: context.tokens,
@@ -38,9 +45,20 @@ export const oauthService = defineService({
       clientSecret,
       tokenLifetimeSeconds: options?.tokenLifetimeSeconds ?? 3600,
       publicClientIds: options?.publicClientIds,
+      servicePrincipals,
       now: options?.now,
     });
-    const state: LocalOAuth = { clientId, clientSecret };
+    const state: LocalOAuth = {
+      clientId,
+      clientSecret,
+      addServicePrincipal(id, secret = `dose${randomBytes(16).toString('hex')}`) {
+        servicePrincipals.set(id, secret);
+        return secret;
+      },
+      removeServicePrincipal(id) {
+        servicePrincipals.delete(id);
+      },
+    };
     return {
       state,
       routes: [
@@ -51,6 +69,19 @@ export const oauthService = defineService({
           auth: 'none',
           body: 'none',
           handle: (request) => server.discovery(request.incoming, request.response),
+        },
+        {
+          // Host metadata: where Databricks' SDKs (Python databricks-sdk 0.15x) find the OIDC
+          // endpoints of a host before OAuth; without it their OAuth M2M has no token endpoint.
+          method: ['GET', 'HEAD'],
+          path: '/.well-known/databricks-config',
+          name: 'oidc-discovery',
+          auth: 'none',
+          body: 'none',
+          handle: () => ({
+            oidc_endpoint: `${context.host()}/oidc`,
+            workspace_id: context.ids.workspaceId,
+          }),
         },
         {
           method: '*',

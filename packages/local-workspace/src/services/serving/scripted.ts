@@ -4,7 +4,16 @@
  * it), deterministic embeddings, MLflow-style custom models, and an echo chat for demos.
  */
 import { createHash } from 'node:crypto';
-import { badRequest, delay, isReply } from './reply.js';
+import { badRequest, isReply } from './reply.js';
+import { chatScriptToResponses, renderResponses, responsesToChatBody } from './scripted_agents.js';
+import {
+  asObject,
+  contentText,
+  estimateTokens,
+  splitIn,
+  splitWords,
+  streamOf,
+} from './scripted_wire.js';
 import type {
   ChatMessageInput,
   ChatScript,
@@ -13,62 +22,14 @@ import type {
   ServingRequest,
 } from './types.js';
 
+export { contentText, estimateTokens, splitWords, streamOf } from './scripted_wire.js';
+
 type Json = Record<string, unknown>;
 type MaybePromise<T> = T | Promise<T>;
-
-/** A rough, deterministic token count (4 characters a token), good enough for usage figures. */
-export function estimateTokens(text: string): number {
-  return text.length === 0 ? 0 : Math.ceil(text.length / 4);
-}
-
-/** The text of a message's content, whether a string or a list of `{type:'text', text}` parts. */
-export function contentText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content
-    .map((part) =>
-      typeof part === 'object' && part !== null && typeof (part as Json).text === 'string'
-        ? ((part as Json).text as string)
-        : '',
-    )
-    .join('');
-}
-
-/** Splits text into word-sized pieces (each keeps its trailing whitespace). */
-export function splitWords(text: string): string[] {
-  return text.match(/\s*\S+\s*/g) ?? (text ? [text] : []);
-}
-
-function splitIn(text: string, parts: number): string[] {
-  if (text.length < parts) return [text];
-  const size = Math.ceil(text.length / parts);
-  const pieces: string[] = [];
-  for (let i = 0; i < text.length; i += size) pieces.push(text.slice(i, i + size));
-  return pieces;
-}
-
-function asObject(body: unknown): Json {
-  return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Json) : {};
-}
 
 function includeUsage(body: Json): boolean {
   const options = asObject(body.stream_options);
   return options.include_usage === true;
-}
-
-/**
- * An async iterable over `chunks`, waiting `delayMs` before each one (a slow stream); stops when
- * `signal` aborts.
- */
-export async function* streamOf<T>(
-  chunks: Iterable<T>,
-  options: { delayMs?: number; signal?: AbortSignal } = {},
-): AsyncGenerator<T> {
-  for (const chunk of chunks) {
-    if (options.delayMs) await delay(options.delayMs, options.signal);
-    if (options.signal?.aborted) return;
-    yield chunk;
-  }
 }
 
 export interface ScriptedStreamOptions {
@@ -163,6 +124,15 @@ export function scriptedChat(
   options: ScriptedChatOptions = {},
 ): ServingHandler {
   return async (request) => {
+    if (request.api === 'responses') {
+      // A chat endpoint answers the Responses API too: same script, that API's shapes.
+      const chatBody = responsesToChatBody(asObject(request.body));
+      const messages = chatBody.messages as ChatMessageInput[];
+      const result = await fn(messages, chatBody, { request, choiceIndex: 0 });
+      if (isReply(result)) return result;
+      const script = typeof result === 'string' ? { content: result } : result;
+      return renderResponses(request, chatScriptToResponses(script), { delayMs: options.delayMs });
+    }
     const body = asObject(request.body);
     const messages = (Array.isArray(body.messages) ? body.messages : []) as ChatMessageInput[];
     const n = typeof body.n === 'number' && body.n > 1 ? body.n : 1;

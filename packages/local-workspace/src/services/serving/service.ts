@@ -1,9 +1,11 @@
 /**
  * Model Serving: the Databricks `/api/2.0/serving-endpoints` API, each endpoint's
- * `/serving-endpoints/{name}/invocations`, and the OpenAI-compatible
- * `/serving-endpoints/{chat/completions,completions,embeddings}` routes that name the endpoint in
- * `model`. Endpoints are declared in the options (or added while running through
- * `workspace.serving`); every request is logged for tests to read.
+ * `/serving-endpoints/{name}/invocations`, the OpenAI-compatible
+ * `/serving-endpoints/{chat/completions,completions,embeddings,responses}` routes that name the
+ * endpoint in `model`, and AI Gateway's `/ai-gateway/{mlflow,openai}/v1/{chat/completions,
+ * responses}` routes (a gateway route here is the endpoint of the same name). Endpoints are
+ * declared in the options (or added while running through `workspace.serving`); every request is
+ * logged for tests to read.
  */
 import { ApiError } from '../../platform/errors.js';
 import { failureStatus } from '../../platform/responses.js';
@@ -25,6 +27,14 @@ const TASK_OF_API: Partial<Record<ServingApi, string>> = {
 };
 
 const LLM_TASKS = new Set(['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings']);
+
+/** Which endpoint tasks each OpenAI-style route reaches (others answer 400). */
+function acceptsApi(task: string, api: ServingApi): boolean {
+  if (api === 'responses') return task === 'llm/v1/chat' || task === 'agent/v1/responses';
+  if (api === 'chat/completions' && task === 'agent/v1/responses') return false;
+  const expected = TASK_OF_API[api];
+  return !(expected && LLM_TASKS.has(task) && task !== expected);
+}
 
 const endpointDoesNotExist = (name: string) =>
   new ServingError(
@@ -105,8 +115,7 @@ export const servingService = defineService({
             'PERMISSION_DENIED',
             `User does not have permission to query serving endpoint '${definition.name}'.`,
           );
-        const expectedTask = TASK_OF_API[api];
-        if (expectedTask && LLM_TASKS.has(definition.task) && definition.task !== expectedTask)
+        if (!acceptsApi(definition.task, api))
           throw new ServingError(
             400,
             'BAD_REQUEST',
@@ -114,7 +123,7 @@ export const servingService = defineService({
           );
         if (body === undefined)
           throw new ServingError(400, 'BAD_REQUEST', 'The request body must be a JSON object');
-        validateServingRequest(body, definition);
+        validateServingRequest(body, definition, api);
         const result = await definition.handler({
           endpoint: definition.name,
           task: definition.task,
@@ -132,7 +141,7 @@ export const servingService = defineService({
       }
     };
 
-    const invocations = (path: string, api: ServingApi) => ({
+    const invocations = (path: string | RegExp, api: ServingApi) => ({
       method: '*' as const,
       path,
       name: 'serving-invocations',
@@ -159,7 +168,11 @@ export const servingService = defineService({
         invocations('/serving-endpoints/chat/completions', 'chat/completions'),
         invocations('/serving-endpoints/completions', 'completions'),
         invocations('/serving-endpoints/embeddings', 'embeddings'),
+        invocations('/serving-endpoints/responses', 'responses'),
         invocations('/serving-endpoints/:name/invocations', 'invocations'),
+        // AI Gateway: MLflow routes and native OpenAI routes, `model` naming the route.
+        invocations(/^\/ai-gateway\/(?:mlflow|openai)\/v1\/chat\/completions$/, 'chat/completions'),
+        invocations(/^\/ai-gateway\/(?:mlflow|openai)\/v1\/responses$/, 'responses'),
       ],
     };
   },

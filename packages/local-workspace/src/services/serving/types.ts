@@ -5,11 +5,17 @@
  * client tests read to assert request shapes on the server side.
  */
 
-/** Databricks serving tasks. Other strings (e.g. `llama2/chat`) are served like `custom`. */
+/**
+ * Databricks serving tasks. `agent/v1/responses` (MLflow ResponsesAgent) and `agent/v2/chat`
+ * (ChatAgent) are agents: custom-model endpoints whose task says which protocol they speak.
+ * Other strings (e.g. `llama2/chat`) are served like `custom`.
+ */
 export type ServingTask =
   | 'llm/v1/chat'
   | 'llm/v1/completions'
   | 'llm/v1/embeddings'
+  | 'agent/v1/responses'
+  | 'agent/v2/chat'
   | 'custom'
   | (string & {});
 
@@ -24,6 +30,8 @@ export type ServingApi =
   | 'chat/completions'
   | 'completions'
   | 'embeddings'
+  /** `POST /serving-endpoints/responses` (the OpenAI Responses API; `model` names the endpoint). */
+  | 'responses'
   /** Driver-proxy requests are logged too, under the endpoint name `driver-proxy:<port>`. */
   | 'driver-proxy';
 
@@ -71,7 +79,9 @@ export interface ServingEndpointDefinition {
    * Request validation. `'fmapi'` (default, except for `CUSTOM_MODEL` endpoints) rejects
    * what Foundation Model APIs reject: unknown fields, tools without `parameters`, `strict` on a
    * tool function, bad `stop`/`tool_choice`/`response_format` (chat, completions and embeddings
-   * tasks only). `'none'` passes every body through.
+   * tasks), and on the Responses API `text` parts where `input_text` belongs and empty text parts.
+   * Agent endpoints (`agent/v1/responses`, `agent/v2/chat`) check the MLflow request schema
+   * unless this is `'none'`. `'none'` passes every body through.
    */
   validation?: 'fmapi' | 'none';
   /** Accept `tools[].function.strict` (Databricks rejects it by default). */

@@ -1,6 +1,7 @@
 /** Built-in serving backends running a local GGUF model with node-llama-cpp (optional peer). */
 export { type LlamaServingHandler, llamaChat, toChatHistory } from './chat.js';
 export { llamaCompletions } from './completions.js';
+export { llamaResponses } from './responses.js';
 export {
   disposeLlamaRuntimes,
   type LlamaBackendOptions,

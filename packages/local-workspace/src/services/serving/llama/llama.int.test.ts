@@ -24,11 +24,11 @@ function post(
   ws: LocalWorkspace,
   endpoint: string,
   body: Json,
-  options: { abortAfter?: number } = {},
+  options: { abortAfter?: number; path?: string } = {},
 ): Promise<Posted> {
   return new Promise((resolve, reject) => {
     const request = httpsRequest(
-      `${ws.host}/serving-endpoints/${endpoint}/invocations`,
+      `${ws.host}${options.path ?? `/serving-endpoints/${endpoint}/invocations`}`,
       {
         method: 'POST',
         ca: ws.caCert,
@@ -375,6 +375,73 @@ describe('llama serving backends (tiny GGUF models)', () => {
     expect(model.tokenize('### End', true)).toHaveLength(1);
     expect(model.tokenize('### Instruction:', true)).toHaveLength(1);
     expect(model.tokenize('### Response:', true)).toHaveLength(1);
+  });
+
+  it('the Responses API: grammar-constrained tool calls and text.format, streamed events', async () => {
+    const responses = (body: Json) =>
+      post(ws, 'tiny', { model: 'tiny', ...body }, { path: '/serving-endpoints/responses' });
+    const input = [
+      { role: 'system', content: [{ type: 'input_text', text: 'You are terse.' }] },
+      { role: 'user', content: 'Count the trips in the lake house table.' },
+    ];
+    const tools = [
+      {
+        type: 'function',
+        name: 'list_tables',
+        parameters: { type: 'object', properties: { schema: { enum: ['nyctaxi', 'tpch'] } } },
+      },
+    ];
+    const forced = await responses({
+      input,
+      tools,
+      tool_choice: { type: 'function', name: 'list_tables' },
+      max_output_tokens: 100,
+    });
+    expect(forced.status).toBe(200);
+    const [call] = forced.json?.output ?? [];
+    expect(call).toMatchObject({ type: 'function_call', name: 'list_tables' });
+    expect(['nyctaxi', 'tpch']).toContain(JSON.parse(call.arguments).schema);
+    expect(forced.json?.usage.input_tokens).toBeGreaterThan(10);
+
+    const schema = {
+      type: 'object',
+      properties: { table: { enum: ['trips', 'orders'] } },
+      required: ['table'],
+    };
+    const structured = await responses({
+      input,
+      max_output_tokens: 60,
+      text: { format: { type: 'json_schema', name: 'pick', schema } },
+    });
+    const text = structured.json?.output[0].content[0].text;
+    expect(['trips', 'orders']).toContain(JSON.parse(text).table);
+
+    // The function call and its output go back as history; the stream ends with the usage.
+    const streamed = await responses({
+      input: [
+        ...input,
+        {
+          type: 'function_call',
+          call_id: call.call_id,
+          name: 'list_tables',
+          arguments: call.arguments,
+        },
+        { type: 'function_call_output', call_id: call.call_id, output: 'trips' },
+      ],
+      max_output_tokens: 8,
+      stream: true,
+    });
+    const types = streamed.events.map((event) => event.type);
+    expect(types[0]).toBe('response.created');
+    expect(types.at(-1)).toMatch(/^response\.(completed|incomplete)$/);
+    const deltas = streamed.events
+      .filter((event) => event.type === 'response.output_text.delta')
+      .map((event) => event.delta)
+      .join('');
+    const final = streamed.events.at(-1)?.response;
+    expect(deltas).toBe(final.output[0]?.content[0].text ?? '');
+    expect(final.usage.output_tokens).toBeGreaterThan(0);
+    expect(final.usage.output_tokens).toBeLessThanOrEqual(8);
   });
 
   it('answers 500 with a clear message when the model file is missing', async () => {
