@@ -1,6 +1,7 @@
 // Renders BENCHMARKS.md from one bench/results/<date>.json (bench/run.mjs calls it; it can also
 // be run alone: `node bench/report.mjs bench/results/<date>.json > BENCHMARKS.md`).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const fmtMs = (v) =>
@@ -594,12 +595,30 @@ export function renderMarkdown(r, resultFile) {
   return `${out.join('\n')}\n`;
 }
 
+/**
+ * Sections other benchmark scripts write into BENCHMARKS.md between `<!-- name:start ... -->` and
+ * `<!-- name:end -->` (e.g. packages/agent-server/bench): kept, at the end, when this file is
+ * regenerated from a results JSON.
+ */
+export function keepExternalSections(markdown, previous) {
+  const sections = [
+    ...(previous ?? '').matchAll(/<!-- ([\w-]+):start[^>]*-->[\s\S]*?<!-- \1:end -->\n?/g),
+  ]
+    .map((match) => match[0])
+    .filter((section) => !markdown.includes(section.split('\n')[0]));
+  return sections.length ? `${markdown.trimEnd()}\n\n${sections.join('\n')}` : markdown;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2]) {
   const file = process.argv[2];
+  const target = join(dirname(fileURLToPath(import.meta.url)), '..', 'BENCHMARKS.md');
   process.stdout.write(
-    renderMarkdown(
-      JSON.parse(readFileSync(file, 'utf8')),
-      file.replace(/^.*?(bench\/results)/, '$1'),
+    keepExternalSections(
+      renderMarkdown(
+        JSON.parse(readFileSync(file, 'utf8')),
+        file.replace(/^.*?(bench\/results)/, '$1'),
+      ),
+      existsSync(target) ? readFileSync(target, 'utf8') : '',
     ),
   );
 }

@@ -27,7 +27,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { renderMarkdown } from './report.mjs';
+import { keepExternalSections, renderMarkdown } from './report.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const rootDir = dirname(benchDir);
@@ -694,9 +694,13 @@ if (opts.merge && existsSync(file)) {
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 log(`wrote ${file} (${results.durationS} s)`);
 if (!opts['no-markdown'] && !quick) {
+  const target = join(rootDir, 'BENCHMARKS.md');
   writeFileSync(
-    join(rootDir, 'BENCHMARKS.md'),
-    renderMarkdown(results, file.slice(rootDir.length + 1)),
+    target,
+    keepExternalSections(
+      renderMarkdown(results, file.slice(rootDir.length + 1)),
+      existsSync(target) ? readFileSync(target, 'utf8') : '',
+    ),
   );
   log('regenerated BENCHMARKS.md');
 }
