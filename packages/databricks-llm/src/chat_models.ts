@@ -26,6 +26,7 @@ import {
   isInteropZodSchema,
 } from '@langchain/core/utils/types';
 import { z } from 'zod';
+import { DatabricksCaller } from './caller.js';
 import { databricksFailedAttemptHandler, malformedResponse } from './errors.js';
 import {
   convertMessagesToOpenAI,
@@ -44,7 +45,6 @@ import {
   validateOptions,
 } from './options.js';
 import { authOptionsShape, type DatabricksAuthOptions, ServingConnection } from './serving.js';
-import { readServingEvents } from './streaming.js';
 import {
   type DatabricksTool,
   type DatabricksToolChoice,
@@ -244,6 +244,8 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
       ...canonical,
       onFailedAttempt: fields.onFailedAttempt ?? databricksFailedAttemptHandler,
     });
+    // Retries wait with core's backoff, within a deadline (caller.ts).
+    this.caller = new DatabricksCaller(fields);
     this.model = model;
     this.temperature = options.temperature;
     this.maxTokens = options.maxTokens;
@@ -449,20 +451,20 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
   ): AsyncGenerator<ChatGenerationChunk> {
     const body = this.#requestBody(messages, options, true);
     const path = this.#connection.invocationsPath(this.model);
-    // Only opening the stream is retried: once tokens have been emitted a retry would repeat them.
-    const response = await this.caller.callWithOptions({ signal: options.signal }, () =>
-      this.#connection.postStream(this.model, path, body, options.signal),
+    // Only the stream up to its first token is retried: once tokens have been emitted a retry
+    // would repeat them, so a later break is an error carrying the text received (partialText).
+    const events = await this.caller.callWithOptions({ signal: options.signal }, () =>
+      this.#connection.startStream(this.model, path, body, {
+        signal: options.signal,
+        isFinal: (data) =>
+          Array.isArray(data.choices) &&
+          data.choices.some((choice: { finish_reason?: unknown }) => choice?.finish_reason != null),
+      }),
     );
     let usage: OpenAIUsage | undefined;
     let modelName: string | undefined;
     let customOutputs: unknown;
     let id: string | undefined;
-    const events = readServingEvents(response, this.model, {
-      signal: options.signal,
-      isFinal: (data) =>
-        Array.isArray(data.choices) &&
-        data.choices.some((choice: { finish_reason?: unknown }) => choice?.finish_reason != null),
-    });
     for await (const { data } of events) {
       // Some endpoints (Databricks Claude) repeat partial usage on every chunk: keep the last one.
       if (data.usage && typeof data.usage === 'object') usage = data.usage as OpenAIUsage;
