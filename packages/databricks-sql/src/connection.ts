@@ -198,6 +198,8 @@ export class SqlConnection {
   private closed = false;
   /** Releases what resolving the connect options opened (see `ConnectionSettings`). */
   private release?: () => Promise<void>;
+  /** The driver's connection pool (its keep-alive agent), which its `close()` leaves open. */
+  private driverAgent?: () => Promise<{ destroy(): void } | undefined>;
   /** Sessions opened so far (1 normally; more after the warehouse closed one). */
   sessionsOpened = 0;
 
@@ -217,6 +219,7 @@ export class SqlConnection {
         throw error;
       }
       this.release = release;
+      this.driverAgent = async () => (await client.getConnectionProvider()).getAgent();
       return client as unknown as SqlClientLike;
     })().catch((error: unknown) => {
       this.clientPromise = undefined;
@@ -461,8 +464,9 @@ export class SqlConnection {
   }
 
   /**
-   * Cancels running statements and closes the session and client this object opened, then what
-   * resolving its connect options opened (core's config).
+   * Cancels running statements and closes the session and client this object opened (with the
+   * driver's idle keep-alive sockets), then what resolving its connect options opened (core's
+   * config).
    */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -475,7 +479,13 @@ export class SqlConnection {
     }
     if (this.clientPromise) {
       const client = await this.clientPromise.catch(() => undefined);
+      // Asked before close(), which forgets the connection provider.
+      const agent = await this.driverAgent?.().catch(() => undefined);
       await client?.close().catch(() => {});
+      // The driver's close() leaves its keep-alive sockets open until the server drops them
+      // (each with its TLS state and a context built from `customCaCert`): close them now.
+      agent?.destroy();
+      this.driverAgent = undefined;
       this.clientPromise = undefined;
     }
     await this.release?.().catch(() => {});
