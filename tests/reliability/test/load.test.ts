@@ -30,7 +30,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 
 const INVOCATIONS = 1_000;
 const CONCURRENCY = 50;
-const WARM_UP = 200;
+const WARM_UP = 500;
 const OUTAGE_MS = 10_000;
 
 /** Faults that a retry hides: what the first profile injects, and the second around its outage. */
@@ -77,13 +77,19 @@ const onUnhandled = (reason: unknown) => unhandled.push(reason);
 /** Sends a command to the workspace process and waits for its answer. */
 function command<T>(type: string, extra: Record<string, unknown> = {}): Promise<T> {
   const id = ++nextId;
-  return new Promise<T>((resolve) => {
+  return new Promise<T>((resolve, reject) => {
+    const onExit = (code: number | null) => {
+      child.off('message', onMessage);
+      reject(new Error(`The local workspace process exited (code ${code}) during '${type}'.`));
+    };
     const onMessage = (message: { id?: number; result?: T }) => {
       if (message?.id !== id) return;
       child.off('message', onMessage);
+      child.off('exit', onExit);
       resolve(message.result as T);
     };
     child.on('message', onMessage);
+    child.once('exit', onExit);
     child.send({ id, type, ...extra });
   });
 }
