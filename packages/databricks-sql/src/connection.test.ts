@@ -279,3 +279,26 @@ describe('statement retries through an outage (fake timers)', () => {
     expect((attempts.at(-1) ?? 0) - (attempts[0] ?? 0)).toBeLessThanOrEqual(120_000);
   });
 });
+
+describe('closing during a retry', () => {
+  it('close() while a refused statement waits to retry: no further attempt, a typed error', async () => {
+    vi.useFakeTimers();
+    try {
+      vi.spyOn(Math, 'random').mockReturnValue(0.5);
+      const { session, attempts } = refusingSession(10, 503);
+      const connection = new SqlConnection({ session });
+      const result = connection.execute('SELECT 1').catch((error: unknown) => error);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(attempts).toHaveLength(1);
+      await connection.close();
+      await vi.advanceTimersByTimeAsync(60_000);
+      const error = await result;
+      expect(attempts).toHaveLength(1);
+      expect(DatabricksSqlError.isInstance(error)).toBe(true);
+      expect((error as Error).message).toContain('was closed');
+    } finally {
+      vi.useRealTimers();
+      vi.restoreAllMocks();
+    }
+  });
+});

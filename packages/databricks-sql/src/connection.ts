@@ -341,6 +341,8 @@ export class SqlConnection {
     attempt: { phase: 'submit' | 'fetch' },
   ): Promise<StatementResult> {
     attempt.phase = 'submit';
+    // Closed while waiting to retry: open nothing new.
+    this.ensureOpen();
     if (options.signal?.aborted) throw this.cancelError('canceled', statement, options.signal);
     const operation = await this.submitOnce(statement, execOptions);
     attempt.phase = 'fetch';
