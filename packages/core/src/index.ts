@@ -34,7 +34,18 @@ export {
   computeBackoffMs,
   parseRetryAfter,
   retryDelayMs,
+  retryWithBackoff,
 } from './http/backoff.js';
+export type { RetryDecision, RetryLoopOptions } from './http/backoff.js';
+// What a replay would do: the one rule for every retry loop (see "Retries" in ARCHITECTURE.md).
+export {
+  classifyNetworkError,
+  classifyStatus,
+  mayReplay,
+  REPLAY_CLASS,
+  replayClassOfMethod,
+} from './http/replay.js';
+export type { FailureClass, ReplayClass } from './http/replay.js';
 export { parseSseStream } from './http/sse.js';
 export type { SseEvent } from './http/sse.js';
 export type {

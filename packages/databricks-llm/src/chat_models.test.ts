@@ -822,7 +822,7 @@ describe('errors and retries (one retry layer: AsyncCaller)', () => {
       ...authFor(mock.fetch),
     });
     const reply = model.invoke('x');
-    // p-retry's own backoff is at most 2 s here: the 3 s wait comes from Retry-After.
+    // The backoff alone would wait at most 500 ms here: the 3 s wait comes from Retry-After.
     await vi.advanceTimersByTimeAsync(2_999);
     expect(mock.invocations()).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);

@@ -32,6 +32,7 @@ import {
   convertMessagesToChatAgent,
 } from './chat_agent.js';
 import { type EndpointRoute, resolveEndpointApi } from './endpoint_api.js';
+import { DatabricksCaller } from './caller.js';
 import { databricksFailedAttemptHandler, malformedResponse } from './errors.js';
 import {
   convertMessagesToOpenAI,
@@ -305,6 +306,8 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
       ...canonical,
       onFailedAttempt: fields.onFailedAttempt ?? databricksFailedAttemptHandler,
     });
+    // Retries wait with core's backoff, within a deadline (caller.ts).
+    this.caller = new DatabricksCaller(fields);
     this.model = model;
     this.temperature = options.temperature;
     this.maxTokens = options.maxTokens;
@@ -686,24 +689,29 @@ export class ChatDatabricks extends BaseChatModel<ChatDatabricksCallOptions, AIM
   ): AsyncGenerator<ChatGenerationChunk> {
     const { route, client } = await this.#target(options.signal);
     const body = this.#bodyFor(route, messages, options, true);
-    // Only opening the stream is retried: once tokens have been emitted a retry would repeat them.
-    const response = await this.caller.callWithOptions({ signal: options.signal }, () =>
-      this.#connection.postStream(this.model, route.path, body, options.signal, client),
-    );
     if (route.api !== 'chat-completions') {
+      // Only opening the stream is retried: once tokens have been emitted a retry would repeat them.
+      const response = await this.caller.callWithOptions({ signal: options.signal }, () =>
+        this.#connection.postStream(this.model, route.path, body, options.signal, client),
+      );
       yield* this.#agentOrResponsesStream(route, response, options, runManager);
       return;
     }
+    // Only the stream up to its first token is retried: once tokens have been emitted a retry
+    // would repeat them, so a later break is an error carrying the text received (partialText).
+    const events = await this.caller.callWithOptions({ signal: options.signal }, () =>
+      this.#connection.startStream(this.model, route.path, body, {
+        signal: options.signal,
+        client,
+        isFinal: (data) =>
+          Array.isArray(data.choices) &&
+          data.choices.some((choice: { finish_reason?: unknown }) => choice?.finish_reason != null),
+      }),
+    );
     let usage: OpenAIUsage | undefined;
     let modelName: string | undefined;
     let customOutputs: unknown;
     let id: string | undefined;
-    const events = readServingEvents(response, this.model, {
-      signal: options.signal,
-      isFinal: (data) =>
-        Array.isArray(data.choices) &&
-        data.choices.some((choice: { finish_reason?: unknown }) => choice?.finish_reason != null),
-    });
     for await (const { data } of events) {
       // Some endpoints (Databricks Claude) repeat partial usage on every chunk: keep the last one.
       if (data.usage && typeof data.usage === 'object') usage = data.usage as OpenAIUsage;

@@ -1,6 +1,7 @@
 import { redactForInspection } from '@lakechain/core';
 import { Embeddings, type EmbeddingsParams } from '@langchain/core/embeddings';
 import { z } from 'zod';
+import { DatabricksCaller } from './caller.js';
 import { databricksFailedAttemptHandler, malformedResponse } from './errors.js';
 import {
   endpointOptionsShape,
@@ -103,6 +104,8 @@ export class DatabricksEmbeddings extends Embeddings {
       'timeoutMs',
     );
     super({ ...fields, onFailedAttempt: fields.onFailedAttempt ?? databricksFailedAttemptHandler });
+    // Retries wait with core's backoff, within a deadline (caller.ts).
+    this.caller = new DatabricksCaller(fields);
     this.model = model;
     this.batchSize = options.batchSize ?? DEFAULT_EMBEDDINGS_BATCH_SIZE;
     this.documentInputParams = options.documentInputParams;
@@ -162,7 +165,7 @@ export class DatabricksEmbeddings extends Embeddings {
     const body: Record<string, unknown> = { ...params, input };
     if (this.dimensions !== undefined) body.dimensions = this.dimensions;
     const path = this.#connection.invocationsPath(this.model);
-    // The caller bounds concurrency (maxConcurrency) and retries 429/503.
+    // The caller bounds concurrency (maxConcurrency) and retries what core marked retryable.
     const raw = await this.caller.call(() => this.#connection.postJson(this.model, path, body));
     return this.#parse(raw, input.length);
   }

@@ -1,7 +1,9 @@
 /**
- * Turns what the serving layer throws into errors LangChain understands, and decides what
- * LangChain's AsyncCaller may retry. There is exactly one retry layer in this package: the
- * AsyncCaller of each model. Core's HTTP client is always called with `retry: false`.
+ * Turns what the serving layer throws into errors LangChain understands, and decides what the
+ * models' caller may retry. There is exactly one retry layer in this package: the caller of each
+ * model (`DatabricksCaller`, an AsyncCaller waiting with core's backoff). Core's HTTP client is
+ * always called with `retry: false`; it marks each error `retryable` from the request's replay
+ * class (a model invocation replays safely), and the caller reads that flag.
  */
 import {
   DatabricksApiError,
@@ -51,8 +53,14 @@ export class DatabricksServingError extends LakechainError {
   readonly error_code?: string;
   readonly requestId?: string;
   readonly retryable: boolean;
-  /** Server-requested wait before retrying (from `Retry-After`), read by AsyncCaller's p-retry. */
+  /** Server-requested wait before retrying (from `Retry-After`), read by the models' caller. */
   retryAfterMs?: number;
+  /**
+   * For a stream that broke after its first token (kind `stream_incomplete`): the text received
+   * so far, which the caller has already been handed chunk by chunk. Not replayed: a second
+   * invocation would answer differently. Left out of `toJSON()`, like any model output.
+   */
+  readonly partialText?: string;
   lc_error_code?: LangChainErrorCodes;
 
   constructor(
@@ -65,11 +73,13 @@ export class DatabricksServingError extends LakechainError {
       requestId?: string;
       retryable?: boolean;
       retryAfterMs?: number;
+      partialText?: string;
       cause?: unknown;
     },
   ) {
     super(message, { cause: options.cause });
     this.name = 'DatabricksServingError';
+    if (options.partialText !== undefined) this.partialText = options.partialText;
     this.kind = options.kind;
     this.endpoint = options.endpoint;
     this.status = options.statusCode;
@@ -277,12 +287,28 @@ export function responseFailed(
   );
 }
 
-/** No silent truncation: a stream that stops early is an error. */
-export function incompleteStream(endpoint: string, cause?: unknown): DatabricksServingError {
+/**
+ * No silent truncation: a stream that stops early is an error. Before any output it may be
+ * replayed (`retryable`); after, it carries what was received (`partialText`) and is not.
+ */
+export function incompleteStream(
+  endpoint: string,
+  cause?: unknown,
+  details: { retryable?: boolean; partialText?: string } = {},
+): DatabricksServingError {
+  const { retryable = false, partialText } = details;
+  let when = '';
+  if (partialText !== undefined) {
+    when =
+      ` after ${partialText.length} characters of output had been received; they are in the` +
+      " error's partialText (not retried: a new invocation would answer differently)";
+  } else if (retryable) {
+    when = ' before any output (safe to replay: nothing had been received)';
+  }
   return finish(
     new DatabricksServingError(
-      `The stream from endpoint ${endpoint} ended before completion (no [DONE] or finish_reason)`,
-      { kind: 'stream_incomplete', endpoint, retryable: false, cause },
+      `The stream from endpoint ${endpoint} ended before completion (no [DONE] or finish_reason)${when}`,
+      { kind: 'stream_incomplete', endpoint, retryable, partialText, cause },
     ),
     undefined,
   );

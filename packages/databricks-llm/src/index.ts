@@ -1,4 +1,5 @@
 // Public API of @lakechain/databricks-llm: an explicit list.
+export { DatabricksCaller, DEFAULT_MODEL_MAX_RETRIES, MODEL_RETRY_DEADLINE_MS } from './caller.js';
 export {
   ChatDatabricks,
   type ChatDatabricksCallOptions,

@@ -7,6 +7,7 @@ import {
 } from '@langchain/core/language_models/llms';
 import { GenerationChunk } from '@langchain/core/outputs';
 import { z } from 'zod';
+import { DatabricksCaller } from './caller.js';
 import { databricksFailedAttemptHandler, malformedResponse } from './errors.js';
 import { parseResponseContent } from './messages.js';
 import {
@@ -23,7 +24,6 @@ import {
   type EndpointInfo,
   ServingConnection,
 } from './serving.js';
-import { readServingEvents } from './streaming.js';
 
 /** The request a transform receives: `{prompt, stop?, ...params}`. */
 export type DatabricksLLMRequest = { prompt: string; stop?: string[] } & Record<string, unknown>;
@@ -251,6 +251,8 @@ export class Databricks extends LLM<DatabricksCallOptions> {
       ...canonical,
       onFailedAttempt: fields.onFailedAttempt ?? databricksFailedAttemptHandler,
     });
+    // Retries wait with core's backoff, within a deadline (caller.ts).
+    this.caller = new DatabricksCaller(fields);
     this.model = model;
     this.clusterId = options.clusterId;
     this.clusterDriverPort = options.clusterDriverPort;
@@ -447,15 +449,15 @@ export class Databricks extends LLM<DatabricksCallOptions> {
       return;
     }
     const body = this.#body(prompt, info, options, true);
-    const response = await this.caller.callWithOptions({ signal: options.signal }, () =>
-      this.#connection.postStream(label, path, body, options.signal),
+    // Retried up to the first token only; a later break is an error carrying partialText.
+    const events = await this.caller.callWithOptions({ signal: options.signal }, () =>
+      this.#connection.startStream(label, path, body, {
+        signal: options.signal,
+        isFinal: (data) =>
+          Array.isArray(data.choices) &&
+          data.choices.some((choice: { finish_reason?: unknown }) => choice?.finish_reason != null),
+      }),
     );
-    const events = readServingEvents(response, label, {
-      signal: options.signal,
-      isFinal: (data) =>
-        Array.isArray(data.choices) &&
-        data.choices.some((choice: { finish_reason?: unknown }) => choice?.finish_reason != null),
-    });
     for await (const { data } of events) {
       const choices = Array.isArray(data.choices) ? data.choices : [];
       const choice = choices[0] as Record<string, unknown> | undefined;

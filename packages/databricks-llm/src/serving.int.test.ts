@@ -210,7 +210,7 @@ describe('ChatDatabricks against the local workspace', () => {
     ws.faults.setRules([
       { route: 'serving-invocations', rate429: 1, retryAfterSeconds: 1, times: 2 },
     ]);
-    // What AsyncCaller's p-retry reads to wait at least Retry-After before the next attempt.
+    // What the models' caller reads to wait Retry-After before the next attempt.
     const waits: unknown[] = [];
     const chat = new ChatDatabricks({
       model: 'chat',

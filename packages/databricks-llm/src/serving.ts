@@ -1,18 +1,33 @@
 /**
  * The one place this package talks HTTP: host and auth come from @lakechain/core (so OAuth tokens
  * refresh transparently mid-session), requests go through core's `DatabricksClient` with
- * `retry: false` (retries belong to LangChain's AsyncCaller), endpoint metadata is fetched once
- * per endpoint and cached.
+ * `retry: false` (retries belong to the models' caller, `caller.ts`), endpoint metadata is
+ * fetched once per endpoint and cached. Invocations are sent with core's replay class of a model
+ * invocation (`'safe'`), so the errors core returns say `retryable` for resets and 5xx too.
  */
 import type {
   DatabricksConfig,
   DatabricksConfigOptions,
   FetchFunction,
+  ReplayClass,
   TokenProviderFunction,
 } from '@lakechain/core';
-import { DatabricksClient, DatabricksConfigError, resolveConfig } from '@lakechain/core';
+import {
+  DatabricksClient,
+  DatabricksConfigError,
+  mayReplay,
+  REPLAY_CLASS,
+  resolveConfig,
+} from '@lakechain/core';
 import { z } from 'zod';
-import { closedError, malformedResponse, wrapServingError } from './errors.js';
+import {
+  closedError,
+  DatabricksServingError,
+  incompleteStream,
+  malformedResponse,
+  wrapServingError,
+} from './errors.js';
+import { readServingEvents, type StreamEvent } from './streaming.js';
 import { USER_AGENT } from './version.js';
 
 /** A request as core's `DatabricksClient` takes it (the subset used here). */
@@ -23,7 +38,8 @@ export interface ServingClientRequest {
   headers?: Record<string, string>;
   signal?: AbortSignal;
   timeoutMs?: number;
-  idempotent?: boolean;
+  /** Whether sending the request twice is harmless: core's `REPLAY_CLASS`. */
+  replay?: ReplayClass;
   retry?: false;
 }
 
@@ -313,6 +329,7 @@ export class ServingConnection {
         body,
         signal,
         timeoutMs: this.#auth.timeoutMs ?? DEFAULT_INVOCATION_TIMEOUT_MS,
+        replay: REPLAY_CLASS.modelInvocation,
         retry: false,
       });
     } catch (error) {
@@ -338,6 +355,7 @@ export class ServingConnection {
         signal,
         headers: { Accept: 'text/event-stream' },
         timeoutMs: this.#auth.timeoutMs ?? DEFAULT_INVOCATION_TIMEOUT_MS,
+        replay: REPLAY_CLASS.modelInvocation,
         retry: false,
       });
     } catch (error) {
@@ -399,6 +417,45 @@ export class ServingConnection {
     return pending;
   }
 
+  /**
+   * POSTs a streaming invocation and reads it up to its first token, as one step the model's
+   * caller may replay: a stream that breaks before any output was received fails with a
+   * retryable `stream_incomplete` error (a model invocation replays safely, and the caller has
+   * been shown nothing). Then the events are handed out as they come; a break after the first
+   * token is not replayed (the caller has part of the answer) and ends the iteration with a
+   * `stream_incomplete` error whose `partialText` is the text received so far.
+   */
+  async startStream(
+    label: string,
+    path: string,
+    body: unknown,
+    options: {
+      signal?: AbortSignal;
+      isFinal?: (data: Record<string, unknown>) => boolean;
+      /** Another client than the workspace's (an app's). */
+      client?: ServingHttpClient;
+    } = {},
+  ): Promise<AsyncGenerator<StreamEvent>> {
+    const response = await this.postStream(label, path, body, options.signal, options.client);
+    const events = readServingEvents(response, label, options);
+    const head: StreamEvent[] = [];
+    try {
+      for (;;) {
+        const next = await events.next();
+        if (next.done) break;
+        head.push(next.value);
+        if (carriesOutput(next.value.data)) break;
+      }
+    } catch (error) {
+      if (DatabricksServingError.isInstance(error) && error.kind === 'stream_incomplete') {
+        const retryable = mayReplay('interrupted', REPLAY_CLASS.modelInvocation);
+        throw incompleteStream(label, error.cause, { retryable });
+      }
+      throw error;
+    }
+    return deliverStream(head, events, label);
+  }
+
   invocationsPath(endpoint: string): string {
     return `/serving-endpoints/${encodeURIComponent(endpoint)}/invocations`;
   }
@@ -437,5 +494,70 @@ export class ServingConnection {
       pending.catch(() => this.#endpoints.delete(endpoint));
     }
     return pending;
+  }
+}
+
+/** The text of one streamed event: chat deltas, completions, Responses API text deltas. */
+export function streamedText(data: Record<string, unknown>): string {
+  if (typeof data.delta === 'string' && String(data.type ?? '').endsWith('output_text.delta')) {
+    return data.delta;
+  }
+  const choice = (Array.isArray(data.choices) ? data.choices[0] : undefined) as
+    | Record<string, unknown>
+    | undefined;
+  if (!choice) return '';
+  if (typeof choice.text === 'string') return choice.text;
+  const message = (choice.delta ?? choice.message) as { content?: unknown } | undefined;
+  const content = message?.content;
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((part: { type?: unknown; text?: unknown }) =>
+      part?.type === 'text' && typeof part.text === 'string' ? part.text : '',
+    )
+    .join('');
+}
+
+/** Whether an event is output a caller would see: text or a tool call, not a bare role. */
+function carriesOutput(data: Record<string, unknown>): boolean {
+  if (streamedText(data) !== '') return true;
+  const choice = (Array.isArray(data.choices) ? data.choices[0] : undefined) as
+    | { delta?: { tool_calls?: unknown }; message?: { tool_calls?: unknown } }
+    | undefined;
+  const calls = choice?.delta?.tool_calls ?? choice?.message?.tool_calls;
+  return Array.isArray(calls) && calls.length > 0;
+}
+
+/**
+ * Hands out the events read ahead, then the rest, keeping the text handed out so that a break
+ * can say what was received. Closing early (a `break` in the consumer) releases the body.
+ */
+async function* deliverStream(
+  head: StreamEvent[],
+  events: AsyncGenerator<StreamEvent>,
+  label: string,
+): AsyncGenerator<StreamEvent> {
+  let received = '';
+  try {
+    for (const event of head) {
+      received += streamedText(event.data);
+      yield event;
+    }
+    for (;;) {
+      let next: IteratorResult<StreamEvent>;
+      try {
+        next = await events.next();
+      } catch (error) {
+        if (DatabricksServingError.isInstance(error) && error.kind === 'stream_incomplete') {
+          throw incompleteStream(label, error.cause, { partialText: received });
+        }
+        throw error;
+      }
+      if (next.done) return;
+      received += streamedText(next.value.data);
+      yield next.value;
+    }
+  } finally {
+    await events.return(undefined);
   }
 }

@@ -2,12 +2,25 @@
  * One `@databricks/sql` client and one session, reused by every statement; reopened
  * transparently when the warehouse has closed the session; statements cancelled on the warehouse
  * (CancelOperation) when an AbortSignal fires or `queryTimeout` elapses; results fetched in
- * chunks with a row cap so a huge result is never downloaded.
+ * chunks with a row cap so a huge result is never downloaded; statements retried by what a replay
+ * would do (see `execute`).
  */
 import { DBSQLClient, thrift } from '@databricks/sql';
 import type { ConnectionOptions } from '@databricks/sql/dist/contracts/IDBSQLClient';
-import { abortableSleep, parseRetryAfter, retryDelayMs } from '@lakechain/core';
-import { DatabricksSqlError, isSessionGoneError, toDatabricksSqlError } from './errors.js';
+import {
+  type FailureClass,
+  mayReplay,
+  REPLAY_CLASS,
+  type ReplayClass,
+  retryWithBackoff,
+} from '@lakechain/core';
+import {
+  classifyStatementFailure,
+  DatabricksSqlError,
+  isSessionGoneError,
+  toDatabricksSqlError,
+} from './errors.js';
+import { checkReadOnly } from './guard.js';
 
 /** The parts of a driver operation this package uses (`IOperation` satisfies it). */
 export interface SqlOperationLike {
@@ -67,6 +80,14 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Seconds; the statement is cancelled on the warehouse after this long. */
   queryTimeout?: number;
+  /**
+   * Whether running the statement twice is harmless: decides whether it runs again after a
+   * failure that may have reached the warehouse (a reset connection, HTTP 500/502/504, the driver
+   * giving up while polling or fetching). Default: core's `REPLAY_CLASS.readOnlyStatement`
+   * (`'safe'`) when the read-only guard accepts the statement (with only built-in safe functions),
+   * else `REPLAY_CLASS.writeStatement` (`'unsafe'`).
+   */
+  replay?: ReplayClass;
 }
 
 export interface ConnectionSettings {
@@ -84,36 +105,35 @@ export interface ConnectionSettings {
   /** Spark confs for the session. */
   sessionConfiguration?: Record<string, string>;
   /**
-   * Retries of a statement the warehouse refused with HTTP 503 or 429 (it did not run it).
-   * Default 4, with full-jitter backoff from 1 s (capped at 20 s) or the server's `Retry-After`.
+   * Retries of a statement: refused by the warehouse with HTTP 503 or 429 (it did not run), or,
+   * for a statement that is safe to replay (a read), interrupted after it may have run. Default
+   * 10, within 2 minutes, with full-jitter backoff from 1 s (capped at 20 s) or the server's
+   * `Retry-After`.
    */
   statementRetries?: number;
 }
 
-/** Backoff for statements refused with 503/429 (the warehouse is starting or throttling). */
+/**
+ * Backoff and deadline of statement retries. Ten retries with full jitter from 1 s ride out a
+ * warehouse that refuses statements for ten seconds or more; the deadline ends them long before
+ * they add up.
+ */
 const STATEMENT_RETRY = {
-  maxAttempts: 5,
+  maxAttempts: 11,
   initialDelayMs: 1_000,
   maxDelayMs: 20_000,
   totalTimeoutMs: 120_000,
 };
 
 /**
- * The HTTP status and `Retry-After` of a driver error, when it is one of the two statuses that
- * prove the statement was not run. The driver retries only idempotent RPCs itself, so a refused
- * ExecuteStatement reaches us; the Python connector retries exactly these two for it too.
+ * What running `statement` again would do: a statement the read-only guard accepts is a read.
+ * The guard runs here in its strictest mode (built-in safe functions only), whatever the
+ * database's own guard settings, so a call to a user function is never replayed.
  */
-function refusedStatement(error: unknown): { retryAfterMs?: number } | undefined {
-  const e = error as {
-    statusCode?: unknown;
-    response?: { headers?: { get?(name: string): unknown } };
-  };
-  if (e === null || typeof e !== 'object' || (e.statusCode !== 503 && e.statusCode !== 429))
-    return undefined;
-  const header = e.response?.headers?.get?.('retry-after');
-  return {
-    retryAfterMs: parseRetryAfter(typeof header === 'string' ? header : undefined, Date.now()),
-  };
+export function replayClassOfStatement(statement: string): ReplayClass {
+  return checkReadOnly(statement, { functions: 'builtin-safe' }).ok
+    ? REPLAY_CLASS.readOnlyStatement
+    : REPLAY_CLASS.writeStatement;
 }
 
 const silentLogger = { log() {} };
@@ -178,6 +198,8 @@ export class SqlConnection {
   private closed = false;
   /** Releases what resolving the connect options opened (see `ConnectionSettings`). */
   private release?: () => Promise<void>;
+  /** The driver's connection pool (its keep-alive agent), which its `close()` leaves open. */
+  private driverAgent?: () => Promise<{ destroy(): void } | undefined>;
   /** Sessions opened so far (1 normally; more after the warehouse closed one). */
   sessionsOpened = 0;
 
@@ -197,6 +219,7 @@ export class SqlConnection {
         throw error;
       }
       this.release = release;
+      this.driverAgent = async () => (await client.getConnectionProvider()).getAgent();
       return client as unknown as SqlClientLike;
     })().catch((error: unknown) => {
       this.clientPromise = undefined;
@@ -237,31 +260,6 @@ export class SqlConnection {
       throw new DatabricksSqlError('The Databricks SQL database was closed.', { kind: 'canceled' });
   }
 
-  /**
-   * Submits a statement: retried while the warehouse refuses it with 503/429 (see
-   * `refusedStatement`), reopening the session once if the warehouse has dropped it.
-   */
-  private async submit(
-    statement: string,
-    options: Record<string, unknown>,
-    signal?: AbortSignal,
-  ): Promise<SqlOperationLike> {
-    const retries = this.settings.statementRetries ?? STATEMENT_RETRY.maxAttempts - 1;
-    const started = Date.now();
-    for (let retry = 0; ; retry++) {
-      try {
-        return await this.submitOnce(statement, options);
-      } catch (error) {
-        const refused = refusedStatement(error);
-        if (!refused || retry >= retries || this.closed) throw error;
-        // Core's backoff: the warehouse's Retry-After (capped), else full jitter.
-        const wait = retryDelayMs(retry, refused.retryAfterMs, STATEMENT_RETRY);
-        if (Date.now() - started + wait > STATEMENT_RETRY.totalTimeoutMs) throw error;
-        await abortableSleep(wait, signal);
-      }
-    }
-  }
-
   private async submitOnce(
     statement: string,
     options: Record<string, unknown>,
@@ -277,7 +275,14 @@ export class SqlConnection {
     }
   }
 
-  /** Runs one statement and returns at most `maxRows` rows (all rows when unset). */
+  /**
+   * Runs one statement and returns at most `maxRows` rows (all rows when unset). Retried, with
+   * core's backoff, up to `statementRetries` times within 2 minutes: when the warehouse refused
+   * it (HTTP 503 or 429: it did not run; the driver, rightly, never retries ExecuteStatement),
+   * and, when running it again is safe (`options.replay`: a read), after a failure that may have
+   * reached the warehouse (a reset connection, HTTP 500/502/504, a status or fetch call the driver
+   * gave up on). A session the warehouse dropped is reopened once per attempt.
+   */
   async execute(statement: string, options: ExecuteOptions = {}): Promise<StatementResult> {
     this.ensureOpen();
     const { signal } = options;
@@ -294,21 +299,60 @@ export class SqlConnection {
     if (cap !== undefined) execOptions.maxRows = Math.min(cap + 1, UNCAPPED_CHUNK);
     if (options.queryTimeout !== undefined) execOptions.queryTimeout = options.queryTimeout;
 
-    let operation: SqlOperationLike;
+    // Classified on the first failure that needs it: the happy path does not run the guard.
+    let replay = options.replay;
+    const replayClass = () => {
+      replay ??= replayClassOfStatement(statement);
+      return replay;
+    };
+    const attempt: { phase: 'submit' | 'fetch' } = { phase: 'submit' };
+    let failure: FailureClass | undefined;
+    const retries = this.settings.statementRetries ?? STATEMENT_RETRY.maxAttempts - 1;
     try {
-      operation = await this.submit(statement, execOptions, signal);
+      return await retryWithBackoff(
+        () => this.runOnce(statement, execOptions, cap, options, attempt),
+        {
+          ...STATEMENT_RETRY,
+          maxAttempts: retries + 1,
+          signal,
+          shouldRetry: (error) => {
+            const verdict = classifyStatementFailure(error, attempt.phase);
+            failure = verdict.failure;
+            if (this.closed || !mayReplay(verdict.failure, replayClass())) return false;
+            return { retryAfterMs: verdict.retryAfterMs };
+          },
+        },
+      );
     } catch (error) {
-      // Aborted while waiting to retry a refused statement: nothing runs on the warehouse.
-      if (signal?.aborted) throw this.cancelError('canceled', statement, signal);
-      throw toDatabricksSqlError(error, { statement });
+      // Aborted while waiting to retry: nothing runs on the warehouse.
+      if (signal?.aborted && !DatabricksSqlError.isInstance(error)) {
+        throw this.cancelError('canceled', statement, signal);
+      }
+      throw toDatabricksSqlError(error, { statement, replay, failure });
     }
+  }
+
+  /** One attempt: submit, then fetch under cancellation; `attempt.phase` says how far it got. */
+  private async runOnce(
+    statement: string,
+    execOptions: Record<string, unknown>,
+    cap: number | undefined,
+    options: ExecuteOptions,
+    attempt: { phase: 'submit' | 'fetch' },
+  ): Promise<StatementResult> {
+    attempt.phase = 'submit';
+    // Closed while waiting to retry: open nothing new.
+    this.ensureOpen();
+    if (options.signal?.aborted) throw this.cancelError('canceled', statement, options.signal);
+    const operation = await this.submitOnce(statement, execOptions);
+    attempt.phase = 'fetch';
     this.active.add(operation);
     try {
       return await this.withCancellation(
         operation,
         statement,
         () => this.fetch(operation, cap),
-        signal,
+        options.signal,
         options.queryTimeout,
       );
     } finally {
@@ -395,7 +439,8 @@ export class SqlConnection {
         (value) => finish(() => resolve(value)),
         (error: unknown) => {
           if (reason) return; // the cancellation path rejects
-          finish(() => reject(toDatabricksSqlError(error, { statement })));
+          // Left as the driver threw it: `execute` classifies it and converts it once.
+          finish(() => reject(error));
         },
       );
     });
@@ -421,8 +466,9 @@ export class SqlConnection {
   }
 
   /**
-   * Cancels running statements and closes the session and client this object opened, then what
-   * resolving its connect options opened (core's config).
+   * Cancels running statements and closes the session and client this object opened (with the
+   * driver's idle keep-alive sockets), then what resolving its connect options opened (core's
+   * config).
    */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -435,7 +481,13 @@ export class SqlConnection {
     }
     if (this.clientPromise) {
       const client = await this.clientPromise.catch(() => undefined);
+      // Asked before close(), which forgets the connection provider.
+      const agent = await this.driverAgent?.().catch(() => undefined);
       await client?.close().catch(() => {});
+      // The driver's close() leaves its keep-alive sockets open until the server drops them
+      // (each with its TLS state and a context built from `customCaCert`): close them now.
+      agent?.destroy();
+      this.driverAgent = undefined;
       this.clientPromise = undefined;
     }
     await this.release?.().catch(() => {});

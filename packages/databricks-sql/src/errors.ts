@@ -7,7 +7,16 @@
  * `toDatabricksSqlError`, which makes a real `Error` whose message carries the Databricks error
  * class, the text and a hint the model can act on.
  */
-import { hasErrorMarker, LakechainError } from '@lakechain/core';
+import {
+  classifyNetworkError,
+  classifyStatus,
+  type FailureClass,
+  hasErrorMarker,
+  LakechainError,
+  mayReplay,
+  parseRetryAfter,
+  type ReplayClass,
+} from '@lakechain/core';
 
 const sqlMarker = 'lakechain.error.databricks-sql';
 const sqlSymbol = Symbol.for(sqlMarker);
@@ -210,11 +219,13 @@ const NETWORK_CODES = new Set([
 
 /**
  * Converts anything the driver (or Thrift, or node-fetch) throws into a `DatabricksSqlError`.
- * Lakechain errors pass through unchanged.
+ * Lakechain errors pass through unchanged. With `replay` (what running the statement again would
+ * do) and `failure` (what the failure proves, `classifyStatementFailure`), a connection error is
+ * `retryable` only when core's `mayReplay` allows a replay.
  */
 export function toDatabricksSqlError(
   error: unknown,
-  context: { statement?: string } = {},
+  context: { statement?: string; replay?: ReplayClass; failure?: FailureClass } = {},
 ): LakechainError {
   if (LakechainError.isInstance(error)) return error;
   const statement = context.statement;
@@ -304,13 +315,18 @@ export function toDatabricksSqlError(
         { kind: 'connection', driverCode: '404', statement, cause: error },
       );
     }
+    const failure = context.failure ?? classifyStatus(status);
+    const retryable =
+      context.replay === undefined
+        ? status === 429 || status >= 500
+        : mayReplay(failure, context.replay);
     return new DatabricksSqlError(
-      `The Databricks SQL endpoint answered HTTP ${status}${status === 429 || status >= 500 ? '; try again later' : ''}.`,
+      `The Databricks SQL endpoint answered HTTP ${status}${retryable ? '; try again later' : ''}.${replayHint(context.replay, failure, retryable)}`,
       {
         kind: 'connection',
         driverCode: String(status),
         statement,
-        retryable: status === 429 || status >= 500,
+        retryable,
         cause: error,
       },
     );
@@ -319,9 +335,12 @@ export function toDatabricksSqlError(
   // Network errors from node-fetch / node:net.
   const sysCode = typeof error.code === 'string' ? error.code : undefined;
   if (sysCode && NETWORK_CODES.has(sysCode)) {
+    const failure = context.failure ?? classifyNetworkError(sysCode, messageText);
+    const retryable = context.replay === undefined ? true : mayReplay(failure, context.replay);
     return new DatabricksSqlError(
-      `Could not reach the Databricks SQL warehouse (${sysCode}): ${stringField(error, 'message') ?? ''}`.trim(),
-      { kind: 'connection', driverCode: sysCode, statement, retryable: true, cause: error },
+      `Could not reach the Databricks SQL warehouse (${sysCode}): ${messageText}`.trim() +
+        replayHint(context.replay, failure, retryable),
+      { kind: 'connection', driverCode: sysCode, statement, retryable, cause: error },
     );
   }
 
@@ -342,6 +361,19 @@ export function toDatabricksSqlError(
     statement,
     cause: error,
   });
+}
+
+/** Why a connection failure of a statement that may have run was not replayed. */
+function replayHint(
+  replay: ReplayClass | undefined,
+  failure: FailureClass,
+  retryable: boolean,
+): string {
+  if (retryable || replay !== 'unsafe' || failure !== 'interrupted') return '';
+  return (
+    ' Not retried: the statement may have run, and running it again is not known to be safe ' +
+    '(only statements the read-only guard accepts are replayed).'
+  );
 }
 
 function buildSqlError(text: string, options: DatabricksSqlErrorOptions): DatabricksSqlError {
@@ -376,4 +408,61 @@ export function isSessionGoneError(error: unknown): boolean {
   return /INVALID_HANDLE|invalid session|session ?handle|SESSION_(?:NOT_FOUND|CLOSED|EXPIRED|ALREADY_CLOSED)|session (?:is |was |has been )?(?:closed|expired|not found)|no such session/i.test(
     text,
   );
+}
+
+/** What a failed statement attempt proves (core's `FailureClass`) and the wait it asked for. */
+export interface StatementFailure {
+  failure: FailureClass;
+  /** The warehouse's `Retry-After`, in ms, when it sent one. */
+  retryAfterMs?: number;
+}
+
+/**
+ * What a failed attempt at running a statement proves, from what the driver threw (directly or
+ * as the `cause` of a `DatabricksSqlError`). During `submit` (ExecuteStatement, which the driver
+ * never retries): 503 or 429 is `'refused'` (the statement did not run), a connection that could
+ * not be made is `'not-sent'`, a reset or broken connection and 500/502/504 are `'interrupted'`
+ * (it may have run). During `fetch` the statement has run, so every transient failure, the
+ * driver giving up on a status or fetch call included, is `'interrupted'`. SQL errors,
+ * cancellations and the rest are `'final'`.
+ */
+export function classifyStatementFailure(
+  error: unknown,
+  phase: 'submit' | 'fetch',
+): StatementFailure {
+  let raw = error;
+  if (LakechainError.isInstance(error)) {
+    // Our own errors: only a connection failure (its driver error as cause) may be transient.
+    if (!DatabricksSqlError.isInstance(error) || error.kind !== 'connection') {
+      return { failure: 'final' };
+    }
+    raw = error.cause;
+  }
+  if (!isObject(raw) || isSessionGoneError(raw)) return { failure: 'final' };
+  let result: StatementFailure = { failure: 'final' };
+  const message = stringField(raw, 'message') ?? '';
+  const status =
+    typeof raw.statusCode === 'number'
+      ? raw.statusCode
+      : Number(/bad HTTP status code:?\s*(\d{3})/i.exec(message)?.[1] ?? Number.NaN);
+  if (typeof raw.errorCode === 'string' && RETRY_CODES.has(raw.errorCode)) {
+    // The driver gave up on an RPC it retries (status polls, fetches, closes): the statement's
+    // outcome is unknown.
+    result = { failure: 'interrupted' };
+  } else if (Number.isFinite(status)) {
+    const response = isObject(raw.response) ? raw.response : undefined;
+    const headers = response?.headers as { get?(name: string): unknown } | undefined;
+    const header = headers?.get?.('retry-after');
+    result = {
+      failure: classifyStatus(status),
+      retryAfterMs: parseRetryAfter(typeof header === 'string' ? header : undefined, Date.now()),
+    };
+  } else {
+    const code = typeof raw.code === 'string' ? raw.code : undefined;
+    result = { failure: classifyNetworkError(code, message) };
+  }
+  if (phase === 'fetch' && result.failure !== 'final') {
+    return { failure: 'interrupted', retryAfterMs: result.retryAfterMs };
+  }
+  return result;
 }

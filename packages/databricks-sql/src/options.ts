@@ -43,8 +43,9 @@ export interface DatabricksSqlDatabaseOptions extends DatabricksConfigOptions {
   /** Seconds before a statement is cancelled on the warehouse. Default: no limit. */
   queryTimeout?: number;
   /**
-   * Retries of a statement the warehouse refused with HTTP 503 or 429 (starting, throttling):
-   * it did not run, so retrying is safe. Default 4, with backoff or the server's `Retry-After`.
+   * Retries of a statement the warehouse refused with HTTP 503 or 429 (starting, throttling: it
+   * did not run), or of a read interrupted after it may have run (a reset connection, HTTP 5xx).
+   * Default 10, none started after 2 minutes, with backoff or the server's `Retry-After`.
    */
   statementRetries?: number;
   /** Refuse anything but a single read statement. Default true. */

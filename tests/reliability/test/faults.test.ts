@@ -10,7 +10,7 @@ import {
   resolveConfig,
 } from '@lakechain/core';
 import { ChatDatabricks, DatabricksServingError } from '@lakechain/databricks-llm';
-import { DatabricksSqlDatabase } from '@lakechain/databricks-sql';
+import { DatabricksSqlDatabase, DatabricksSqlError } from '@lakechain/databricks-sql';
 import type { LocalWorkspace } from '@lakechain/local-workspace';
 import { startLocalWorkspace } from '@lakechain/local-workspace';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -194,18 +194,90 @@ describe('connection resets', () => {
     expect(received()).toBe(0);
   });
 
-  it('a POST marked idempotent is retried', async () => {
+  it("a POST marked replay: 'safe' is retried", async () => {
     const client = await patClient();
     ws.faults.setRules([{ route: 'serving-invocations', resetRate: 1, times: 1 }]);
-    await client.request({ ...invocation(), idempotent: true });
+    await client.request({ ...invocation(), replay: 'safe' });
     expect(count('serving-invocations')).toBe(2);
     expect(received()).toBe(1);
+  });
+
+  it('ChatDatabricks replays an invocation whose connection was reset (a model invocation is safe to replay)', async () => {
+    const llm = chat({ maxRetries: 2 });
+    ws.faults.setRules([{ route: 'serving-invocations', resetRate: 1, times: 2 }]);
+    expect((await llm.invoke('reset twice')).content).toContain('reset twice');
+    expect(count('serving-invocations')).toBe(3);
+    expect(received()).toBe(1);
+  });
+
+  it('DatabricksSqlDatabase replays a read whose connection was reset, never a write', async () => {
+    const auth = { host: ws.host, token: ws.token, caCert: ws.caCert, env: {} };
+    const db = await DatabricksSqlDatabase.fromDatabricks({
+      ...auth,
+      httpPath: ws.httpPath,
+      catalog: 'main',
+      schema: 'default',
+      readOnly: false,
+    } as never);
+    try {
+      await db.run('CREATE TABLE IF NOT EXISTS main.default.reset_probe (x INT)');
+      ws.faults.resetCounts();
+      ws.faults.setRules([{ route: 'thrift', resetRate: 1, times: 1 }]);
+      expect(await db.run('SELECT 7 AS x')).toBe('[{"x":7}]');
+      expect(count('thrift')).toBe(2);
+
+      ws.faults.resetCounts();
+      ws.faults.setRules([{ route: 'thrift', resetRate: 1, times: 1 }]);
+      const error = await db
+        .run('INSERT INTO main.default.reset_probe VALUES (1)')
+        .catch((e: unknown) => e);
+      expect(DatabricksSqlError.isInstance(error)).toBe(true);
+      expect(error).toMatchObject({ kind: 'connection', retryable: false });
+      expect(count('thrift')).toBe(1);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('outages', () => {
+  it('a model call and a query wait out a 1-second outage of serving and of the warehouse', async () => {
+    const llm = chat();
+    const db = await DatabricksSqlDatabase.fromDatabricks({
+      host: ws.host,
+      token: ws.token,
+      caCert: ws.caCert,
+      env: {},
+      httpPath: ws.httpPath,
+      catalog: 'main',
+      schema: 'default',
+    } as never);
+    try {
+      ws.faults.resetCounts();
+      ws.faults.setRules([
+        { route: 'serving-invocations', rate503: 1, window: { durationMs: 1_000 } },
+        { route: 'thrift', rate503: 1, window: { durationMs: 1_000 } },
+      ]);
+      const [answer, rows] = await Promise.all([
+        llm.invoke('after the outage'),
+        db.run('SELECT 1 AS up'),
+      ]);
+      expect(answer.content).toContain('after the outage');
+      expect(rows).toBe('[{"up":1}]');
+      // Both were refused at least once, and each was processed once.
+      expect(count('serving-invocations')).toBeGreaterThan(1);
+      expect(count('thrift')).toBeGreaterThan(1);
+      expect(received()).toBe(1);
+    } finally {
+      await db.close();
+      await llm.close();
+    }
   });
 });
 
 describe('SSE streams cut halfway', () => {
-  it('ChatDatabricks.stream raises; no silent truncation', async () => {
-    const llm = chat({ maxRetries: 0 });
+  it('ChatDatabricks.stream raises with the text received so far; no silent truncation, no replay', async () => {
+    const llm = chat({ maxRetries: 3 });
     ws.faults.setRules([{ route: 'serving-invocations', cutStreamRate: 1, times: 1 }]);
     const chunks: string[] = [];
     const consume = async () => {
@@ -213,9 +285,16 @@ describe('SSE streams cut halfway', () => {
         chunks.push(String(chunk.content));
       }
     };
-    await expect(consume()).rejects.toThrow();
-    const full = (await llm.invoke('tell me a long story please')).content;
-    expect(chunks.join('')).not.toBe(full); // what arrived was partial, and it raised
+    const error = await consume().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabricksServingError);
+    expect(error).toMatchObject({ kind: 'stream_incomplete', retryable: false });
+    const partial = (error as DatabricksServingError).partialText ?? '';
+    expect(partial).toBe(chunks.join(''));
+    expect(count('serving-invocations')).toBe(1); // after the first token, nothing is replayed
+    const full = String((await llm.invoke('tell me a long story please')).content);
+    expect(partial.length).toBeGreaterThan(0);
+    expect(full.startsWith(partial)).toBe(true);
+    expect(partial).not.toBe(full); // what arrived was partial, and it raised
   });
 
   it('ChatDatabricks.invoke with streaming: true raises rather than returning half an answer', async () => {
@@ -352,7 +431,7 @@ describe('a warehouse that drops the session', () => {
       expect(await db.run('SELECT 1 AS x')).toBe('[{"x":1}]');
       forwarder.switchTo(second);
       // Let the client notice its idle keep-alive sockets were closed: this test is about the
-      // session, not a reset mid-request (ExecuteStatement is rightly not replayed after a reset).
+      // session, not a reset mid-request (which a read would survive anyway: it is replayed).
       await sleep(300);
       expect(await db.run('SELECT 2 AS x')).toBe('[{"x":2}]');
       expect(await db.run('SELECT 3 AS x')).toBe('[{"x":3}]');

@@ -9,7 +9,6 @@ import {
   echoChat,
   type LocalWorkspace,
   type LocalWorkspaceOptions,
-  type SqlEngine,
   scriptedChat,
   scriptedCompletions,
   scriptedEmbeddings,
@@ -48,37 +47,6 @@ export function startWorkspace(options: LocalWorkspaceOptions = {}): Promise<Loc
     ],
     ...options,
   });
-}
-
-/**
- * Wraps a SqlEngine so engine sessions opened/closed are counted: a warehouse session that the
- * client never closes keeps its engine session open, so `open - closed` is the leaked count.
- */
-export function countingEngine(inner: SqlEngine) {
-  const stats = { opened: 0, closed: 0 };
-  const engine: SqlEngine = {
-    async openSession(options) {
-      const session = await inner.openSession(options);
-      stats.opened++;
-      let closed = false;
-      const close = async () => {
-        if (!closed) {
-          closed = true;
-          stats.closed++;
-        }
-        return session.close();
-      };
-      return new Proxy(session, {
-        get(target, property) {
-          if (property === 'close') return close;
-          const value = Reflect.get(target, property, target);
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
-      });
-    },
-    close: () => inner.close(),
-  };
-  return { engine, stats };
 }
 
 /** A throwaway self-signed certificate for 127.0.0.1 (openssl CLI; nothing kept on disk). */

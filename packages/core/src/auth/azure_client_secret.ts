@@ -82,7 +82,7 @@ export function createAzureClientSecretProvider(
               client_secret: clientSecret,
               scope,
             }),
-            idempotent: true,
+            replay: 'safe',
           },
           context,
           now,

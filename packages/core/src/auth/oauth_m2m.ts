@@ -55,7 +55,7 @@ export function createOAuthM2MProvider(
           url: tokenEndpoint,
           form: new URLSearchParams({ grant_type: 'client_credentials', scope: scopes.join(' ') }),
           headers: { Authorization: `Basic ${basic}` },
-          idempotent: true,
+          replay: 'safe',
         },
         context,
         now,

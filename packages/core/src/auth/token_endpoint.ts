@@ -6,6 +6,7 @@
 
 import { isLoopbackHostname } from '../config/host.js';
 import { DatabricksApiError, DatabricksAuthError, DatabricksConnectionError } from '../errors.js';
+import type { ReplayClass } from '../http/replay.js';
 import type { HttpTransport } from '../http/types.js';
 import { redactSecrets, redactUrl, summarizeBody } from '../redact.js';
 import type { AuthType } from '../types.js';
@@ -96,7 +97,7 @@ export interface TokenRequest {
    * fail with invalid_grant and hide the real error. Client-credentials and refresh grants are
    * safe to replay.
    */
-  idempotent: boolean;
+  replay: ReplayClass;
 }
 
 /** POSTs a token request and parses `{access_token, token_type, expires_in, refresh_token}`. */
@@ -114,7 +115,7 @@ export async function requestToken(
       body: request.form,
       headers: { Accept: 'application/json', ...request.headers },
       signal: request.signal,
-      idempotent: request.idempotent,
+      replay: request.replay,
     });
     data = response.data;
   } catch (error) {

@@ -77,3 +77,55 @@ export function retryDelayMs(
   if (retryAfterMs === undefined) return computeBackoffMs(retry, retryOptions, random);
   return Math.min(Math.max(0, retryAfterMs), retryOptions.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs);
 }
+
+/** What a retry loop's caller says about one failure: stop (`false`), or retry after a wait. */
+export type RetryDecision = false | { retryAfterMs?: number };
+
+export interface RetryLoopOptions extends RetryOptions {
+  /**
+   * Called with every failure. Return `false` (or throw, which stops the loop with what was
+   * thrown) to give up; return `{ retryAfterMs }` to retry after core's backoff, or after the
+   * server's `Retry-After` when it sent one.
+   */
+  shouldRetry(error: unknown, retry: number): RetryDecision | Promise<RetryDecision>;
+  /** Aborting stops the loop, during an attempt or a wait, with the signal's reason. */
+  signal?: AbortSignal;
+  /** Test seams (fake clock and random source); production code leaves them out. */
+  random?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
+}
+
+/**
+ * Runs `attempt` until it succeeds, `shouldRetry` gives up, `maxAttempts` attempts have been
+ * made, or the next wait would end past `totalTimeoutMs` from the start (the deadline: a retry
+ * is never started that could not begin inside it). Waits are `retryDelayMs`: full jitter, or
+ * the server's `Retry-After` capped at `maxDelayMs`. The last failure is what the caller sees.
+ * For the retry loops outside the transport: databricks-llm's model caller and databricks-sql's
+ * statement retry.
+ */
+export async function retryWithBackoff<T>(
+  attempt: (attemptNumber: number) => Promise<T>,
+  options: RetryLoopOptions,
+): Promise<T> {
+  const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_RETRY.maxAttempts);
+  const totalTimeoutMs = options.totalTimeoutMs ?? DEFAULT_RETRY.totalTimeoutMs;
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? abortableSleep;
+  const { signal } = options;
+  const startedAt = now();
+  for (let retry = 0; ; retry++) {
+    signal?.throwIfAborted();
+    try {
+      return await attempt(retry + 1);
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      // Asked on the last failure too: a caller may throw a clearer error in its place.
+      const decision = await options.shouldRetry(error, retry);
+      if (decision === false || retry + 1 >= maxAttempts) throw error;
+      const wait = retryDelayMs(retry, decision.retryAfterMs, options, options.random);
+      if (now() - startedAt + wait > totalTimeoutMs) throw error;
+      await sleep(wait, signal);
+    }
+  }
+}

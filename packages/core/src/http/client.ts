@@ -5,6 +5,7 @@
  */
 import { DatabricksConfigError } from '../errors.js';
 import type { DatabricksConfig, FetchFunction } from '../types.js';
+import type { ReplayClass } from './replay.js';
 import { parseSseStream, type SseEvent } from './sse.js';
 import { buildUserAgent, createHttpTransport, type HttpTransportInternals } from './transport.js';
 import type { HttpMethod, HttpResponse, HttpTransport, QueryValue, RetryOptions } from './types.js';
@@ -29,6 +30,9 @@ export interface DatabricksRequest {
   headers?: Record<string, string>;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Whether executing the request twice is harmless (see `HttpRequest.replay`). */
+  replay?: ReplayClass;
+  /** @deprecated Use `replay`. */
   idempotent?: boolean;
   retry?: RetryOptions | false;
 }
@@ -137,6 +141,7 @@ export class DatabricksClient {
       headers: request.headers,
       signal: request.signal,
       timeoutMs: request.timeoutMs,
+      replay: request.replay,
       idempotent: request.idempotent,
       retry: request.retry,
       stream,

@@ -166,9 +166,10 @@ function hintFor(status: number, errorCode: string | undefined, attempts: number
       return `Rate limited after ${tries}; slow down or raise retry.maxAttempts / retry.totalTimeoutMs.`;
     case 503:
       return `Service unavailable after ${tries}; try again later.`;
+    case 500:
     case 502:
     case 504:
-      return `Gave up after ${tries}.`;
+      return attempts > 1 ? `Gave up after ${tries}.` : '';
     default:
       return '';
   }
@@ -188,6 +189,11 @@ export interface ErrorResponseInfo {
   parsed?: ParsedErrorBody;
   /** Credentials sent with the request; servers sometimes echo them ("invalid token dapi…"). */
   secrets?: readonly string[];
+  /**
+   * Whether replaying the request could help, as the transport decided from the status and the
+   * request's replay class. Defaults to what the status alone says (`isRetryableStatus`).
+   */
+  retryable?: boolean;
 }
 
 /** Builds the typed error for a non-2xx response. Request headers are never part of it. */
@@ -217,5 +223,6 @@ export function toApiError(info: ErrorResponseInfo): DatabricksApiError {
     path: info.path,
     details: parsed.kind === 'json' || parsed.kind === 'xml' ? parsed.details : undefined,
     retryAfterMs: info.retryAfterMs,
+    retryable: info.retryable,
   });
 }

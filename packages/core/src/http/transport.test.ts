@@ -180,13 +180,48 @@ describe('retry classification', () => {
     ['POST', 503, 2],
     ['PATCH', 503, 2],
     ['PUT', 502, 2],
-    ['GET', 500, 1],
+    ['GET', 500, 2],
+    ['POST', 500, 1],
+    ['GET', 501, 1],
+    ['POST', 408, 2],
     ['GET', 400, 1],
   ] as const)('%s with HTTP %i → %i attempts', async (method, status, attempts) => {
     const { fetch, calls } = scriptedFetch([jsonResponse(status, {}), jsonResponse(200, {})]);
     const transport = createHttpTransport({ fetch }, fakeTime().internals);
     await transport.request({ method, url: 'https://h/' }).catch(() => undefined);
     expect(calls).toHaveLength(attempts);
+  });
+
+  it.each([
+    ['safe', 500, 2],
+    ['safe', 502, 2],
+    ['unsafe', 502, 1],
+    ['unsafe', 503, 2],
+  ] as const)("a POST with replay: '%s' and HTTP %i → %i attempts", async (replay, status, n) => {
+    const { fetch, calls } = scriptedFetch([jsonResponse(status, {}), jsonResponse(200, {})]);
+    const transport = createHttpTransport({ fetch }, fakeTime().internals);
+    await transport.request({ method: 'POST', url: 'https://h/', replay }).catch(() => undefined);
+    expect(calls).toHaveLength(n);
+  });
+
+  it("a failed POST's error says whether a replay was allowed (retryable), for callers that retry in their own layer", async () => {
+    const statuses = [500, 502];
+    for (const replay of ['safe', 'unsafe'] as const) {
+      for (const status of statuses) {
+        const { fetch } = scriptedFetch([jsonResponse(status, {})]);
+        const transport = createHttpTransport({ fetch }, fakeTime().internals);
+        const error = await transport
+          .request({ method: 'POST', url: 'https://h/', replay, retry: false })
+          .catch((e: unknown) => e);
+        expect(error).toMatchObject({ statusCode: status, retryable: replay === 'safe' });
+      }
+    }
+    const { fetch } = scriptedFetch([fetchFailed('ECONNRESET')]);
+    const transport = createHttpTransport({ fetch }, fakeTime().internals);
+    const reset = await transport
+      .request({ method: 'POST', url: 'https://h/', replay: 'safe', retry: false })
+      .catch((e: unknown) => e);
+    expect(reset).toMatchObject({ code: 'ECONNRESET', retryable: true });
   });
 
   it.each([
@@ -198,18 +233,21 @@ describe('retry classification', () => {
     ['POST', 'UND_ERR_SOCKET', undefined, 1],
     ['DELETE', 'UND_ERR_SOCKET', undefined, 2],
     ['GET', 'ENOTFOUND', undefined, 1],
-  ] as const)('%s with %s (idempotent=%s) → %i attempts', async (method, code, idempotent, n) => {
-    const { fetch, calls } = scriptedFetch([fetchFailed(code), jsonResponse(200, {})]);
-    const transport = createHttpTransport({ fetch }, fakeTime().internals);
-    const result = await transport
-      .request({ method, url: 'https://h/x', idempotent })
-      .catch((e: unknown) => e);
-    expect(calls).toHaveLength(n);
-    if (n === 1) {
-      expect(DatabricksConnectionError.isInstance(result)).toBe(true);
-      expect((result as DatabricksConnectionError).code).toBe(code);
-    }
-  });
+  ] as const)(
+    '%s with %s (deprecated idempotent=%s) → %i attempts',
+    async (method, code, idempotent, n) => {
+      const { fetch, calls } = scriptedFetch([fetchFailed(code), jsonResponse(200, {})]);
+      const transport = createHttpTransport({ fetch }, fakeTime().internals);
+      const result = await transport
+        .request({ method, url: 'https://h/x', idempotent })
+        .catch((e: unknown) => e);
+      expect(calls).toHaveLength(n);
+      if (n === 1) {
+        expect(DatabricksConnectionError.isInstance(result)).toBe(true);
+        expect((result as DatabricksConnectionError).code).toBe(code);
+      }
+    },
+  );
 
   it('treats "other side closed" without a code as a socket error', async () => {
     const { fetch } = scriptedFetch([
@@ -220,7 +258,20 @@ describe('retry classification', () => {
     const transport = createHttpTransport({ fetch }, fakeTime().internals);
     const error = await transport.request({ method: 'POST', url: 'https://h/x' }).catch((e) => e);
     expect(error.code).toBe('UND_ERR_SOCKET');
-    expect(error.message).toContain('not idempotent');
+    expect(error.message).toContain("pass `replay: 'safe'` if it is");
+  });
+
+  it.each([
+    ['POST', 'ECONNRESET', 'safe', 2],
+    ['POST', 'UND_ERR_SOCKET', 'safe', 2],
+    ['POST', 'ECONNRESET', 'unsafe', 1],
+    ['GET', 'ECONNRESET', 'unsafe', 1],
+    ['POST', 'ECONNREFUSED', 'unsafe', 2],
+  ] as const)("%s with %s and replay: '%s' → %i attempts", async (method, code, replay, n) => {
+    const { fetch, calls } = scriptedFetch([fetchFailed(code), jsonResponse(200, {})]);
+    const transport = createHttpTransport({ fetch }, fakeTime().internals);
+    await transport.request({ method, url: 'https://h/x', replay }).catch(() => undefined);
+    expect(calls).toHaveLength(n);
   });
 });
 

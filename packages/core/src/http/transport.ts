@@ -9,6 +9,13 @@ import type { FetchFunction } from '../types.js';
 import { VERSION } from '../version.js';
 import { abortableSleep, DEFAULT_RETRY, parseRetryAfter, retryDelayMs } from './backoff.js';
 import { isTokenRejection, parseErrorBody, toApiError } from './errors.js';
+import {
+  classifyNetworkError,
+  classifyStatus,
+  mayReplay,
+  type ReplayClass,
+  replayClassOfMethod,
+} from './replay.js';
 import type {
   HttpMethod,
   HttpRequest,
@@ -43,27 +50,6 @@ export interface HttpTransportInternals {
 type RequestBody = NonNullable<RequestInit['body']>;
 
 type FetchCall = (url: string, init: RequestInit) => Promise<Response>;
-
-/** Node error codes proving the request never reached the server: always safe to replay. */
-const NOT_SENT_CODES = new Set([
-  'ECONNREFUSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
-
-/** The connection broke while the request may have been processed: replay only idempotent ones. */
-const MAYBE_SENT_CODES = new Set([
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'ECONNABORTED',
-]);
 
 const TLS_CODES = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
@@ -155,8 +141,11 @@ function encodeBody(body: unknown): { body?: RequestBody; contentType?: string }
   return { body: JSON.stringify(body), contentType: 'application/json' };
 }
 
-function defaultIdempotent(method: HttpMethod): boolean {
-  return method !== 'POST' && method !== 'PATCH';
+/** `replay` wins; the older `idempotent` flag says the same; else the method decides. */
+function resolveReplay(req: HttpRequest): ReplayClass {
+  if (req.replay) return req.replay;
+  if (req.idempotent !== undefined) return req.idempotent ? 'safe' : 'unsafe';
+  return replayClassOfMethod(req.method);
 }
 
 /** Walks `error.cause` to find Node's error code and the innermost message. */
@@ -198,14 +187,14 @@ class AttemptTimeout extends Error {
 /** Turns a rejected fetch into a typed error and decides whether replaying is safe. */
 function toConnectionError(
   error: unknown,
-  context: { method: string; url: URL; idempotent: boolean; timedOut: boolean; timeoutMs: number },
+  context: { method: string; url: URL; replay: ReplayClass; timedOut: boolean; timeoutMs: number },
 ): DatabricksConnectionError {
   const target = describeTarget(context.method, context.url);
   if (context.timedOut) {
     return new DatabricksConnectionError(
       `${target} timed out after ${context.timeoutMs} ms without a complete response. ` +
         'Raise `timeoutMs` if the operation is expected to be slow.',
-      { code: 'ETIMEDOUT', timedOut: true, retryable: context.idempotent },
+      { code: 'ETIMEDOUT', timedOut: true, retryable: mayReplay('interrupted', context.replay) },
     );
   }
   const { code, message } = describeFetchFailure(error);
@@ -217,14 +206,13 @@ function toConnectionError(
       { code, retryable: false, cause: error },
     );
   }
-  const notSent = code !== undefined && NOT_SENT_CODES.has(code);
-  const maybeSent = code !== undefined && MAYBE_SENT_CODES.has(code);
-  const retryable = notSent || (maybeSent && context.idempotent);
+  const failure = classifyNetworkError(code, message);
+  const retryable = mayReplay(failure, context.replay);
   let hint = '';
-  if (maybeSent && !context.idempotent) {
+  if (failure === 'interrupted' && !retryable) {
     hint =
-      ` Not retried: ${context.method} is not idempotent and the server may have processed it` +
-      ' (pass `idempotent: true` if replaying is safe).';
+      ` Not retried: the server may have processed this ${context.method} and replaying it is` +
+      " not known to be safe (pass `replay: 'safe'` if it is).";
   } else if (code === 'ENOTFOUND') {
     hint = ' Check the workspace host name.';
   } else if (code === 'ECONNREFUSED') {
@@ -363,7 +351,7 @@ export function createHttpTransport(
     const url = buildUrl(req.url, req.query);
     const retry = resolveRetry(baseRetry, req.retry);
     const timeoutMs = req.timeoutMs ?? baseTimeoutMs;
-    const idempotent = req.idempotent ?? defaultIdempotent(method);
+    const replay = resolveReplay(req);
     const callerSignal = req.signal;
     const encoded = encodeBody(req.body);
     assertOpen(method, url);
@@ -417,7 +405,7 @@ export function createHttpTransport(
           signal,
           stream: req.stream === true,
           attempt,
-          idempotent,
+          replay,
           timeoutMs: attemptTimeoutMs,
         });
       } catch (error) {
@@ -462,11 +450,11 @@ export function createHttpTransport(
       signal: AbortSignal;
       stream: boolean;
       attempt: number;
-      idempotent: boolean;
+      replay: ReplayClass;
       timeoutMs: number;
     },
   ): Promise<AttemptOutcome<T>> {
-    const { url, method, signal, idempotent, timeoutMs } = attemptReq;
+    const { url, method, signal, replay, timeoutMs } = attemptReq;
     const timedOut = () => signal.reason instanceof AttemptTimeout;
     let response: Response;
     try {
@@ -482,7 +470,7 @@ export function createHttpTransport(
       const connectionError = toConnectionError(error, {
         method,
         url,
-        idempotent,
+        replay,
         timedOut: signal.aborted && timedOut(),
         timeoutMs,
       });
@@ -502,6 +490,7 @@ export function createHttpTransport(
       }
       const parsed = parseErrorBody(bodyText, response.headers.get('content-type'));
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());
+      const retryable = mayReplay(classifyStatus(response.status), replay);
       const apiError = toApiError({
         parsed,
         retryAfterMs,
@@ -513,14 +502,12 @@ export function createHttpTransport(
         path: url.pathname,
         attempts: attemptReq.attempt,
         secrets: collectSecrets(attemptReq.headers, attemptReq.body),
+        retryable,
       });
-      const status = response.status;
-      const retryable =
-        status === 429 || status === 503 || ((status === 502 || status === 504) && idempotent);
       return {
         error: apiError,
         retryable,
-        tokenRejected: isTokenRejection(status, parsed),
+        tokenRejected: isTokenRejection(response.status, parsed),
         retryAfterMs,
       };
     }
@@ -546,7 +533,7 @@ export function createHttpTransport(
       const connectionError = toConnectionError(error, {
         method,
         url,
-        idempotent,
+        replay,
         timedOut: signal.aborted && timedOut(),
         timeoutMs,
       });

@@ -5,6 +5,7 @@
  * (they produce the auth headers, so they cannot go through the client).
  */
 import type { FetchFunction, GetAuthHeadersOptions } from '../types.js';
+import type { ReplayClass } from './replay.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
@@ -36,10 +37,14 @@ export interface HttpRequest {
   /** Per-attempt timeout in ms (connect + headers + body). Default 60 000. */
   timeoutMs?: number;
   /**
-   * Whether the request may be replayed after the server may have processed it (a reset
-   * connection, a 502/504). Defaults to true for GET/HEAD/PUT/DELETE, false for POST/PATCH.
-   * Statuses that prove the request was not processed (429, 503) are retried regardless.
+   * Whether executing the request twice is harmless (see `REPLAY_CLASS`): decides whether it is
+   * retried after a failure that may have reached the server (a reset or timed-out connection,
+   * HTTP 500, 502, 504). Defaults to `'safe'` for GET, HEAD, PUT and DELETE and `'unsafe'` for
+   * POST and PATCH. Failures proving the request was not processed (a refused connection, 429,
+   * 503, 408) are retried regardless. The thrown error's `retryable` says the same.
    */
+  replay?: ReplayClass;
+  /** @deprecated Use `replay`: `true` is `replay: 'safe'`, `false` is `replay: 'unsafe'`. */
   idempotent?: boolean;
   /** Override or disable (`false`) retries for this request. */
   retry?: RetryOptions | false;

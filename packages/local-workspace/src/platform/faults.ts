@@ -22,12 +22,21 @@ export interface FaultRule {
   cutStreamRate?: number;
   /** Apply only to the first N matching requests (e.g. "fail twice then succeed"). */
   times?: number;
+  /**
+   * Apply only inside a time window, in ms from when the rules were set (`setRules`, or the
+   * injector's creation): from `startMs` (default 0) for `durationMs`. With `rate503: 1` it is an
+   * outage: `{ route: 'thrift', rate503: 1, window: { durationMs: 10_000 } }` refuses every
+   * Thrift call for ten seconds from now.
+   */
+  window?: { startMs?: number; durationMs: number };
 }
 
 export interface FaultOptions {
   rules?: FaultRule[];
   /** Seed for the fault RNG; the same seed gives the same sequence of faults. */
   seed?: number;
+  /** The clock of `window` rules (milliseconds). Default `Date.now`; tests pass a fake one. */
+  now?: () => number;
 }
 
 export type FaultDecision =
@@ -58,6 +67,13 @@ function seededRandom(seed: number): () => number {
   };
 }
 
+/** Whether `elapsed` ms after the rules were set falls inside the rule's window (if it has one). */
+function inWindow(rule: FaultRule, elapsed: number): boolean {
+  if (!rule.window) return true;
+  const start = rule.window.startMs ?? 0;
+  return elapsed >= start && elapsed < start + rule.window.durationMs;
+}
+
 function matches(rule: FaultRule, route: string, path: string): boolean {
   if (rule.route === '*') return true;
   if (rule.route.startsWith('/')) return path.startsWith(rule.route);
@@ -66,20 +82,25 @@ function matches(rule: FaultRule, route: string, path: string): boolean {
 
 /**
  * Latency and fault injection per route, for reliability tests and benchmarks. Rules are checked
- * in order; every matching rule adds its latency, and the first rule whose dice say "fail" decides
- * the fault. Also counts requests per route (benchmarks report round trips from these counts).
+ * in order; every matching rule (inside its time window, if it has one) adds its latency, and the
+ * first rule whose dice say "fail" decides the fault. Also counts requests per route (benchmarks
+ * report round trips from these counts).
  */
 export function createFaultInjector(options: FaultOptions = {}): FaultInjector {
   let rules = [...(options.rules ?? [])];
   const random = seededRandom(options.seed ?? 0x1a4ec4a1);
+  const now = options.now ?? Date.now;
+  let rulesSetAt = now();
   const applied = new Map<FaultRule, number>();
   const counts: Record<string, number> = {};
 
-  const active = (route: string, path: string) =>
-    rules.filter((rule) => {
-      if (!matches(rule, route, path)) return false;
+  const active = (route: string, path: string) => {
+    const elapsed = now() - rulesSetAt;
+    return rules.filter((rule) => {
+      if (!matches(rule, route, path) || !inWindow(rule, elapsed)) return false;
       return rule.times === undefined || (applied.get(rule) ?? 0) < rule.times;
     });
+  };
 
   const use = (rule: FaultRule) => applied.set(rule, (applied.get(rule) ?? 0) + 1);
 
@@ -130,6 +151,7 @@ export function createFaultInjector(options: FaultOptions = {}): FaultInjector {
     },
     setRules(next) {
       rules = [...next];
+      rulesSetAt = now();
       applied.clear();
     },
   };
