@@ -26,13 +26,13 @@ import {
   isInteropZodSchema,
 } from '@langchain/core/utils/types';
 import { z } from 'zod';
+import { DatabricksCaller } from './caller.js';
 import {
   ChatAgentStreamConverter,
   chatAgentResponseToAIMessage,
   convertMessagesToChatAgent,
 } from './chat_agent.js';
 import { type EndpointRoute, resolveEndpointApi } from './endpoint_api.js';
-import { DatabricksCaller } from './caller.js';
 import { databricksFailedAttemptHandler, malformedResponse } from './errors.js';
 import {
   convertMessagesToOpenAI,

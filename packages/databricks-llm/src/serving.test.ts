@@ -78,7 +78,12 @@ describe('what a model call replays', () => {
     const mock = mockFetch((_request, index) =>
       index === 0 ? connectionReset() : json(chatCompletion({ content: 'second try' })),
     );
-    const model = new ChatDatabricks({ model: 'chat', maxRetries: 2, ...authFor(mock.fetch) });
+    const model = new ChatDatabricks({
+      model: 'chat',
+      endpointApi: 'chat-completions',
+      maxRetries: 2,
+      ...authFor(mock.fetch),
+    });
     await expect(model.invoke('x')).resolves.toMatchObject({ content: 'second try' });
     expect(mock.invocations()).toHaveLength(2);
   });
@@ -89,7 +94,12 @@ describe('what a model call replays', () => {
         ? json({ error_code: 'INTERNAL_ERROR', message: 'model server crashed' }, status)
         : json(chatCompletion({ content: 'recovered' })),
     );
-    const model = new ChatDatabricks({ model: 'chat', maxRetries: 2, ...authFor(mock.fetch) });
+    const model = new ChatDatabricks({
+      model: 'chat',
+      endpointApi: 'chat-completions',
+      maxRetries: 2,
+      ...authFor(mock.fetch),
+    });
     await expect(model.invoke('x')).resolves.toMatchObject({ content: 'recovered' });
     expect(mock.invocations()).toHaveLength(2);
   });
@@ -134,7 +144,12 @@ describe('what a model call replays', () => {
           })
         : sse([deltaChunk({ role: 'assistant', content: 'Hel' }), finished('lo')]),
     );
-    const model = new ChatDatabricks({ model: 'chat', maxRetries: 2, ...authFor(mock.fetch) });
+    const model = new ChatDatabricks({
+      model: 'chat',
+      endpointApi: 'chat-completions',
+      maxRetries: 2,
+      ...authFor(mock.fetch),
+    });
     const chunks: AIMessageChunk[] = [];
     for await (const chunk of await model.stream('x')) chunks.push(chunk);
     expect(chunks.map((chunk) => chunk.content).join('')).toBe('Hello');
@@ -150,7 +165,12 @@ describe('what a model call replays', () => {
         },
       ),
     );
-    const model = new ChatDatabricks({ model: 'chat', maxRetries: 3, ...authFor(mock.fetch) });
+    const model = new ChatDatabricks({
+      model: 'chat',
+      endpointApi: 'chat-completions',
+      maxRetries: 3,
+      ...authFor(mock.fetch),
+    });
     const seen: string[] = [];
     const error = await (async () => {
       for await (const chunk of await model.stream('x')) seen.push(String(chunk.content));
@@ -169,6 +189,7 @@ describe('what a model call replays', () => {
     // The same through invoke with streaming: true.
     const streaming = new ChatDatabricks({
       model: 'chat',
+      endpointApi: 'chat-completions',
       maxRetries: 3,
       streaming: true,
       ...authFor(mock.fetch),
@@ -179,7 +200,12 @@ describe('what a model call replays', () => {
 
   it('a stream that never gets going ends as a retryable error once maxRetries is spent', async () => {
     const mock = mockFetch(() => sse([deltaChunk({ content: 'never' })], { cutAfter: 0 }));
-    const model = new ChatDatabricks({ model: 'chat', maxRetries: 1, ...authFor(mock.fetch) });
+    const model = new ChatDatabricks({
+      model: 'chat',
+      endpointApi: 'chat-completions',
+      maxRetries: 1,
+      ...authFor(mock.fetch),
+    });
     const error = await (async () => {
       for await (const _ of await model.stream('x')) {
         // nothing arrives
