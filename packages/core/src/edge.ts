@@ -19,14 +19,24 @@ export {
   isRetryableStatus,
   LakechainError,
 } from './errors.js';
+export type { RetryDecision, RetryLoopOptions } from './http/backoff.js';
 export {
   abortableSleep,
   computeBackoffMs,
   parseRetryAfter,
   retryDelayMs,
+  retryWithBackoff,
 } from './http/backoff.js';
 export type { DatabricksClientOptions, DatabricksRequest } from './http/client.js';
 export { DatabricksClient } from './http/client.js';
+export type { FailureClass, ReplayClass } from './http/replay.js';
+export {
+  classifyNetworkError,
+  classifyStatus,
+  mayReplay,
+  REPLAY_CLASS,
+  replayClassOfMethod,
+} from './http/replay.js';
 export type { SseEvent } from './http/sse.js';
 export { parseSseStream } from './http/sse.js';
 export { createHttpTransport } from './http/transport.js';
