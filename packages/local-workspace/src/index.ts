@@ -69,7 +69,7 @@ export type {
   ComputeState,
   DeploymentState,
   LocalApps,
-} from './services/apps/service.js';
+} from './services/apps/types.js';
 export type {
   LocalWorkspaceFiles,
   WorkspaceFilesOptions,
