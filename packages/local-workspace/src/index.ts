@@ -69,7 +69,7 @@ export type {
   ComputeState,
   DeploymentState,
   LocalApps,
-} from './services/apps/service.js';
+} from './services/apps/types.js';
 export type {
   LocalWorkspaceFiles,
   WorkspaceFilesOptions,
@@ -122,19 +122,19 @@ export type {
   ScriptedChatOptions,
   ScriptedStreamOptions,
 } from './services/serving/scripted.js';
-export {
-  scriptedChatAgent,
-  scriptedResponses,
-} from './services/serving/scripted_agents.js';
+export type { AgentStepScript } from './services/serving/agent_items.js';
+export { scriptedChatAgent } from './services/serving/scripted_chat_agent.js';
 export type {
-  AgentStepScript,
   ChatAgentScript,
   ChatAgentScriptFunction,
+} from './services/serving/scripted_chat_agent.js';
+export { scriptedResponses } from './services/serving/scripted_responses.js';
+export type {
   ResponsesScript,
   ResponsesScriptFunction,
   ResponsesUsage,
   ScriptedResponsesOptions,
-} from './services/serving/scripted_agents.js';
+} from './services/serving/scripted_responses.js';
 export type { ServingRegistry } from './services/serving/registry.js';
 export type {
   DriverProxyAppDefinition,

@@ -5,11 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import { badRequest, isReply } from './reply.js';
-import { chatScriptToResponses, renderResponses, responsesToChatBody } from './scripted_agents.js';
+import { responsesToChatBody } from './responses_to_chat.js';
+import { chatScriptToResponses, renderResponses } from './scripted_responses.js';
 import {
   asObject,
   contentText,
   estimateTokens,
+  type ScriptedStreamOptions,
   splitIn,
   splitWords,
   streamOf,
@@ -22,6 +24,7 @@ import type {
   ServingRequest,
 } from './types.js';
 
+export type { ScriptedStreamOptions } from './scripted_wire.js';
 export { contentText, estimateTokens, splitWords, streamOf } from './scripted_wire.js';
 
 type Json = Record<string, unknown>;
@@ -30,11 +33,6 @@ type MaybePromise<T> = T | Promise<T>;
 function includeUsage(body: Json): boolean {
   const options = asObject(body.stream_options);
   return options.include_usage === true;
-}
-
-export interface ScriptedStreamOptions {
-  /** Wait this long before each streamed chunk (simulates a slow model). */
-  delayMs?: number;
 }
 
 export interface ScriptedChatOptions extends ScriptedStreamOptions {

@@ -6,6 +6,11 @@ import { delay } from './reply.js';
 
 type Json = Record<string, unknown>;
 
+export interface ScriptedStreamOptions {
+  /** Wait this long before each streamed chunk (simulates a slow model). */
+  delayMs?: number;
+}
+
 /** A rough, deterministic token count (4 characters a token), good enough for usage figures. */
 export function estimateTokens(text: string): number {
   return text.length === 0 ? 0 : Math.ceil(text.length / 4);

@@ -12,7 +12,8 @@ import {
   type TestRestServer,
 } from '../../platform/testing_server.js';
 import { scriptedChat } from './scripted.js';
-import { scriptedChatAgent, scriptedResponses } from './scripted_agents.js';
+import { scriptedChatAgent } from './scripted_chat_agent.js';
+import { scriptedResponses } from './scripted_responses.js';
 import type { ServingEndpointDefinition } from './types.js';
 
 let server: TestRestServer;

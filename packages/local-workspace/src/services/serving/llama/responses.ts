@@ -6,7 +6,7 @@
  * chat tools, `text.format` a response format); the answer is written as Responses output items,
  * or as OpenAI's event sequence while tokens are generated.
  */
-import { responsesToChatBody } from '../scripted_agents.js';
+import { responsesToChatBody } from '../responses_to_chat.js';
 import type { ServingRequest } from '../types.js';
 import {
   asObject,
