@@ -12,6 +12,7 @@ import { mlflowService } from './mlflow/service.js';
 import { oauthService } from './oauth/service.js';
 import { servingService } from './serving/service.js';
 import { statementExecutionService } from './statement_execution/service.js';
+import { unityCatalogService } from './unity_catalog/service.js';
 import { vectorSearchService } from './vector_search/service.js';
 import { warehouseService } from './warehouse/service.js';
 
@@ -19,6 +20,7 @@ export const builtinServices = [
   oauthService,
   warehouseService,
   statementExecutionService,
+  unityCatalogService,
   servingService,
   vectorSearchService,
   genieService,

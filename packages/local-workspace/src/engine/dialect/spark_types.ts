@@ -408,3 +408,50 @@ export function duckDbType(type: SparkType): string {
       }
   }
 }
+
+const JSON_SIMPLE: Record<string, string> = {
+  byte: 'TINYINT',
+  short: 'SMALLINT',
+  integer: 'INT',
+  long: 'BIGINT',
+  void: 'VOID',
+};
+
+/** A type from Spark's JSON form (`type_json`'s `type`), the inverse of `typeJson`. */
+export function typeFromJson(json: unknown): SparkType {
+  if (typeof json === 'string') {
+    const simple = JSON_SIMPLE[json.toLowerCase()];
+    return parseTypeText(simple ?? json);
+  }
+  const value = json as Record<string, unknown> | null;
+  switch (value?.type) {
+    case 'array':
+      return {
+        kind: 'array',
+        element: typeFromJson(value.elementType),
+        containsNull: value.containsNull !== false,
+      };
+    case 'map':
+      return {
+        kind: 'map',
+        key: typeFromJson(value.keyType),
+        value: typeFromJson(value.valueType),
+        valueContainsNull: value.valueContainsNull !== false,
+      };
+    case 'struct':
+      return {
+        kind: 'struct',
+        fields: ((value.fields as Array<Record<string, unknown>>) ?? []).map((field) => {
+          const comment = (field.metadata as Record<string, unknown> | undefined)?.comment;
+          return {
+            name: String(field.name),
+            type: typeFromJson(field.type),
+            nullable: field.nullable !== false,
+            ...(typeof comment === 'string' ? { comment } : {}),
+          };
+        }),
+      };
+    default:
+      throw invalidType(JSON.stringify(json), 'not a Spark JSON type');
+  }
+}

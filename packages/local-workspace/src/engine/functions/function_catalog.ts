@@ -27,6 +27,8 @@ export interface UnityCatalogFunctions {
   list(catalog: string, schema: string): FunctionDefinition[];
   /** A function by `catalog.schema.name` (any case), or undefined. */
   get(fullName: string): FunctionDefinition | undefined;
+  /** Throws NO_SUCH_CATALOG_EXCEPTION / SCHEMA_NOT_FOUND unless the schema exists. */
+  checkNamespace(catalog: string, schema: string): Promise<void>;
   /**
    * Creates a function (`returns` may be left out for a SQL scalar function: it is inferred).
    * SQL bodies resolve unqualified names in `namespace` (default: the function's own schema).
@@ -151,6 +153,16 @@ export class FunctionCatalog implements UnityCatalogFunctions, RoutineResolver {
   get(fullName: string): FunctionDefinition | undefined {
     const key = fullName.toLowerCase();
     return this.functions.get(key) ?? this.system.find((d) => d.fullName === key);
+  }
+
+  async checkNamespace(catalog: string, schema: string): Promise<void> {
+    if (
+      this.system.some(
+        (d) => d.catalog === catalog.toLowerCase() && d.schema === schema.toLowerCase(),
+      )
+    )
+      return;
+    await this.host.checkNamespace(catalog.toLowerCase(), schema.toLowerCase());
   }
 
   /** Whether a schema (or, without one, a catalog) holds user functions. */
