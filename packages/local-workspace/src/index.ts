@@ -46,6 +46,10 @@ export type {
 export { scriptedGenieChat } from './services/genie/nl_to_sql.js';
 export type { LocalMcp, McpCallRecord, McpOptions } from './services/mcp/types.js';
 export type {
+  LocalUnityCatalog,
+  UnityCatalogOptions,
+} from './services/unity_catalog/service.js';
+export type {
   ScriptedGenieAnswer,
   ScriptedGenieChatOptions,
   ScriptedGenieContext,
@@ -95,12 +99,21 @@ export type {
   WorkspaceModelVersionView,
 } from './services/mlflow/types.js';
 export { SqlError } from './engine/sql_engine.js';
+export type { UnityCatalogFunctions } from './engine/functions/function_catalog.js';
+export type {
+  FunctionDefinition,
+  FunctionParameter,
+  FunctionReturns,
+  FunctionSpec,
+} from './engine/functions/function_definition.js';
+export type { SparkStructField, SparkType } from './engine/dialect/spark_types.js';
 export type {
   ColumnMetadata,
   DataSource,
   EngineResult,
   EngineSession,
   EngineValue,
+  PythonFunctionOptions,
   SqlEngine,
   SqlEngineOptions,
   StatementParameters,

@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { createDuckDbEngine } from './engine/index.js';
-import type { DataSource, SqlEngine } from './engine/sql_engine.js';
+import type { DataSource, PythonFunctionOptions, SqlEngine } from './engine/sql_engine.js';
 import { LocalWorkspaceError } from './platform/errors.js';
 import { createFaultInjector, type FaultInjector, type FaultOptions } from './platform/faults.js';
 import { type Listener, startListener } from './platform/listener.js';
@@ -43,6 +43,12 @@ export interface CatalogOptions {
    * stay refused either way.
    */
   allowLocalFileAccess?: boolean;
+  /**
+   * How `LANGUAGE PYTHON` functions and `system.ai.python_exec` run: a Python process per call
+   * with a timeout, no network and no host files (`{ enabled, python, timeoutMs, memoryBytes }`).
+   * A development stand-in for Databricks' sandbox, not a sandbox.
+   */
+  pythonFunctions?: PythonFunctionOptions;
   /**
    * The SQL engine. Default: the DuckDB engine built from the options above. Tests may inject
    * their own; the workspace closes it on `stop()`.
@@ -213,6 +219,7 @@ export async function startLocalWorkspace(
         data: catalog.data,
         dataDir: catalog.dataDir,
         allowLocalFileAccess: options.catalog?.allowLocalFileAccess,
+        pythonFunctions: options.catalog?.pythonFunctions,
       }),
   ]);
 

@@ -7,6 +7,7 @@
 
 import type { TranslateContext } from './dialect/translate_context.js';
 import type { ErrorContext } from './errors.js';
+import type { FunctionCatalog } from './functions/function_catalog.js';
 import type { EngineResult, StatementParameters } from './sql_engine.js';
 
 /** The engine's Unity Catalog catalogs and their internal DuckDB database names. */
@@ -31,6 +32,8 @@ export interface SessionContext {
   readonly configuration: Record<string, string>;
   readonly catalogs: CatalogNames;
   readonly errorContext: ErrorContext;
+  /** The engine's Unity Catalog functions. */
+  readonly functions: FunctionCatalog;
 
   /** Run a small query on an idle connection of this session and return JS rows. */
   query(sql: string): Promise<unknown[][]>;

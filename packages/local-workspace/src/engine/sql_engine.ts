@@ -7,6 +7,8 @@
  * The protocol side knows nothing of DuckDB; the engine side knows nothing of Thrift.
  */
 
+import type { UnityCatalogFunctions } from './functions/function_catalog.js';
+
 /**
  * A Databricks SQL type as Databricks reports it: `BIGINT`, `DECIMAL(10,2)`, `DATE`, `TIMESTAMP`,
  * `STRING`, `BINARY`, `ARRAY<STRING>`, `MAP<STRING,INT>`, `STRUCT<a:INT,b:STRING>`, ...
@@ -116,6 +118,18 @@ export interface DataSource {
   comment?: string;
 }
 
+/** Python functions (`LANGUAGE PYTHON`, `system.ai.python_exec`); see functions/python_runner.ts. */
+export interface PythonFunctionOptions {
+  /** Allow creating and calling Python functions. Default true. */
+  enabled?: boolean;
+  /** The interpreter. Default `$LAKECHAIN_PYTHON`, else `python3`. */
+  python?: string;
+  /** Wall-clock limit of one call, in ms. Default 30 000. */
+  timeoutMs?: number;
+  /** Address-space limit of one call's process, in bytes (POSIX). Default 2 GiB. */
+  memoryBytes?: number;
+}
+
 export interface SqlEngineOptions {
   /** Generate the `samples` catalog (nyctaxi, tpch). Default true. */
   samples?: boolean;
@@ -135,9 +149,19 @@ export interface SqlEngineOptions {
    * write fixture files with SQL; extensions, ATTACH, PRAGMA and DuckDB settings stay refused.
    */
   allowLocalFileAccess?: boolean;
+  /**
+   * How Python functions run: each call in a Python process of its own with a timeout, no
+   * network and no file writes. A development stand-in for Databricks' sandbox, not a sandbox.
+   */
+  pythonFunctions?: PythonFunctionOptions;
 }
 
 export interface SqlEngine {
+  /**
+   * The Unity Catalog functions of the workspace (CREATE FUNCTION and the functions REST API
+   * share them). Engines without functions (test doubles) leave it out.
+   */
+  readonly functions?: UnityCatalogFunctions;
   openSession(options: {
     catalog?: string;
     schema?: string;

@@ -13,6 +13,7 @@ import { mlflowService } from './mlflow/service.js';
 import { oauthService } from './oauth/service.js';
 import { servingService } from './serving/service.js';
 import { statementExecutionService } from './statement_execution/service.js';
+import { unityCatalogService } from './unity_catalog/service.js';
 import { vectorSearchService } from './vector_search/service.js';
 import { warehouseService } from './warehouse/service.js';
 import { workspaceFilesService } from './workspace_files/service.js';
@@ -21,6 +22,7 @@ export const builtinServices = [
   oauthService,
   warehouseService,
   statementExecutionService,
+  unityCatalogService,
   servingService,
   vectorSearchService,
   genieService,

@@ -8,6 +8,7 @@
 import { unsupportedFeature } from '../errors.js';
 import { javaToStrftime } from './date_format.js';
 import { isSignificant, type Token } from './lexer.js';
+import { duckDbType, parseTypeText, type SparkType } from './spark_types.js';
 import { identQuote, sqlQuote } from './sql_quoting.js';
 
 /** What a rewrite may ask of the translator that found the call. */
@@ -19,6 +20,8 @@ export interface RewriteContext {
    * translated, or undefined when the argument is not `expression AS type`.
    */
   castLike(functionName: string, rawArguments: Token[][]): string | undefined;
+  /** The value bound to a named parameter (`:name`), when the statement has one. */
+  parameterValue(name: string): unknown;
 }
 
 /**
@@ -62,6 +65,28 @@ function literalString(tokens: Token[] | undefined): string | undefined {
   const sig = tokens?.filter(isSignificant) ?? [];
   if (sig.length === 1 && sig[0]?.kind === 'string') return sig[0].value;
   return undefined;
+}
+
+/**
+ * The schema of `from_json(json, schema)`: a type (`ARRAY<STRING>`) or a field list
+ * (`a INT, b STRING`), given as a literal or as a named parameter.
+ */
+function jsonSchema(tokens: Token[] | undefined, context: RewriteContext): SparkType | undefined {
+  const sig = tokens?.filter(isSignificant) ?? [];
+  if (sig.length !== 1) return undefined;
+  const token = sig[0] as Token;
+  const text =
+    token.kind === 'string'
+      ? token.value
+      : token.kind === 'named_param'
+        ? context.parameterValue(token.value)
+        : undefined;
+  if (typeof text !== 'string') return undefined;
+  try {
+    return parseTypeText(text);
+  } catch {
+    return parseTypeText(`STRUCT<${text}>`);
+  }
 }
 
 /** `date_add(d, n)` (days) and `date_add(unit, n, ts)` / `dateadd(...)`. */
@@ -266,10 +291,24 @@ const FUNCTIONS: Record<string, FunctionRewrite> = {
   boolean: (a) => (a.length === 1 ? `CAST(${a[0]} AS BOOLEAN)` : undefined),
   date: (a) => (a.length === 1 ? `CAST(${a[0]} AS DATE)` : undefined),
   timestamp: (a) => (a.length === 1 ? `CAST(${a[0]} AS TIMESTAMP)` : undefined),
+  // JSON text → a typed value; malformed JSON gives NULL (Spark's PERMISSIVE mode).
+  from_json: (a, raw, context) => {
+    if (a.length < 2) return undefined;
+    const schema = jsonSchema(raw[1], context);
+    return schema ? `TRY_CAST(TRY_CAST(${a[0]} AS JSON) AS ${duckDbType(schema)})` : undefined;
+  },
+  parse_json: (a) => (a.length === 1 ? `CAST(${a[0]} AS JSON)` : undefined),
+  try_parse_json: (a) => (a.length === 1 ? `TRY_CAST(${a[0]} AS JSON)` : undefined),
+  unbase64: (a) => (a.length === 1 ? `from_base64(${a[0]})` : undefined),
   ai_query: () => {
     throw unsupportedFeature('ai_query');
   },
 };
+
+/** The names of the function table (Spark functions the dialect layer rewrites). */
+export function rewrittenFunctionNames(): string[] {
+  return Object.keys(FUNCTIONS);
+}
 
 /** The rewrite of a function named `name` (any case), if the table has one. */
 export function functionRewrite(name: string): FunctionRewrite | undefined {

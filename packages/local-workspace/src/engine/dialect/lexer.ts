@@ -62,6 +62,25 @@ export function tokenize(sql: string): Token[] {
       tokens.push({ kind: 'comment', text: sql.slice(start, i), value: '', pos: start });
       continue;
     }
+    // A dollar-quoted body (`AS $$ ... $$`, as Python functions are written): taken verbatim, no
+    // escapes, up to the next `$$`.
+    if (c === '$' && sql[i + 1] === '$') {
+      const end = sql.indexOf('$$', i + 2);
+      if (end < 0)
+        throw new SqlError(
+          'PARSE_SYNTAX_ERROR',
+          '42601',
+          'Syntax error at or near end of input: unclosed $$ body.',
+        );
+      i = end + 2;
+      tokens.push({
+        kind: 'string',
+        text: sql.slice(start, i),
+        value: sql.slice(start + 2, end),
+        pos: start,
+      });
+      continue;
+    }
     if (c === "'" || c === '"') {
       let value = '';
       i++;

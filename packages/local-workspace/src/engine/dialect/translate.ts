@@ -11,6 +11,7 @@
  */
 
 import { unsupportedFeature } from '../errors.js';
+import type { FunctionDefinition } from '../functions/function_definition.js';
 import { checkedDivision, isValueEnd } from './ansi_division.js';
 import { CreateTableClauses, type DdlComments } from './create_table.js';
 import { functionRewrite, type RewriteContext } from './functions.js';
@@ -18,12 +19,21 @@ import { lateralView } from './lateral_view.js';
 import { isSignificant, type Token, tokenize } from './lexer.js';
 import { renderNameChain } from './name_chains.js';
 import { castMarker, parameterCastType } from './parameters.js';
+import {
+  boundArguments,
+  callArguments,
+  isRelationPosition,
+  macroName,
+  type PythonCall,
+  textAs,
+} from './routine_calls.js';
 import { sqlQuote } from './sql_quoting.js';
 import { TokenScan } from './token_scan.js';
 import { DEFAULT_MACRO_SCHEMA, type TranslateContext } from './translate_context.js';
 import { parseSparkType } from './type_parser.js';
 
 export type { DdlComments } from './create_table.js';
+export type { PythonCall } from './routine_calls.js';
 export type { Catalogs, TranslateContext } from './translate_context.js';
 
 export interface Translation {
@@ -34,6 +44,16 @@ export interface Translation {
   namedParams: string[];
   /** Number of positional `?` markers. */
   positionalCount: number;
+  /**
+   * Calls of Python functions, in the order they must be evaluated (arguments first); each
+   * result is the named parameter `marker` (also in `namedParams`).
+   */
+  pythonCalls: PythonCall[];
+}
+
+/** What a statement's translators share (calls found in nested argument ranges too). */
+interface Shared {
+  pythonCalls: PythonCall[];
 }
 
 /** Keywords after which an identifier followed by `(` is not a function call. */
@@ -58,12 +78,22 @@ class Translator implements RewriteContext {
   constructor(
     readonly toks: Token[],
     readonly ctx: TranslateContext,
+    private readonly shared: Shared = { pythonCalls: [] },
   ) {
     this.scan = new TokenScan(toks);
   }
 
+  get pythonCalls(): PythonCall[] {
+    return this.shared.pythonCalls;
+  }
+
   get currentCatalog(): string {
     return this.ctx.currentCatalog;
+  }
+
+  parameterValue(name: string): unknown {
+    const values = this.ctx.namedValues;
+    return values && Object.hasOwn(values, name) ? values[name] : undefined;
   }
 
   private nextSignificant(from: number, hi: number): number {
@@ -85,7 +115,7 @@ class Translator implements RewriteContext {
       }
     }
     if (asAt < 0 || raw.length !== 1) return undefined;
-    const expr = new Translator(all.slice(0, asAt), this.ctx);
+    const expr = new Translator(all.slice(0, asAt), this.ctx, this.shared);
     const exprSql = expr.run();
     this.absorb(expr);
     const typeToks = all.slice(asAt + 1).filter(isSignificant);
@@ -105,7 +135,7 @@ class Translator implements RewriteContext {
 
   /** Translate tokens [lo, hi) on their own, keeping the parameter markers in order. */
   private sub(lo: number, hi: number): string {
-    const t = new Translator(this.toks.slice(lo, hi), this.ctx);
+    const t = new Translator(this.toks.slice(lo, hi), this.ctx, this.shared);
     // positional markers must keep global order: share counter
     t.positionalCount = this.positionalCount;
     const out = t.run();
@@ -305,6 +335,34 @@ class Translator implements RewriteContext {
           const after = this.nextSignificant(j, hi);
           const followedByParen = after >= 0 && toks[after]?.text === '(';
           if (
+            followedByParen &&
+            this.ctx.functions &&
+            !(prevSig && NOT_CALL_PREV.has(prevSig.value.toUpperCase())) &&
+            !(parts.length === 1 && functionRewrite(t.value))
+          ) {
+            const definition = this.ctx.functions.resolve(
+              parts.map((part) => part.value),
+              this.ctx.currentCatalog,
+              this.ctx.currentSchema,
+            );
+            if (definition) {
+              const close = this.scan.matchingBracket(after, hi);
+              out.push(this.routineCall(definition, after, close));
+              prevSig = toks[close];
+              i = close + 1;
+              continue;
+            }
+          }
+          if (!followedByParen && this.ctx.routineBody) {
+            const name = this.bodyName(parts, prevSig, i, j, hi);
+            if (name !== undefined) {
+              out.push(name);
+              prevSig = parts[parts.length - 1];
+              i = j;
+              continue;
+            }
+          }
+          if (
             parts.length === 1 &&
             t.kind === 'ident' &&
             followedByParen &&
@@ -330,6 +388,73 @@ class Translator implements RewriteContext {
       i++;
     }
     return out.join('');
+  }
+
+  /** A call of a Unity Catalog function (see routine_calls.ts); `open`/`close` are its parens. */
+  private routineCall(definition: FunctionDefinition, open: number, close: number): string {
+    const positionalStart = this.positionalCount;
+    const call = callArguments(
+      this.toks,
+      this.scan.topLevelArguments(open, close),
+      (from, end) => this.nextSignificant(from, end),
+      (from, to) => this.sub(from, to),
+      definition.fullName,
+    );
+    const args = boundArguments(definition, call, (sql) => {
+      const sub = new Translator(tokenize(sql), this.ctx, this.shared);
+      const text = sub.run();
+      this.absorb(sub);
+      return text;
+    });
+    if (definition.language === 'SQL') {
+      const internal = this.ctx.catalogs.internalName(definition.catalog) ?? definition.catalog;
+      return `${macroName(definition, internal)}(${args.join(', ')})`;
+    }
+    if (definition.returns.kind !== 'scalar') throw unsupportedFeature('A Python table function');
+    if (this.ctx.routineBody)
+      throw unsupportedFeature(
+        `Calling the Python function ${definition.fullName} from the body of a SQL function`,
+      );
+    const marker = `lc_py_${this.pythonCalls.length}`;
+    this.pythonCalls.push({
+      marker,
+      definition,
+      arguments: args,
+      positional: [positionalStart, this.positionalCount],
+    });
+    this.namedParams.push(marker);
+    return textAs(`$${marker}`, definition.returns.type);
+  }
+
+  /**
+   * Inside a function body: a parameter reference (`x`, `fn.x`) as the macro's parameter, or a
+   * table name in a FROM list qualified with the function's namespace; undefined otherwise.
+   */
+  private bodyName(
+    parts: Token[],
+    prevSig: Token | undefined,
+    start: number,
+    end: number,
+    hi: number,
+  ): string | undefined {
+    const body = this.ctx.routineBody as NonNullable<TranslateContext['routineBody']>;
+    const lower = parts.map((part) => part.value.toLowerCase());
+    if (isRelationPosition(this.toks, start)) {
+      if (parts.length > 2 || (parts.length === 1 && body.commonTables.has(lower[0] as string)))
+        return undefined;
+      const names = parts.length === 1 ? [body.catalog, body.schema] : [body.catalog];
+      const qualified = [...names, ...parts.map((part) => part.value)].map(
+        (value): Token => ({ kind: 'qident', text: value, value, pos: 0 }),
+      );
+      return renderNameChain(qualified, false, this.ctx);
+    }
+    const afterName = this.nextSignificant(end, hi);
+    if (this.toks[afterName]?.text === '=>' || prevSig?.value.toUpperCase() === 'AS')
+      return undefined;
+    if (parts.length === 1) return body.parameters.get(lower[0] as string);
+    if (parts.length === 2 && lower[0] === body.functionName.toLowerCase())
+      return body.parameters.get(lower[1] as string);
+    return undefined;
   }
 
   /**
@@ -396,6 +521,7 @@ export function translate(sql: string, ctx: TranslateContext): Translation {
     sql: out,
     namedParams: tr.namedParams,
     positionalCount: tr.positionalCount,
+    pythonCalls: tr.pythonCalls,
     ...(ddlComments ? { ddlComments } : {}),
   };
 }

@@ -1,4 +1,5 @@
 /** What the translation of one statement needs to know about the session that runs it. */
+import type { RoutineBody, RoutineResolver } from './routine_calls.js';
 
 export interface Catalogs {
   /** Internal DuckDB name of a Unity Catalog catalog, or undefined when no such catalog. */
@@ -15,6 +16,12 @@ export interface TranslateContext {
   positionalTypes?: Array<string | undefined>;
   /** Schema holding the information_schema table macros. */
   infoSchemaPrefix?: string;
+  /** Unity Catalog functions that calls may name (see routine_calls.ts). */
+  functions?: RoutineResolver;
+  /** Values of named parameters (a `from_json` schema may be a parameter). */
+  namedValues?: Record<string, unknown>;
+  /** Set while a SQL function's body is compiled into a macro (see routine_calls.ts). */
+  routineBody?: RoutineBody;
 }
 
 /** Where the engine installs its macros (information_schema views, `lc_nonzero`). */

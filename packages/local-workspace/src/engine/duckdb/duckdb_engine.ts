@@ -17,6 +17,8 @@ import {
   SqlError,
   schemaNotFound,
 } from '../errors.js';
+import { FunctionCatalog } from '../functions/function_catalog.js';
+import { PythonRunner } from '../functions/python_runner.js';
 import { loadSamples } from '../samples/index.js';
 import type { EngineSession, SqlEngine, SqlEngineOptions } from '../sql_engine.js';
 import { CatalogRegistry } from '../statements/catalogs.js';
@@ -27,6 +29,10 @@ import { DuckDbSession, type SessionHost } from './duckdb_session.js';
 export class DuckDbEngine implements SqlEngine, SessionHost {
   readonly registry = new CatalogRegistry();
   readonly errorContext: ErrorContext;
+  /** The Unity Catalog functions (shared by every session and the functions REST API). */
+  readonly functions: FunctionCatalog;
+  /** DuckDB's built-in function names (set by `init`). */
+  private readonly builtinNames = new Set<string>();
   private readonly sessions = new Set<DuckDbSession>();
   /** The boot connection runs one statement at a time: a promise chain serialises its users. */
   private bootQueue: Promise<unknown> = Promise.resolve();
@@ -44,6 +50,15 @@ export class DuckDbEngine implements SqlEngine, SessionHost {
     readonly options: SqlEngineOptions,
   ) {
     this.errorContext = { externalCatalog: (internal) => this.registry.externalName(internal) };
+    const python = options.pythonFunctions ?? {};
+    this.functions = new FunctionCatalog({
+      catalogs: this.registry,
+      checkNamespace: (catalog, schema) => this.checkNamespace(catalog, schema),
+      runDdl: (sql) => this.withBoot((boot) => this.queryOn(boot, sql)),
+      builtinNames: this.builtinNames,
+      python: new PythonRunner(python),
+      pythonEnabled: python.enabled !== false,
+    });
   }
 
   static async create(options: SqlEngineOptions = {}): Promise<DuckDbEngine> {
@@ -96,6 +111,10 @@ export class DuckDbEngine implements SqlEngine, SessionHost {
       await loadDataFile(this.dataLoadTarget, d.table, d.path, d.comment);
     if (this.options.dataDir) await loadDataDirectory(this.dataLoadTarget, this.options.dataDir);
     await refreshTypeNames(c);
+    const builtins = await c.runAndReadAll(
+      'SELECT DISTINCT lower(function_name) FROM duckdb_functions() WHERE internal',
+    );
+    for (const [name] of builtins.getRows()) this.builtinNames.add(String(name));
     // Everything that reads files is done: lock the engine (see host_access.ts).
     const allowLocalFileAccess = this.options.allowLocalFileAccess === true;
     this.hostAccessPolicy = { allowLocalFileAccess, duckDbSettings: await duckDbSettingNames(c) };

@@ -4,13 +4,19 @@
  * translation (`translate.ts`) and a DuckDB run whose result is shaped like Databricks'
  * (`duckdb_results.ts`).
  */
-import type { DuckDBConnection, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
+import type {
+  DuckDBConnection,
+  DuckDBInstance,
+  DuckDBPreparedStatement,
+  DuckDBResult,
+} from '@duckdb/node-api';
 import { type HostAccessPolicy, refusedHostAccess } from '../dialect/host_access.js';
 import { significant } from '../dialect/lexer.js';
 import { checkParameters, completeParameterType } from '../dialect/parameters.js';
-import { translate } from '../dialect/translate.js';
+import { type PythonCall, translate } from '../dialect/translate.js';
 import type { TranslateContext } from '../dialect/translate_context.js';
 import { canceledError, classifyError, type ErrorContext } from '../errors.js';
+import type { FunctionCatalog } from '../functions/function_catalog.js';
 import type { SessionContext } from '../session_context.js';
 import {
   type EngineResult,
@@ -46,6 +52,8 @@ export interface SessionHost {
   queryOn(conn: DuckDBConnection, sql: string): Promise<unknown[][]>;
   /** Run `fn` with the engine's boot connection, one caller at a time. */
   withBoot<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
+  /** The Unity Catalog functions. */
+  readonly functions: FunctionCatalog;
   /** The session closed. */
   forget(session: DuckDbSession): void;
 }
@@ -56,6 +64,20 @@ function toBindValue(v: ParameterValue, typed: boolean): unknown {
   if (typed) return typeof v === 'string' ? v : String(v);
   if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
   return v;
+}
+
+/** Values of the named markers a prepared statement has (it may have fewer than were given). */
+function namedBindValues(
+  prepared: DuckDBPreparedStatement,
+  parameters: StatementParameters,
+): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (let index = 1; index <= prepared.parameterCount; index++) {
+    const name = prepared.parameterName(index);
+    const p = parameters.named?.[name];
+    values[name] = toBindValue(p?.value ?? null, !!p?.type);
+  }
+  return values;
 }
 
 export class DuckDbSession implements EngineSession, SessionContext {
@@ -84,6 +106,9 @@ export class DuckDbSession implements EngineSession, SessionContext {
   }
   get defaultSchema(): string {
     return this.engine.defaultSchema;
+  }
+  get functions(): FunctionCatalog {
+    return this.engine.functions;
   }
 
   checkNamespace(catalog: string, schema?: string): Promise<void> {
@@ -135,12 +160,17 @@ export class DuckDbSession implements EngineSession, SessionContext {
 
   translateContext(parameters?: StatementParameters): TranslateContext {
     const namedTypes: Record<string, string | undefined> = {};
-    for (const [k, v] of Object.entries(parameters?.named ?? {}))
+    const namedValues: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(parameters?.named ?? {})) {
       namedTypes[k] = completeParameterType(v.type, v.value);
+      namedValues[k] = v.value;
+    }
     return {
       catalogs: this.catalogs,
       currentCatalog: this.currentCatalog,
       currentSchema: this.currentSchema,
+      functions: this.engine.functions,
+      namedValues,
       namedTypes,
       positionalTypes: (parameters?.positional ?? []).map((p) =>
         completeParameterType(p.type, p.value),
@@ -172,7 +202,18 @@ export class DuckDbSession implements EngineSession, SessionContext {
     const tr = translate(sql, this.translateContext(parameters));
     if (tr.sql.trim() === '')
       throw new SqlError('PARSE_SYNTAX_ERROR', '42601', 'Syntax error at or near end of input.');
-    checkParameters(tr, parameters.named, parameters.positional?.length ?? 0);
+    const markers = Object.fromEntries(tr.pythonCalls.map((call) => [call.marker, null]));
+    checkParameters(tr, { ...parameters.named, ...markers }, parameters.positional?.length ?? 0);
+    if (tr.pythonCalls.length > 0 && tr.positionalCount > 0)
+      throw new SqlError(
+        'UNSUPPORTED_FEATURE',
+        '0A000',
+        'A statement that calls a Python function takes named parameters (:name) here, not positional ones (?).',
+      );
+    const bound =
+      tr.pythonCalls.length > 0
+        ? await this.evaluatePythonCalls(tr.pythonCalls, parameters, signal)
+        : parameters;
     const pc = await this.acquire();
     let released = false;
     const release = () => {
@@ -200,14 +241,9 @@ export class DuckDbSession implements EngineSession, SessionContext {
       if (hasParams) {
         const prepared = await pc.conn.prepare(tr.sql);
         if (tr.namedParams.length > 0) {
-          const values: Record<string, unknown> = {};
-          for (const n of tr.namedParams) {
-            const p = parameters.named?.[n];
-            values[n] = toBindValue(p?.value ?? null, !!p?.type);
-          }
-          prepared.bind(values as never);
+          prepared.bind(namedBindValues(prepared, bound) as never);
         } else {
-          const values = (parameters.positional ?? [])
+          const values = (bound.positional ?? [])
             .slice(0, tr.positionalCount)
             .map((p) => toBindValue(p.value, !!p.type));
           prepared.bind(values as never);
@@ -239,6 +275,64 @@ export class DuckDbSession implements EngineSession, SessionContext {
       source,
       tableColumns,
     });
+  }
+
+  /**
+   * Computes the result of each Python function call of a statement, arguments first (a call's
+   * arguments may hold an earlier call's result), and returns the parameters with each result
+   * bound to its call's marker, as text.
+   */
+  private async evaluatePythonCalls(
+    calls: PythonCall[],
+    parameters: StatementParameters,
+    signal: AbortSignal,
+  ): Promise<StatementParameters> {
+    const named: NonNullable<StatementParameters['named']> = { ...parameters.named };
+    for (const call of calls) {
+      let texts: Array<string | null> = [];
+      if (call.arguments.length > 0) {
+        // Each argument as JSON text (BINARY as base64), computed by DuckDB with the statement's
+        // parameters; an argument that reads a column fails here (no FROM).
+        const select = call.arguments
+          .map((argument, index) => {
+            const type = call.definition.parameters[index]?.type;
+            const json =
+              type?.kind === 'primitive' && type.name === 'BINARY'
+                ? `to_base64(${argument})`
+                : `CAST(to_json(${argument}) AS VARCHAR)`;
+            return `${json} AS "a${index}"`;
+          })
+          .join(', ');
+        const pc = await this.acquire();
+        try {
+          const prepared = await pc.conn.prepare(`SELECT ${select}`);
+          if (prepared.parameterCount > 0) {
+            const positional = (parameters.positional ?? []).slice(...call.positional);
+            if (positional.length > 0)
+              prepared.bind(positional.map((p) => toBindValue(p.value, !!p.type)) as never);
+            else prepared.bind(namedBindValues(prepared, { named }) as never);
+          }
+          const reader = await prepared.runAndReadAll();
+          texts = (reader.getRows()[0] ?? []).map((value) =>
+            value === null || value === undefined ? null : String(value),
+          );
+        } catch (error) {
+          const classified = classifyError(error, this.errorContext);
+          if (/FROM clause is missing|Referenced column/i.test(String((error as Error).message)))
+            throw new SqlError(
+              'UNSUPPORTED_FEATURE',
+              '0A000',
+              `Calling the Python function ${call.definition.fullName} with column values is not supported by the local warehouse: pass literals or parameters (one call per statement), or use a SQL function.`,
+            );
+          throw classified;
+        } finally {
+          this.connections.release(pc);
+        }
+      }
+      const result = await this.engine.functions.runPython(call.definition, texts, signal);
+      named[call.marker] = { value: result, type: 'STRING' };
+    }
+    return { ...parameters, named };
   }
 
   getCatalogs(): Promise<EngineResult> {

@@ -92,6 +92,7 @@ export async function runCreateOrDropNamespace(
       }
       if (cat === s.currentCatalog) await s.use(s.defaultCatalog, s.defaultSchema);
       await s.dropCatalog(cat);
+      s.functions.forgetNamespace(cat);
     }
     return empty();
   }
@@ -99,6 +100,13 @@ export async function runCreateOrDropNamespace(
   const internal = s.catalogs.internalName(catalog);
   if (!internal) throw catalogNotFound(catalog);
   const fq = `${identQuote(internal)}.${identQuote(schema)}`;
+  // Python functions have no DuckDB object that would keep the schema from being dropped.
+  if (kw === 'DROP' && !cascade && s.functions.hasFunctions(catalog, schema))
+    throw new SqlError(
+      'SCHEMA_NOT_EMPTY',
+      '2BP01',
+      `Cannot drop a schema \`${schema}\` because it contains objects.`,
+    );
   const stmt =
     kw === 'CREATE'
       ? `CREATE SCHEMA ${ifNotExists ? 'IF NOT EXISTS ' : ''}${fq}`
@@ -116,6 +124,7 @@ export async function runCreateOrDropNamespace(
     }
     throw err;
   }
+  if (kw === 'DROP') s.functions.forgetNamespace(catalog, schema);
   if (kw === 'DROP' && catalog === s.currentCatalog && schema === s.currentSchema)
     s.setNamespace(s.currentCatalog, 'default');
   return empty();

@@ -1,8 +1,10 @@
 /**
  * Emulation of Databricks statements DuckDB lacks or shapes differently: USE, SHOW, DESCRIBE,
- * EXPLAIN, SET/RESET, CREATE/DROP CATALOG and CREATE/DROP SCHEMA. Each family has its file
- * (`namespace_statements.ts`, `show_statements.ts`, `describe_statements.ts`); this one routes a
- * statement to it, and answers EXPLAIN and SET itself.
+ * EXPLAIN, SET/RESET, CREATE/DROP CATALOG, CREATE/DROP SCHEMA and the function statements
+ * (CREATE/DROP/DESCRIBE FUNCTION, SHOW FUNCTIONS). Each family has its file
+ * (`namespace_statements.ts`, `show_statements.ts`, `describe_statements.ts`,
+ * `function_statements.ts`); this one routes a statement to it, and answers EXPLAIN and SET
+ * itself.
  */
 import { simpleColumn } from '../databricks_types.js';
 import type { Token } from '../dialect/lexer.js';
@@ -12,6 +14,12 @@ import { classifyError } from '../errors.js';
 import type { SessionContext } from '../session_context.js';
 import type { EngineResult, StatementParameters } from '../sql_engine.js';
 import { runDescribe } from './describe_statements.js';
+import {
+  runCreateFunction,
+  runDescribeFunction,
+  runDropFunction,
+  runShowFunctions,
+} from './function_statements.js';
 import { runCreateOrDropNamespace, runUse } from './namespace_statements.js';
 import { runShow } from './show_statements.js';
 import { StatementCursor } from './statement_parsing.js';
@@ -61,10 +69,12 @@ export async function runEmulatedStatement(
       return runUse(s, c);
     case 'SHOW':
       c.i++;
-      return runShow(s, c);
+      return (await runShow(s, c)) ?? runShowFunctions(s, c);
     case 'DESCRIBE':
     case 'DESC':
       c.i++;
+      if (c.isKw('FUNCTION') && c.peek(1) && c.peek(1)?.text !== '.')
+        return runDescribeFunction(s, c);
       return runDescribe(s, sql, c, params);
     case 'EXPLAIN': {
       c.i++;
@@ -113,10 +123,15 @@ export async function runEmulatedStatement(
     }
     case 'RESET':
       return empty();
-    case 'CREATE':
-    case 'DROP':
+    case 'CREATE': {
+      const created = await runCreateFunction(s, sql, toks);
+      if (created) return created;
       c.i++;
       return runCreateOrDropNamespace(s, c, kw);
+    }
+    case 'DROP':
+      c.i++;
+      return (await runDropFunction(s, c)) ?? runCreateOrDropNamespace(s, c, kw);
     default:
       return undefined;
   }

@@ -199,6 +199,73 @@ describe('managed MCP servers', () => {
     await alias.close();
   });
 
+  it('Unity Catalog functions: one tool per function, typed arguments, defaults, errors as results', async () => {
+    const session = await ws.engine.openSession({});
+    for (const statement of [
+      'CREATE SCHEMA main.tools',
+      `CREATE FUNCTION main.tools.docs_of(year INT COMMENT 'The year', max_rows INT DEFAULT 10)
+       RETURNS TABLE (id BIGINT, text STRING) COMMENT 'Documents of a year'
+       RETURN SELECT id, text FROM main.default.docs d WHERE d.year = docs_of.year ORDER BY id LIMIT max_rows`,
+      `CREATE FUNCTION main.tools.total(xs ARRAY<INT> COMMENT 'Numbers', scale DECIMAL(4,1))
+       RETURNS DECIMAL(12,1) COMMENT 'Count times scale' RETURN size(xs) * scale`,
+    ])
+      await (await session.execute(statement, {}, new AbortController().signal)).close();
+    await session.close();
+
+    const functions = await connect(ws, '/api/2.0/mcp/functions/main/tools');
+    const { tools } = await functions.listTools();
+    expect(tools.map((tool) => tool.name)).toEqual(['main__tools__docs_of', 'main__tools__total']);
+    expect(tools[0]).toMatchObject({
+      description: 'Documents of a year',
+      inputSchema: {
+        type: 'object',
+        properties: {
+          year: { type: 'integer', description: 'The year' },
+          max_rows: { type: 'integer', description: '(Default: 10)' },
+        },
+        required: ['year'],
+      },
+    });
+    expect(tools[1]?.inputSchema.properties?.xs).toEqual({
+      type: 'array',
+      items: { type: 'integer' },
+      description: 'Numbers',
+    });
+    expect(
+      json(await functions.callTool({ name: 'main__tools__docs_of', arguments: { year: 2024 } })),
+    ).toEqual({ format: 'CSV', value: 'id,text\n2,beta\n3,gamma\n', truncated: false });
+    expect(
+      json(
+        await functions.callTool({
+          name: 'main__tools__total',
+          arguments: { xs: [1, 2, 3], scale: 1.5 },
+        }),
+      ),
+    ).toEqual({ format: 'SCALAR', value: '4.5' });
+    await expect(
+      functions.callTool({ name: 'main__tools__docs_of', arguments: {} }),
+    ).rejects.toThrow('BAD_REQUEST: Missing parameter value for year');
+    await expect(functions.callTool({ name: 'main__tools__nope', arguments: {} })).rejects.toThrow(
+      'BAD_REQUEST: Tool name "main__tools__nope" is malformed',
+    );
+    const failed = await functions.callTool({
+      name: 'main__tools__total',
+      arguments: { xs: [1], scale: 'lots' },
+    });
+    expect(failed.isError).toBe(true);
+    expect((failed.content as { text: string }[])[0]?.text).toContain('CAST_INVALID_INPUT');
+    await functions.close();
+
+    const one = await connect(ws, '/api/2.0/mcp/functions/main/tools/total');
+    expect((await one.listTools()).tools.map((tool) => tool.name)).toEqual(['main__tools__total']);
+    await one.close();
+    const missing = await connect(ws, '/api/2.0/mcp/functions/main/tools/nope');
+    await expect(missing.listTools()).rejects.toThrow(
+      'BAD_REQUEST: Function main.tools.nope not found',
+    );
+    await missing.close();
+  });
+
   it('answer over SSE when jsonResponse is false', async () => {
     const sse = await startLocalWorkspace({
       catalog: { samples: false },

@@ -2,7 +2,7 @@
  * Conformance: Databricks' own Python MCP clients, unchanged, against the local managed MCP
  * servers: `databricks-mcp`'s `DatabricksMCPClient` and `databricks-langchain`'s
  * `DatabricksMultiServerMCPClient` (0.22.0, over `langchain-mcp-adapters`) list and call the tools
- * of the SQL, Genie and Vector Search servers. `node scripts/python-venv.mjs langchain` creates
+ * of the SQL, Genie, Vector Search and Unity Catalog functions servers. `node scripts/python-venv.mjs langchain` creates
  * packages/local-workspace/.venv-langchain once. Under CI a missing Python or venv fails with that
  * command; elsewhere the test says why it skips.
  */
@@ -71,6 +71,12 @@ describe('Python databricks-mcp 0.9.2 and databricks-langchain 0.22.0', () => {
       "INSERT INTO main.shop.orders VALUES (1, 'EU', 10.00), (2, 'US', 20.00), (3, 'EU', 5.50)",
       'CREATE TABLE main.shop.docs (id BIGINT, title STRING, text STRING)',
       "INSERT INTO main.shop.docs VALUES (1, 'Refunds', 'refund policy: 30 days'), (2, 'Shipping', 'we ship worldwide')",
+      `CREATE FUNCTION main.shop.region_total(region STRING COMMENT 'EU or US')
+       RETURNS DECIMAL(20,2) COMMENT 'Total amount of a region'
+       RETURN (SELECT sum(amount) FROM main.shop.orders o WHERE o.region = region_total.region)`,
+      `CREATE FUNCTION main.shop.orders_of(region STRING) RETURNS TABLE (id BIGINT, amount DECIMAL(10,2))
+       RETURN SELECT id, amount FROM main.shop.orders o WHERE o.region = orders_of.region ORDER BY id`,
+      "CREATE FUNCTION main.shop.greet(name STRING) RETURNS STRING LANGUAGE PYTHON AS $$ return f'Hello, {name}' $$",
     ])
       await (await session.execute(statement, {}, new AbortController().signal)).close();
     await session.close();
@@ -95,7 +101,9 @@ describe('Python databricks-mcp 0.9.2 and databricks-langchain 0.22.0', () => {
     if (directory) rmSync(directory, { recursive: true, force: true });
   });
 
-  it('list and call the tools of the SQL, Genie and Vector Search servers unchanged', async (context) => {
+  it('list and call the tools of the SQL, Genie, Vector Search and functions servers unchanged', {
+    timeout: 240_000,
+  }, async (context) => {
     if (unavailable) {
       console.warn(`skipping: ${unavailable}`);
       context.skip();
@@ -137,13 +145,43 @@ describe('Python databricks-mcp 0.9.2 and databricks-langchain 0.22.0', () => {
     expect(out.vector_rows[0]).toMatchObject({ id: 1, title: 'Refunds' });
     expect(out.vector_resources).toEqual(['DatabricksVectorSearchIndex']);
     expect(out.unknown_space).toContain('BAD_REQUEST: Genie space nope not found');
+    expect(out.function_tools).toEqual([
+      'main__shop__greet',
+      'main__shop__orders_of',
+      'main__shop__region_total',
+    ]);
+    expect(out.function_schema).toEqual({
+      type: 'object',
+      properties: { region: { type: 'string', description: 'EU or US' } },
+      required: ['region'],
+    });
+    expect(out.function_result).toEqual({ format: 'SCALAR', value: '15.50' });
+    expect(out.function_table).toEqual({
+      format: 'CSV',
+      value: 'id,amount\n2,20.00\n',
+      truncated: false,
+    });
+    expect(out.function_python).toEqual({ format: 'SCALAR', value: 'Hello, Ada' });
+    expect(out.function_resources.map((resource: unknown[]) => resource[0])).toEqual([
+      'DatabricksFunction',
+      'DatabricksFunction',
+      'DatabricksFunction',
+    ]);
+    // databricks-mcp maps each tool name back to its function (`__` → `.`).
+    expect(JSON.stringify(out.function_resources)).toContain('main.shop.region_total');
+    expect(out.python_exec).toEqual({ format: 'SCALAR', value: '42\n' });
+    expect(out.unknown_function).toContain('BAD_REQUEST: Function main.shop.nope not found');
     expect(out.langchain_tools).toEqual([
       'execute_sql',
       'execute_sql_read_only',
+      'main__shop__greet',
+      'main__shop__orders_of',
+      'main__shop__region_total',
       'poll_response_sales',
       'poll_sql_result',
       'query_space_sales',
     ]);
+    expect(out.langchain_function).toContain('20.00');
     expect(out.langchain_result).toContain('"data_array":[["3"]]');
     expect(out.langchain_refused).toContain('Writes are disabled');
   });

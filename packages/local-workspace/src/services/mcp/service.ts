@@ -2,18 +2,18 @@
  * Databricks-managed MCP servers over Streamable HTTP, at Databricks' paths and behind the
  * workspace's bearer auth (PATs and the OAuth tokens of the `oauth` service): SQL
  * (`/api/2.0/mcp/sql`, on the SQL engine), Genie spaces (`/api/2.0/mcp/genie/{space_id}`, on the
- * `genie` service) and Vector Search (`/api/2.0/mcp/vector-search/{catalog}/{schema}[/{index}]`,
- * on the `vectorSearch` service), served with the official `@modelcontextprotocol/sdk` server.
- * Stateless, like a managed endpoint behind a load balancer: every HTTP request gets a fresh
- * protocol server for the resource its path names, so no session has to be kept.
- *
- * Another managed server (Unity Catalog functions at `/api/2.0/mcp/functions/{catalog}/{schema}`)
- * is one more `ManagedServerKind` in `serverKinds()`, built on its service's state.
+ * `genie` service), Vector Search (`/api/2.0/mcp/vector-search/{catalog}/{schema}[/{index}]`,
+ * on the `vectorSearch` service) and Unity Catalog functions
+ * (`/api/2.0/mcp/functions/{catalog}/{schema}[/{function}]`, on the engine's function catalog),
+ * served with the official `@modelcontextprotocol/sdk` server, each one `ManagedServerKind` in
+ * `serverKinds()`. Stateless, like a managed endpoint behind a load balancer: every HTTP request
+ * gets a fresh protocol server for the resource its path names, so no session has to be kept.
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { defineService, type Route, type RouteRequest } from '../../platform/service.js';
+import { functionsServerKind } from './functions_server.js';
 import { genieServerKind } from './genie_server.js';
 import type { ManagedServer, ManagedServerKind } from './managed_server.js';
 import { sqlServerKind } from './sql_server.js';
@@ -26,6 +26,7 @@ function serverKinds(options: McpOptions): ManagedServerKind[] {
     sqlServerKind(options),
     genieServerKind(options),
     vectorSearchServerKind(),
+    functionsServerKind(),
   ] as ManagedServerKind[];
 }
 

@@ -20,7 +20,7 @@ export interface McpOptions {
 
 /** One tool call that reached a server (tests read them to see what a client sent). */
 export interface McpCallRecord {
-  /** `sql`, `genie` or `vector-search`. */
+  /** `sql`, `genie`, `vector-search` or `functions`. */
   server: string;
   /** The path of the server, e.g. `/api/2.0/mcp/genie/sales`. */
   path: string;

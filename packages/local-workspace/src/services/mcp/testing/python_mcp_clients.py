@@ -38,6 +38,30 @@ def main():
     out["vector_tools"] = [tool.name for tool in vector.list_tools()]
     out["vector_rows"] = json.loads(text_of(vector.call_tool("main__shop__docs_index", {"query": "refund policy: 30 days"})))
     out["vector_resources"] = [type(resource).__name__ for resource in vector.get_databricks_resources()]
+    functions = DatabricksMCPClient(f"{host}/api/2.0/mcp/functions/main/shop", workspace)
+    function_tools = functions.list_tools()
+    out["function_tools"] = [tool.name for tool in function_tools]
+    out["function_schema"] = next(t for t in function_tools if t.name == "main__shop__region_total").inputSchema
+    out["function_result"] = json.loads(
+        text_of(functions.call_tool("main__shop__region_total", {"region": "EU"}))
+    )
+    out["function_table"] = json.loads(text_of(functions.call_tool("main__shop__orders_of", {"region": "US"})))
+    out["function_python"] = json.loads(
+        text_of(functions.call_tool("main__shop__greet", {"name": "Ada"}))
+    )
+    out["function_resources"] = sorted(
+        ([type(resource).__name__, resource.to_dict()] for resource in functions.get_databricks_resources()),
+        key=json.dumps,
+    )
+    python_exec = DatabricksMCPClient(f"{host}/api/2.0/mcp/functions/system/ai/python_exec", workspace)
+    out["python_exec"] = json.loads(
+        text_of(python_exec.call_tool("system__ai__python_exec", {"code": "print(6 * 7)"}))
+    )
+    try:
+        DatabricksMCPClient(f"{host}/api/2.0/mcp/functions/main/shop/nope", workspace).list_tools()
+        out["unknown_function"] = "no error"
+    except BaseException as error:
+        out["unknown_function"] = repr(error)
     try:
         DatabricksMCPClient(f"{host}/api/2.0/mcp/genie/nope", workspace).list_tools()
         out["unknown_space"] = "no error"
@@ -49,6 +73,9 @@ def main():
         [
             DatabricksMCPServer(name="sql", url=f"{host}/api/2.0/mcp/sql", workspace_client=workspace),
             DatabricksMCPServer(name="genie", url=f"{host}/api/2.0/mcp/genie/sales", workspace_client=workspace),
+            DatabricksMCPServer.from_uc_function(
+                catalog="main", schema="shop", name="functions", workspace_client=workspace
+            ),
         ]
     )
 
@@ -57,12 +84,14 @@ def main():
         by_name = {tool.name: tool for tool in tools}
         result = await by_name["execute_sql_read_only"].ainvoke({"query": "SELECT COUNT(*) AS n FROM main.shop.orders"})
         refused = await by_name["execute_sql"].ainvoke({"query": "DROP TABLE main.shop.orders"})
-        return sorted(by_name), result, refused
+        total = await by_name["main__shop__region_total"].ainvoke({"region": "US"})
+        return sorted(by_name), result, refused, total
 
-    names, result, refused = asyncio.run(langchain_side())
+    names, result, refused, total = asyncio.run(langchain_side())
     out["langchain_tools"] = names
     out["langchain_result"] = str(result)
     out["langchain_refused"] = str(refused)
+    out["langchain_function"] = str(total)
     print(json.dumps(out))
 
 
