@@ -159,7 +159,10 @@ export async function runEvaluation(argv: string[]): Promise<number> {
         db = await environment.openDatabase('samples', item.schema);
         databases.set(item.schema, db);
       }
-      const reference = await db.query(item.reference, { maxRows: 1000 });
+      // Unanswerable questions are scored in the next change of this file.
+      const referenceSql = item.reference;
+      if (referenceSql === undefined) continue;
+      const reference = await db.query(referenceSql, { maxRows: 1000 });
       if (values['check-references']) {
         log(
           `${item.id}: ${reference.rows.length} rows ${JSON.stringify(reference.rows.slice(0, 3), (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))}`,
@@ -184,7 +187,7 @@ export async function runEvaluation(argv: string[]): Promise<number> {
           ? compareResultSets(
               toResultSet(reference.columns, reference.rows),
               toResultSet(result.columns, result.rows),
-              { ordered: item.ordered ?? hasOrderBy(item.reference) },
+              { ordered: item.ordered ?? hasOrderBy(referenceSql) },
             )
           : { match: false, reason: 'no SQL ran' };
         outcome = {
@@ -192,7 +195,7 @@ export async function runEvaluation(argv: string[]): Promise<number> {
           schema: item.schema,
           level: item.level,
           question: item.question,
-          reference: item.reference,
+          reference: referenceSql,
           sql: result.sql,
           match: comparison.match,
           executed: result.sql !== undefined,
@@ -209,7 +212,7 @@ export async function runEvaluation(argv: string[]): Promise<number> {
           schema: item.schema,
           level: item.level,
           question: item.question,
-          reference: item.reference,
+          reference: referenceSql,
           match: false,
           executed: false,
           attempts: 0,

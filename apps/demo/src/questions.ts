@@ -3,14 +3,31 @@
  * joins and date ranges, each with a reference SQL whose result is the expected answer. Table
  * names are unqualified: each question runs in a session on its own schema.
  */
+/** The shape of a question, for accuracy per level. */
+export type EvalLevel =
+  | 'count'
+  | 'aggregate'
+  | 'filter'
+  | 'date'
+  | 'group'
+  | 'argmax'
+  | 'having'
+  | 'join'
+  | 'join3'
+  | 'unanswerable';
+
 export interface EvalQuestion {
   id: string;
   schema: 'nyctaxi' | 'tpch';
   question: string;
-  reference: string;
+  /**
+   * The SQL whose result is the expected answer. Absent for `unanswerable` questions: the
+   * expected outcome is that the chain says it cannot answer from this data.
+   */
+  reference?: string;
   /** Compare row order (default: when the reference sorts its result). */
   ordered?: boolean;
-  level: 'count' | 'aggregate' | 'filter' | 'date' | 'group' | 'join';
+  level: EvalLevel;
 }
 
 export const QUESTIONS: EvalQuestion[] = [
