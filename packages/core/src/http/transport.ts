@@ -348,7 +348,12 @@ export function createHttpTransport(
         const caCert = options.caCert;
         fetchPromise = import('undici').then((undici) => {
           // Extra roots are added to, never substituted for, the bundled ones; verification stays on.
-          const agent = new undici.Agent({ connect: { ca: [...rootCertificates, caCert] } });
+          // No undici headers timeout (300 s by default): this transport's own per-request
+          // timer decides, so a caller's larger `timeoutMs` holds.
+          const agent = new undici.Agent({
+            connect: { ca: [...rootCertificates, caCert] },
+            headersTimeout: 0,
+          });
           closeAgent = () => agent.close();
           return (url, init) =>
             undici.fetch(url, {
