@@ -41,6 +41,8 @@ export interface TokenCounts {
 
 export interface SqlAttempt {
   sql?: string;
+  /** The chain added `FROM <table>` to the model's statement (see `completeFrom`). */
+  fromCompleted?: boolean;
   /** Why the attempt was rejected (parse, EXPLAIN or execution error), if it was. */
   error?: string;
   stage: 'generate' | 'explain' | 'execute' | 'ok';
@@ -116,15 +118,18 @@ export interface AskOptions {
    */
   format?: SqlFormat;
   /**
-   * Show the model every table of the schema. Default: only the tables the question is about
-   * (`relevantTables`, at most `maxTables`), all when it names none.
+   * Show the model every table of the schema (the default: the system prompt is then the same
+   * for every question of a session, so a local model reads it once).
    */
   fullSchema?: boolean;
-  /** The most tables `relevantTables` keeps (default 3). */
+  /**
+   * Show only the tables the question is about (`relevantTables`), at most this many; 0 (the
+   * default) shows all. The small SmolLM2 model needed 3 (see README).
+   */
   maxTables?: number;
   /**
-   * Schema-derived examples in the prompt (`sql` format): `selected` (default), the few closest
-   * to the question by shape, or `none`.
+   * Schema-derived examples in the prompt (`sql` format): `none` (default) or `selected`, the
+   * few closest to the question by shape (what the small SmolLM2 model needed, see README).
    */
   examples?: 'selected' | 'none';
   /** Add `FROM <table>` to a statement that has none when the model listed one table (default on). */
@@ -169,7 +174,7 @@ const ANSWER_RULE = `
 - When you are then shown the query's result, answer the question from it in plain sentences, not JSON.`;
 
 const UNANSWERABLE_RULE = `
-- If these tables do not hold what the question asks for, return "answerable": false and "sql": "".`;
+- If no column below holds what the question asks for (for example an email address, a tip or a credit score when there is no such column), return "answerable": false and "sql": "". Never answer with a different column that only sounds related.`;
 
 /** The answering turn when the answer continues the SQL conversation. */
 const ANSWER_IN_CONVERSATION_PROMPT = `{result}
@@ -595,7 +600,7 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
 
   const loadSchema = RunnableLambda.from(async () => {
     const all = schemaTables(db);
-    const maxTables = options.maxTables ?? 3;
+    const maxTables = options.maxTables ?? 0;
     const tables =
       options.fullSchema || maxTables === 0 ? all : relevantTables(all, question, maxTables);
     const tableInfo = await db.getTableInfo(tables.map((table) => table.name));
@@ -640,7 +645,7 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
       );
       // `clauses`: its template has the Examples heading; `sql`: the heading only with examples.
       let examples = format === 'clauses' ? schemaExamples(tables, format) : '';
-      if (format === 'sql' && options.examples !== 'none') {
+      if (format === 'sql' && options.examples === 'selected') {
         const chosen = selectExamples(sqlExamplePool(allTables), input.question, allTables);
         if (chosen.length > 0)
           examples = `\n\nExamples:\n${formatSqlExamples(chosen, allowUnanswerable)}`;
@@ -693,13 +698,15 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
           };
         }
         let candidate: string;
+        let fromCompleted = false;
         try {
           if (output.parsing_error)
             throw new Error(`Your answer was not valid JSON: ${errorText(output.parsing_error)}`);
-          candidate = cleanSql(
-            checkSqlAnswer(output.parsed, tables, { completeFrom: options.completeFrom !== false })
-              .sql,
-          );
+          const checked = checkSqlAnswer(output.parsed, tables, {
+            completeFrom: options.completeFrom !== false,
+          });
+          candidate = cleanSql(checked.sql);
+          fromCompleted = checked.fromCompleted === true;
         } catch (error) {
           throwIfAborted(signal);
           const message = errorText(error);
@@ -719,13 +726,22 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
           timings.executeMs += performance.now() - phase;
           sql = candidate;
           sqlText = rawText;
-          attempts.push({ stage: 'ok', sql: candidate });
+          attempts.push({
+            stage: 'ok',
+            sql: candidate,
+            ...(fromCompleted ? { fromCompleted } : {}),
+          });
           break;
         } catch (error) {
           timings.executeMs += performance.now() - phase;
           throwIfAborted(signal);
           const message = errorText(error);
-          attempts.push({ stage, sql: candidate, error: message });
+          attempts.push({
+            stage,
+            sql: candidate,
+            error: message,
+            ...(fromCompleted ? { fromCompleted } : {}),
+          });
           emit({ type: 'rejected', attempt, stage, error: message });
           messages.push(
             ['ai', rawText],

@@ -35,6 +35,8 @@ export interface SqlAnswer {
   tables: string[];
   columns: string[];
   sql: string;
+  /** `completeFrom` added the FROM clause. */
+  fromCompleted?: boolean;
 }
 
 /** Sorted, de-duplicated. */
@@ -213,10 +215,12 @@ export function checkSqlAnswer(
     if (record.sql.trim() === '') throw new Error('The model returned no SQL.');
     const listed = Array.isArray(record.tables) ? record.tables.map(String) : [];
     const sql = record.sql.trim();
+    const completed = options.completeFrom === false ? sql : completeFrom(sql, listed, known);
     return {
       tables: listed,
       columns,
-      sql: options.completeFrom === false ? sql : completeFrom(sql, listed, known),
+      sql: completed,
+      ...(completed !== sql ? { fromCompleted: true } : {}),
     };
   }
   const from = text(record.from);
