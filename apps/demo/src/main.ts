@@ -50,6 +50,7 @@ Options:
                         a .gguf file, or scripted (no model: plumbing only)
   --format <sql|clauses>  SQL step output: one SQL string (default) or clauses with a fixed skeleton
   --max-tokens <n>      tokens the model may generate for the SQL (default 200 offline, 600 workspace)
+  --threads <n>         CPU threads of the local model (default 1: fastest on a busy machine)
   --trace-dir <dir>     where trace files go (default ./traces)
   --verbose             progress details and stack traces
   -h, --help            this help
@@ -86,6 +87,7 @@ export interface ParsedArgs {
   profile?: string;
   model?: string;
   maxTokens?: number;
+  threads?: number;
   format: SqlFormat;
   traceDir?: string;
   verbose: boolean;
@@ -143,6 +145,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     profile: values.profile,
     model: values.model,
     maxTokens: positiveInteger(values['max-tokens'], '--max-tokens'),
+    threads: positiveInteger(values.threads, '--threads'),
     format: parseFormat(values.format),
     traceDir: values['trace-dir'],
     verbose: values.verbose ?? false,
@@ -163,6 +166,7 @@ const OPTIONS = {
   profile: { type: 'string' },
   model: { type: 'string' },
   'max-tokens': { type: 'string' },
+  threads: { type: 'string' },
   format: { type: 'string' },
   'trace-dir': { type: 'string' },
   verbose: { type: 'boolean' },
@@ -188,6 +192,8 @@ interface Session {
   pendingTraces: string[];
   /** The local model has loaded (the first question waited for it). */
   modelReady?: boolean;
+  /** Questions asked so far in this session. */
+  questionsAsked?: number;
 }
 
 /** An ora spinner on stderr in a terminal; silent otherwise (pipes, CI, tests). */
@@ -204,12 +210,21 @@ function out(io: MainIo, text = ''): void {
   io.stdout.write(`${text}\n`);
 }
 
-function eventText(event: ChainEvent, maxAttempts: number): string | undefined {
+function eventText(
+  event: ChainEvent,
+  maxAttempts: number,
+  firstQuestion: boolean,
+): string | undefined {
   switch (event.type) {
     case 'schema':
       return `Read the schema (${event.tables.length} table${event.tables.length === 1 ? '' : 's'})`;
     case 'generating':
-      return `Writing SQL${event.attempt > 1 ? ` (repair ${event.attempt - 1} of ${maxAttempts - 1})` : ''}`;
+      if (event.attempt > 1)
+        return `Writing SQL (repair ${event.attempt - 1} of ${maxAttempts - 1})`;
+      // A local model reads the schema prompt once per session; later questions reuse its cache.
+      return firstQuestion
+        ? 'Writing SQL (the first question also reads the schema into the model; later ones reuse it)'
+        : 'Writing SQL';
     case 'sql':
       return 'Validating the SQL with EXPLAIN';
     case 'executing':
@@ -225,6 +240,8 @@ async function answerOne(session: Session, question: string): Promise<AskResult>
   const { args, io, environment, db, tracing, spinner } = session;
   const maxAttempts = args.maxRepairs + 1;
   const color = pc.isColorSupported;
+  const firstQuestion = (session.questionsAsked ?? 0) === 0;
+  session.questionsAsked = (session.questionsAsked ?? 0) + 1;
   if (environment.ready && !session.modelReady) {
     // Only the first question of a session waits for the model; later ones find it loaded.
     spinner.start(
@@ -279,7 +296,7 @@ async function answerOne(session: Session, question: string): Promise<AskResult>
           io.stdout.write(text);
           return;
         }
-        const text = eventText(event, maxAttempts);
+        const text = eventText(event, maxAttempts, firstQuestion && environment.mode === 'offline');
         if (text) spinner.start(text);
       },
     });
@@ -396,6 +413,7 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
       endpoint: args.endpoint,
       model: args.model,
       sqlMaxTokens: args.maxTokens,
+      ...(args.threads ? { threads: args.threads } : {}),
       env: io.env,
       // A first run downloads the model: its progress bar (or plain lines) replaces the spinner.
       fetchProgress: io.stderr,
