@@ -30,7 +30,20 @@ const appDir = join(import.meta.dirname, '..');
 const repoRoot = join(appDir, '..', '..');
 let traceDir: string;
 
-/** The question of the root README's quick start. */
+/** The arguments of the root README's demo command (`pnpm demo ...`), as CI would paste them. */
+function readmeDemoArgs(): string[] {
+  const command = execFileSync(
+    process.execPath,
+    [join(repoRoot, 'scripts/quickstart-command.mjs'), 'demo'],
+    { encoding: 'utf8' },
+  );
+  const tail = command.slice(command.indexOf('pnpm demo') + 'pnpm demo'.length);
+  return [...tail.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map(
+    (match) => match[1] ?? match[2] ?? (match[3] as string),
+  );
+}
+
+/** The question of the root README's quick start (checked against the README below). */
 const README_QUESTION =
   'What is the total account balance of customers in the AUTOMOBILE market segment?';
 const README_REFERENCE = "SELECT sum(c_acctbal) FROM customer WHERE c_mktsegment = 'AUTOMOBILE'";
@@ -130,6 +143,8 @@ function readTrace(directory: string, file: string): TraceJson {
 
 describe.skipIf(modelPath === undefined)(`demo, offline mode, ${DEFAULT_LOCAL_MODEL}`, () => {
   test("the README's question as command-line arguments (the built CLI) gets the right answer", async () => {
+    const readmeArgs = readmeDemoArgs();
+    expect(readmeArgs).toEqual(['--schema', 'tpch', README_QUESTION]);
     const [expected] = await referenceValues('tpch', [README_REFERENCE]);
     const directory = join(traceDir, 'cli');
     const child = spawn(
@@ -137,12 +152,10 @@ describe.skipIf(modelPath === undefined)(`demo, offline mode, ${DEFAULT_LOCAL_MO
       [
         join(appDir, 'dist/cli.js'),
         '--offline',
-        '--schema',
-        'tpch',
         '--show-sql',
         '--trace-dir',
         directory,
-        README_QUESTION,
+        ...readmeArgs,
       ],
       { cwd: appDir, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
     );
