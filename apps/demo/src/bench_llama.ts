@@ -5,7 +5,9 @@
  * each setting, the model load, then three questions in one session on `samples.tpch`, the first
  * cold (the whole system prompt is read) and two warm (its KV cache is reused). Prints a table
  * and writes `eval-results/bench-llama-<model>-<time>.json`, with the machine's load average
- * (other work on the machine slows everything; compare settings of one run only).
+ * (other work on the machine slows everything; compare settings of one run only). Besides wall
+ * time, each step records the process's CPU time (user + system), which other work on the machine
+ * does not inflate: on a busy machine it is the fairer measure of what a setting costs.
  *
  * Options: --model NAME|FILE (default: the demo's default), --settings a,b,... (names below),
  * --questions N (default 3).
@@ -106,14 +108,22 @@ export async function runBench(argv: string[]): Promise<number> {
       progress: () => undefined,
     });
     try {
+      const cpu = () => {
+        const usage = process.cpuUsage();
+        return (usage.user + usage.system) / 1000;
+      };
       const began = performance.now();
+      const cpuBegan = cpu();
       await environment.ready?.();
       const loadMs = performance.now() - began;
+      const loadCpuMs = cpu() - cpuBegan;
+      const cpuMs: number[] = [];
       const db = await environment.openDatabase('samples', 'tpch');
       const latencies: number[] = [];
       const tokens: number[] = [];
       let answered = 0;
       for (const question of QUESTIONS.slice(0, count)) {
+        const cpuBefore = cpu();
         const result = await askLakehouse(question, {
           db,
           sqlModel: environment.sqlModel,
@@ -124,6 +134,7 @@ export async function runBench(argv: string[]): Promise<number> {
           ...setting.chain,
         });
         latencies.push(result.timings.totalMs);
+        cpuMs.push(cpu() - cpuBefore);
         tokens.push(result.tokens.total);
         if (result.answered) answered++;
       }
@@ -132,32 +143,38 @@ export async function runBench(argv: string[]): Promise<number> {
         setting: setting.name,
         description: setting.description,
         loadMs,
+        loadCpuMs,
         coldMs: latencies[0],
         warmMs: latencies.slice(1),
+        coldCpuMs: cpuMs[0],
+        warmCpuMs: cpuMs.slice(1),
         tokens,
         answered,
         loadAverage: { start: loadStart, end: loadavg()[0] ?? 0 },
       };
       results.push(row);
       log(
-        `${setting.name}: load ${formatMs(loadMs)}, cold ${formatMs(latencies[0] ?? 0)}, warm ${latencies
+        `${setting.name}: load ${formatMs(loadMs)}, cold ${formatMs(latencies[0] ?? 0)} (CPU ${formatMs(cpuMs[0] ?? 0)}), warm ${latencies
           .slice(1)
           .map((ms) => formatMs(ms))
-          .join(' / ')} (load average ${loadStart.toFixed(1)})`,
+          .join(' / ')} (CPU ${cpuMs
+          .slice(1)
+          .map((ms) => formatMs(ms))
+          .join(' / ')}; load average ${loadStart.toFixed(1)})`,
       );
     } finally {
       await environment.close();
     }
   }
   const table = new Table({
-    head: ['setting', 'model load', 'cold question', 'warm questions', 'load avg'],
+    head: ['setting', 'model load', 'cold question (CPU)', 'warm questions (CPU)', 'load avg'],
   });
   for (const row of results)
     table.push([
       String(row.setting),
       formatMs(row.loadMs as number),
-      formatMs(row.coldMs as number),
-      (row.warmMs as number[]).map((ms) => formatMs(ms)).join(' / '),
+      `${formatMs(row.coldMs as number)} (${formatMs(row.coldCpuMs as number)})`,
+      `${(row.warmMs as number[]).map((ms) => formatMs(ms)).join(' / ')} (${(row.warmCpuMs as number[]).map((ms) => formatMs(ms)).join(' / ')})`,
       (row.loadAverage as { start: number }).start.toFixed(1),
     ]);
   process.stdout.write(`${table.toString()}\n`);
