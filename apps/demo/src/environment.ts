@@ -8,6 +8,7 @@
  *   serving endpoint. `ChatDatabricks` still calls `/serving-endpoints/{name}/invocations` and
  *   `DatabricksSqlDatabase` still speaks Thrift to a warehouse.
  */
+import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
 import { DatabricksConfigError, resolveConfig } from '@lakechain/core';
 import { ChatDatabricks } from '@lakechain/databricks-llm';
@@ -49,7 +50,7 @@ export interface EnvironmentOptions {
   sqlMaxTokens?: number;
   /** Maximum tokens of the answer. */
   answerMaxTokens?: number;
-  /** Threads for the local model (default: what node-llama-cpp picks). */
+  /** Threads for the local model (default: `defaultThreads()`). */
   threads?: number;
   /** Context window of the local model (default: the backend's, at most 4096). */
   contextSize?: number;
@@ -177,6 +178,15 @@ export function scriptedSqlModel(): ServingHandler {
   };
 }
 
+/**
+ * The local model's threads: one core is left to the rest (the warehouse, the terminal, other
+ * work), at most 4. On 2 cores that is one thread: llama.cpp's threads spin-wait for each other,
+ * so a second thread on a core something else needs is slower than none (see README).
+ */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
+}
+
 type LocalModelHandler = ServingHandler & { load?(): Promise<void>; dispose?(): Promise<void> };
 
 async function localModelHandler(
@@ -189,9 +199,7 @@ async function localModelHandler(
   const handler = llamaChat({
     modelPath,
     temperature: 0,
-    // One thread: for a 135M model it is as fast as two on an idle machine, and much faster on
-    // a busy one (llama.cpp's threads spin-wait for each other when cores are contended).
-    threads: options.threads ?? 1,
+    threads: options.threads ?? defaultThreads(),
     ...(options.contextSize ? { contextSize: options.contextSize } : {}),
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
     onLoadProgress: (fraction: number) =>
@@ -296,7 +304,7 @@ export async function createEnvironment(
       await loading;
     },
     settings: {
-      threads: options.threads ?? 1,
+      threads: options.threads ?? defaultThreads(),
       contextSize: options.contextSize ?? 'default',
       batchSize: options.batchSize ?? 'default',
       repairTemperature: options.repairTemperature ?? 0.7,

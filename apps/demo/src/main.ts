@@ -50,7 +50,7 @@ Options:
                         a .gguf file, or scripted (no model: plumbing only)
   --format <sql|clauses>  SQL step output: one SQL string (default) or clauses with a fixed skeleton
   --max-tokens <n>      tokens the model may generate for the SQL (default 200 offline, 600 workspace)
-  --threads <n>         CPU threads of the local model (default 1: fastest on a busy machine)
+  --threads <n>         CPU threads of the local model (default: cores - 1, at most 4)
   --trace-dir <dir>     where trace files go (default ./traces)
   --verbose             progress details and stack traces
   -h, --help            this help
