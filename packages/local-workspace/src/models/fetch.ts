@@ -254,7 +254,7 @@ async function withLock<T>(
       }
       if (!waited) onWait();
       waited = true;
-      if (signal?.aborted) throw signal.reason;
+      signal?.throwIfAborted();
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }
@@ -463,7 +463,7 @@ export async function fetchModel(
         const incoming = join(partsDir, '.incoming');
         let done = 0;
         for (const batch of batches(missing)) {
-          if (options.signal?.aborted) throw options.signal.reason;
+          options.signal?.throwIfAborted();
           for (const { part, index } of batch)
             emit({ ...partEvent(spec, part, index), state: 'downloading' });
           await rm(incoming, { recursive: true, force: true });
