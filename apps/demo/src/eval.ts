@@ -47,6 +47,12 @@ export interface QuestionOutcome {
   reason?: string;
   answer: string;
   latencyMs: number;
+  /**
+   * CPU time of this process during the question (the model, the warehouse, the chain). Other
+   * work on a shared machine stretches `latencyMs` but not this: with one model thread it is
+   * about the latency on a free core.
+   */
+  cpuMs?: number;
   tokens: { input: number; output: number; total: number };
   error?: string;
 }
@@ -57,6 +63,8 @@ export interface HalfSummary {
   accuracy: number;
   executed: number;
   medianLatencyMs: number;
+  /** Median CPU time per question (see `QuestionOutcome.cpuMs`). */
+  medianCpuMs: number;
   medianTokens: number;
   meanTokens: number;
   bySchema: Record<string, { correct: number; total: number }>;
@@ -76,6 +84,12 @@ export interface EvalSummary extends HalfSummary {
   startedAt: string;
   durationMs: number;
   outcomes: QuestionOutcome[];
+}
+
+/** CPU time (user + system) of this process so far, in ms. */
+function cpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
 }
 
 export function median(values: number[]): number {
@@ -116,6 +130,7 @@ export function summarise(outcomes: QuestionOutcome[]): HalfSummary {
     accuracy: outcomes.length === 0 ? 0 : correct / outcomes.length,
     executed: outcomes.filter((outcome) => outcome.executed).length,
     medianLatencyMs: median(outcomes.map((outcome) => outcome.latencyMs)),
+    medianCpuMs: median(outcomes.map((outcome) => outcome.cpuMs ?? 0)),
     medianTokens: median(outcomes.map((outcome) => outcome.tokens.total)),
     meanTokens:
       outcomes.length === 0
@@ -159,7 +174,7 @@ function describeHalf(name: string, summary: HalfSummary): string {
     .map(([level, entry]) => `${level} ${entry.correct}/${entry.total}`)
     .join(', ');
   return (
-    `${pc.bold(`${name}: ${summary.correct}/${summary.questions} (${percent(summary.accuracy)})`)} · SQL ran ${summary.executed}/${summary.questions} · median latency ${formatMs(summary.medianLatencyMs)} · median tokens ${summary.medianTokens} (mean ${summary.meanTokens.toFixed(0)})\n` +
+    `${pc.bold(`${name}: ${summary.correct}/${summary.questions} (${percent(summary.accuracy)})`)} · SQL ran ${summary.executed}/${summary.questions} · median latency ${formatMs(summary.medianLatencyMs)} (CPU ${formatMs(summary.medianCpuMs)}) · median tokens ${summary.medianTokens} (mean ${summary.meanTokens.toFixed(0)})\n` +
     `  by schema: ${bySchema}\n  by level: ${byLevel}\n`
   );
 }
@@ -284,6 +299,7 @@ export async function runEvaluation(argv: string[]): Promise<number> {
         continue;
       }
       const began = performance.now();
+      const cpuBegan = cpuMs();
       let outcome: QuestionOutcome;
       const base = {
         id: item.id,
@@ -335,6 +351,7 @@ export async function runEvaluation(argv: string[]): Promise<number> {
           reason: comparison.reason,
           answer: result.answer,
           latencyMs: performance.now() - began,
+          cpuMs: cpuMs() - cpuBegan,
           tokens: result.tokens,
         };
       } catch (error) {
@@ -347,6 +364,7 @@ export async function runEvaluation(argv: string[]): Promise<number> {
           reason: 'error',
           answer: '',
           latencyMs: performance.now() - began,
+          cpuMs: cpuMs() - cpuBegan,
           tokens: { input: 0, output: 0, total: 0 },
           error: describeError(error).line,
         };
@@ -354,7 +372,7 @@ export async function runEvaluation(argv: string[]): Promise<number> {
       outcomes.push(outcome);
       const mark = outcome.match ? pc.green('✓') : pc.red('✗');
       log(
-        `${mark} [${index + 1}/${questions.length}] ${item.id} ${formatMs(outcome.latencyMs)} ${outcome.tokens.total} tok${outcome.match ? '' : pc.dim(` (${outcome.error ?? outcome.reason})`)}${values.verbose && outcome.sql ? `\n    ${pc.dim(outcome.sql.replace(/\s+/g, ' '))}` : ''}`,
+        `${mark} [${index + 1}/${questions.length}] ${item.id} ${formatMs(outcome.latencyMs)} (CPU ${formatMs(outcome.cpuMs ?? 0)}) ${outcome.tokens.total} tok${outcome.match ? '' : pc.dim(` (${outcome.error ?? outcome.reason})`)}${values.verbose && outcome.sql ? `\n    ${pc.dim(outcome.sql.replace(/\s+/g, ' '))}` : ''}`,
       );
     }
   } catch (error) {
