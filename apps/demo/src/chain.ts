@@ -22,7 +22,7 @@ import type {
 } from '@lakechain/databricks-sql';
 import type { Callbacks } from '@langchain/core/callbacks/manager';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import type { AIMessage, BaseMessage } from '@langchain/core/messages';
+import type { AIMessage, AIMessageChunk, BaseMessage } from '@langchain/core/messages';
 import { type RunnableConfig, RunnableLambda } from '@langchain/core/runnables';
 import {
   assembleSql,
@@ -41,6 +41,8 @@ export interface TokenCounts {
 
 export interface SqlAttempt {
   sql?: string;
+  /** The chain added `FROM <table>` to the model's statement (see `completeFrom`). */
+  fromCompleted?: boolean;
   /** Why the attempt was rejected (parse, EXPLAIN or execution error), if it was. */
   error?: string;
   stage: 'generate' | 'explain' | 'execute' | 'ok';
@@ -52,8 +54,17 @@ export type ChainEvent =
   | { type: 'sql'; sql: string; attempt: number }
   | { type: 'rejected'; attempt: number; stage: SqlAttempt['stage']; error: string }
   | { type: 'executing'; sql: string }
-  | { type: 'rows'; count: number; truncated: boolean }
-  | { type: 'answering' };
+  | {
+      type: 'rows';
+      sql: string;
+      columns: QueryColumn[];
+      rows: Array<Record<string, unknown>>;
+      count: number;
+      truncated: boolean;
+    }
+  | { type: 'answering' }
+  /** A piece of the answer as the model streams it. */
+  | { type: 'answer-token'; text: string };
 
 export interface AskResult {
   question: string;
@@ -66,6 +77,8 @@ export interface AskResult {
   /** The answer, or a plain statement that the chain could not answer. */
   answer: string;
   answered: boolean;
+  /** The model said the data cannot answer the question (no SQL was run). */
+  unanswerable: boolean;
   tokens: TokenCounts;
   timings: {
     schemaMs: number;
@@ -105,10 +118,30 @@ export interface AskOptions {
    */
   format?: SqlFormat;
   /**
-   * Show the model every table of the schema. Default: only the tables the question is about
-   * (`relevantTables`), all when it names none; a small model reads a short prompt better.
+   * Show the model every table of the schema (the default: the system prompt is then the same
+   * for every question of a session, so a local model reads it once).
    */
   fullSchema?: boolean;
+  /**
+   * Show only the tables the question is about (`relevantTables`), at most this many; 0 (the
+   * default) shows all. The small SmolLM2 model needed 3 (see README).
+   */
+  maxTables?: number;
+  /**
+   * Schema-derived examples in the prompt (`sql` format): `none` (default) or `selected`, the
+   * few closest to the question by shape (what the small SmolLM2 model needed, see README).
+   */
+  examples?: 'selected' | 'none';
+  /** Add `FROM <table>` to a statement that has none when the model listed one table (default on). */
+  completeFrom?: boolean;
+  /**
+   * Answer in the same conversation as the SQL step (system prompt, question, the model's SQL,
+   * then the rows), so a local model reuses its KV cache of that prefix instead of reading a
+   * second prompt. Default on; off sends a separate short answering prompt.
+   */
+  answerInConversation?: boolean;
+  /** Let the model say the data cannot answer the question (`answerable: false`). Default on. */
+  allowUnanswerable?: boolean;
 }
 
 export type SqlFormat = 'clauses' | 'sql';
@@ -132,13 +165,20 @@ Rules:
 - Use only the tables and columns listed below.
 - Aggregate (count, sum, avg, min, max) when the question asks for a number.
 - Dates: DATE 'YYYY-MM-DD' literals, year(col), month(col).
-- Return JSON with "tables" (the tables you read), "columns" (the columns you use) and "sql".
+- Return JSON with {answerable_field}"tables" (the tables you read), "columns" (the columns you use) and "sql".{unanswerable_rule}{answer_rule}
 
 Tables of {schema}:
-{table_info}
+{table_info}{examples}`;
 
-Examples:
-{examples}`;
+const ANSWER_RULE = `
+- When you are then shown the query's result, answer the question from it in plain sentences, not JSON.`;
+
+const UNANSWERABLE_RULE = `
+- If no column below holds what the question asks for (for example an email address, a tip or a credit score when there is no such column), return "answerable": false and "sql": "". Never answer with a different column that only sounds related.`;
+
+/** The answering turn when the answer continues the SQL conversation. */
+const ANSWER_IN_CONVERSATION_PROMPT = `{result}
+Now answer my question from this result in one or two short plain sentences (no JSON, no SQL).`;
 
 const ANSWER_SYSTEM_PROMPT = `You answer questions about data. Use only the SQL result given. Answer in one or two short sentences, with the numbers from the result. If the result is empty, say that no rows matched.`;
 
@@ -463,11 +503,11 @@ export function selectExamples<T extends { question: string }>(
     .map((entry) => entry.example);
 }
 
-function formatSqlExamples(examples: readonly SqlExample[]): string {
+function formatSqlExamples(examples: readonly SqlExample[], answerable: boolean): string {
   return examples
     .map(
       (example) =>
-        `Q: ${example.question}\nA: ${JSON.stringify({ tables: example.tables, columns: example.columns, sql: example.sql })}`,
+        `Q: ${example.question}\nA: ${JSON.stringify({ ...(answerable ? { answerable: true } : {}), tables: example.tables, columns: example.columns, sql: example.sql })}`,
     )
     .join('\n');
 }
@@ -560,7 +600,9 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
 
   const loadSchema = RunnableLambda.from(async () => {
     const all = schemaTables(db);
-    const tables = options.fullSchema ? all : relevantTables(all, question);
+    const maxTables = options.maxTables ?? 0;
+    const tables =
+      options.fullSchema || maxTables === 0 ? all : relevantTables(all, question, maxTables);
     const tableInfo = await db.getTableInfo(tables.map((table) => table.name));
     return { tables, allTables: all, tableInfo };
   }).withConfig({ runName: 'load_schema' });
@@ -586,8 +628,11 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
       timings.schemaMs = performance.now() - phase;
 
       const format = options.format ?? 'sql';
+      const allowUnanswerable = format === 'sql' && options.allowUnanswerable !== false;
       const schema =
-        format === 'clauses' ? buildSqlAnswerSchema(tables) : buildSqlStringSchema(tables);
+        format === 'clauses'
+          ? buildSqlAnswerSchema(tables)
+          : buildSqlStringSchema(tables, { answerable: allowUnanswerable });
       const structuredOptions = {
         method: 'jsonSchema',
         name: 'sql_query',
@@ -598,18 +643,27 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
         schema,
         structuredOptions,
       );
+      // `clauses`: its template has the Examples heading; `sql`: the heading only with examples.
+      let examples = format === 'clauses' ? schemaExamples(tables, format) : '';
+      if (format === 'sql' && options.examples === 'selected') {
+        const chosen = selectExamples(sqlExamplePool(allTables), input.question, allTables);
+        if (chosen.length > 0)
+          examples = `\n\nExamples:\n${formatSqlExamples(chosen, allowUnanswerable)}`;
+      }
+      // The system prompt comes first and changes least (rules, then the tables, then the
+      // examples), so a local model's KV cache of it is reused by the next calls.
       const messages: Array<[string, string]> = [
         [
           'system',
           fill(format === 'clauses' ? SQL_SYSTEM_PROMPT : SQL_STRING_SYSTEM_PROMPT, {
             schema: `${db.catalog}.${db.schema}`,
             table_info: tableInfo,
-            examples:
-              format === 'sql'
-                ? formatSqlExamples(
-                    selectExamples(sqlExamplePool(allTables), input.question, allTables),
-                  )
-                : schemaExamples(tables, format),
+            examples,
+            unanswerable_rule: allowUnanswerable ? UNANSWERABLE_RULE : '',
+            answer_rule: options.answerInConversation === false ? '' : ANSWER_RULE,
+            answerable_field: allowUnanswerable
+              ? '"answerable" (true when the tables below hold what the question asks for), '
+              : '',
           }),
         ],
         ['human', input.question],
@@ -617,6 +671,7 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
 
       let result: DatabricksQueryResult | undefined;
       let sql: string | undefined;
+      let sqlText = '';
       for (let attempt = 1; attempt <= maxRepairs + 1; attempt++) {
         throwIfAborted(signal);
         emit({ type: 'generating', attempt });
@@ -630,11 +685,28 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
         timings.sqlMs += performance.now() - phase;
         addUsage(tokens, output.raw);
         const rawText = messageText(output.raw);
+        if (
+          allowUnanswerable &&
+          !output.parsing_error &&
+          (output.parsed as { answerable?: unknown } | null)?.answerable === false
+        ) {
+          attempts.push({ stage: 'generate', error: 'the model found no data for the question' });
+          return {
+            answered: false,
+            unanswerable: true,
+            answer: `I cannot answer this from the data in ${db.catalog}.${db.schema}: its tables have nothing the question asks for.`,
+          };
+        }
         let candidate: string;
+        let fromCompleted = false;
         try {
           if (output.parsing_error)
             throw new Error(`Your answer was not valid JSON: ${errorText(output.parsing_error)}`);
-          candidate = cleanSql(checkSqlAnswer(output.parsed, tables).sql);
+          const checked = checkSqlAnswer(output.parsed, tables, {
+            completeFrom: options.completeFrom !== false,
+          });
+          candidate = cleanSql(checked.sql);
+          fromCompleted = checked.fromCompleted === true;
         } catch (error) {
           throwIfAborted(signal);
           const message = errorText(error);
@@ -653,13 +725,23 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
           result = await runSql.invoke(candidate, child());
           timings.executeMs += performance.now() - phase;
           sql = candidate;
-          attempts.push({ stage: 'ok', sql: candidate });
+          sqlText = rawText;
+          attempts.push({
+            stage: 'ok',
+            sql: candidate,
+            ...(fromCompleted ? { fromCompleted } : {}),
+          });
           break;
         } catch (error) {
           timings.executeMs += performance.now() - phase;
           throwIfAborted(signal);
           const message = errorText(error);
-          attempts.push({ stage, sql: candidate, error: message });
+          attempts.push({
+            stage,
+            sql: candidate,
+            error: message,
+            ...(fromCompleted ? { fromCompleted } : {}),
+          });
           emit({ type: 'rejected', attempt, stage, error: message });
           messages.push(
             ['ai', rawText],
@@ -675,10 +757,18 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
         const last = attempts.at(-1);
         return {
           answered: false,
+          unanswerable: false,
           answer: `I could not answer this question: after ${attempts.length} attempt${attempts.length === 1 ? '' : 's'} the model did not produce SQL that runs on ${db.catalog}.${db.schema}${last?.error ? ` (last error: ${last.error})` : ''}.`,
         };
       }
-      emit({ type: 'rows', count: result.rows.length, truncated: result.truncated });
+      emit({
+        type: 'rows',
+        sql,
+        columns: result.columns,
+        rows: result.rows,
+        count: result.rows.length,
+        truncated: result.truncated,
+      });
       sqlResult = { sql, result };
 
       emit({ type: 'answering' });
@@ -688,26 +778,47 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
         result.rows.length > shown.length || result.truncated
           ? `\n(${result.truncated ? 'More than' : 'In all'} ${result.rows.length} rows; the first ${shown.length} are shown.)`
           : '';
-      const reply = await answerModel.invoke(
-        [
-          ['system', ANSWER_SYSTEM_PROMPT],
-          [
-            'human',
-            `Question: ${input.question}\nSQL: ${sql}\nResult (${result.rows.length} row${result.rows.length === 1 ? '' : 's'}): ${jsonSafe(shown)}${more}\nAnswer:`,
-          ],
-        ],
-        child('answer'),
-      );
+      const rowCount = `${result.rows.length} row${result.rows.length === 1 ? '' : 's'}`;
+      const answerMessages: Array<[string, string]> =
+        options.answerInConversation === false
+          ? [
+              ['system', ANSWER_SYSTEM_PROMPT],
+              [
+                'human',
+                `Question: ${input.question}\nSQL: ${sql}\nResult (${rowCount}): ${jsonSafe(shown)}${more}\nAnswer:`,
+              ],
+            ]
+          : [
+              ...messages,
+              ['ai', sqlText],
+              [
+                'human',
+                fill(ANSWER_IN_CONVERSATION_PROMPT, {
+                  result:
+                    result.rows.length === 0
+                      ? 'The query returned no rows.'
+                      : `The query returned ${rowCount}: ${jsonSafe(shown)}${more}`,
+                }),
+              ],
+            ];
+      // Streamed, so a terminal shows the answer as it is written.
+      let reply: AIMessageChunk | undefined;
+      for await (const chunk of await answerModel.stream(answerMessages, child('answer'))) {
+        reply = reply ? reply.concat(chunk) : chunk;
+        const text = messageText(chunk);
+        if (text) emit({ type: 'answer-token', text });
+      }
       timings.answerMs = performance.now() - phase;
       addUsage(tokens, reply);
-      const text = messageText(reply).trim();
+      const text = reply ? messageText(reply).trim() : '';
       if (text === '') {
         return {
           answered: false,
+          unanswerable: false,
           answer: 'The query ran (see the rows above), but the model gave no answer from them.',
         };
       }
-      return { answered: true, answer: text };
+      return { answered: true, unanswerable: false, answer: text };
     },
   ).withConfig({ runName: options.runName ?? 'ask_lakehouse' });
 
@@ -725,6 +836,7 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
     truncated: sqlResult?.result.truncated ?? false,
     answer: outcome.answer,
     answered: outcome.answered,
+    unanswerable: outcome.unanswerable,
     tokens,
     timings,
   };

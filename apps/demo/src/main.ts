@@ -14,10 +14,12 @@ import { type AskResult, askLakehouse, type ChainEvent, type SqlFormat } from '.
 import {
   createEnvironment,
   DEFAULT_ENDPOINT,
+  DEFAULT_LOCAL_MODEL,
   type DemoEnvironment,
-  repositoryRoot,
+  LOCAL_MODELS,
 } from './environment.js';
 import { describeError } from './errors.js';
+import { startLocalMlflow } from './mlflow_local.js';
 import { formatMs, highlightSql, renderTable } from './render.js';
 import {
   createTracing,
@@ -40,13 +42,15 @@ Options:
   --max-repairs <n>     times a failing SQL is sent back to the model (default 2)
   --show-sql            show every SQL attempt and why it was rejected
   --show-trace          print the trace tree (always printed when traces go to a file)
-  --mlflow-local        start a local MLflow server (packages/mlflow-tracking) and trace to it
+  --mlflow-local        start a local MLflow server (the mlflow command) and trace to it
   --experiment <name>   MLflow experiment (workspace default /Shared/lakechain-demo)
   --offline             use the local workspace even when a Databricks workspace is configured
   --profile <name>      ~/.databrickscfg profile
-  --model <name|path>   offline model: smollm2-135m-instruct (default), a .gguf file, or scripted
+  --model <name|path>   offline model: ${LOCAL_MODELS.join(', ')} (default ${DEFAULT_LOCAL_MODEL}),
+                        a .gguf file, or scripted (no model: plumbing only)
   --format <sql|clauses>  SQL step output: one SQL string (default) or clauses with a fixed skeleton
   --max-tokens <n>      tokens the model may generate for the SQL (default 200 offline, 600 workspace)
+  --threads <n>         CPU threads of the local model (default: cores - 1, at most 4)
   --trace-dir <dir>     where trace files go (default ./traces)
   --verbose             progress details and stack traces
   -h, --help            this help
@@ -83,6 +87,7 @@ export interface ParsedArgs {
   profile?: string;
   model?: string;
   maxTokens?: number;
+  threads?: number;
   format: SqlFormat;
   traceDir?: string;
   verbose: boolean;
@@ -140,6 +145,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     profile: values.profile,
     model: values.model,
     maxTokens: positiveInteger(values['max-tokens'], '--max-tokens'),
+    threads: positiveInteger(values.threads, '--threads'),
     format: parseFormat(values.format),
     traceDir: values['trace-dir'],
     verbose: values.verbose ?? false,
@@ -160,6 +166,7 @@ const OPTIONS = {
   profile: { type: 'string' },
   model: { type: 'string' },
   'max-tokens': { type: 'string' },
+  threads: { type: 'string' },
   format: { type: 'string' },
   'trace-dir': { type: 'string' },
   verbose: { type: 'boolean' },
@@ -183,6 +190,10 @@ interface Session {
   spinner: Ora;
   /** Trace trees (and file names) waiting to be printed after the answer. */
   pendingTraces: string[];
+  /** The local model has loaded (the first question waited for it). */
+  modelReady?: boolean;
+  /** Questions asked so far in this session. */
+  questionsAsked?: number;
 }
 
 /** An ora spinner on stderr in a terminal; silent otherwise (pipes, CI, tests). */
@@ -199,12 +210,21 @@ function out(io: MainIo, text = ''): void {
   io.stdout.write(`${text}\n`);
 }
 
-function eventText(event: ChainEvent, maxAttempts: number): string | undefined {
+function eventText(
+  event: ChainEvent,
+  maxAttempts: number,
+  firstQuestion: boolean,
+): string | undefined {
   switch (event.type) {
     case 'schema':
       return `Read the schema (${event.tables.length} table${event.tables.length === 1 ? '' : 's'})`;
     case 'generating':
-      return `Writing SQL${event.attempt > 1 ? ` (repair ${event.attempt - 1} of ${maxAttempts - 1})` : ''}`;
+      if (event.attempt > 1)
+        return `Writing SQL (repair ${event.attempt - 1} of ${maxAttempts - 1})`;
+      // A local model reads the schema prompt once per session; later questions reuse its cache.
+      return firstQuestion
+        ? 'Writing SQL (the first question also reads the schema into the model; later ones reuse it)'
+        : 'Writing SQL';
     case 'sql':
       return 'Validating the SQL with EXPLAIN';
     case 'executing':
@@ -219,8 +239,21 @@ function eventText(event: ChainEvent, maxAttempts: number): string | undefined {
 async function answerOne(session: Session, question: string): Promise<AskResult> {
   const { args, io, environment, db, tracing, spinner } = session;
   const maxAttempts = args.maxRepairs + 1;
+  const color = pc.isColorSupported;
+  const firstQuestion = (session.questionsAsked ?? 0) === 0;
+  session.questionsAsked = (session.questionsAsked ?? 0) + 1;
+  if (environment.ready && !session.modelReady) {
+    // Only the first question of a session waits for the model; later ones find it loaded.
+    spinner.start(
+      `Loading the model (the first question of a session loads it; later ones reuse it)`,
+    );
+    await environment.ready();
+    session.modelReady = true;
+  }
   spinner.start('Reading the schema');
   let result: AskResult;
+  let shown = false;
+  let streaming = false;
   try {
     result = await askLakehouse(question, {
       db,
@@ -239,24 +272,46 @@ async function answerOne(session: Session, question: string): Promise<AskResult>
         if (event.type === 'sql' && (args.showSql || args.verbose)) {
           spinner.stop();
           out(io, pc.dim(`SQL attempt ${event.attempt}:`));
-          out(io, highlightSql(event.sql, pc.isColorSupported));
+          out(io, highlightSql(event.sql, color));
         }
-        const text = eventText(event, maxAttempts);
+        if (event.type === 'rows') {
+          // The SQL and its rows are shown before the answer streams in.
+          spinner.stop();
+          if (!(args.showSql || args.verbose)) {
+            out(io, pc.dim('SQL:'));
+            out(io, highlightSql(event.sql, color));
+          }
+          out(io, renderTable(event.columns, event.rows, { truncated: event.truncated, color }));
+          shown = true;
+        }
+        if (event.type === 'answer-token') {
+          let text = event.text;
+          if (!streaming) {
+            text = text.trimStart();
+            if (text === '') return;
+            spinner.stop();
+            io.stdout.write(`${pc.green('Answer:')} `);
+            streaming = true;
+          }
+          io.stdout.write(text);
+          return;
+        }
+        const text = eventText(event, maxAttempts, firstQuestion && environment.mode === 'offline');
         if (text) spinner.start(text);
       },
     });
   } finally {
     spinner.stop();
+    if (streaming) io.stdout.write('\n');
   }
-  const color = pc.isColorSupported;
-  if (result.sql) {
-    if (!(args.showSql || args.verbose)) {
-      out(io, pc.dim('SQL:'));
-      out(io, highlightSql(result.sql, color));
-    }
+  if (result.sql && !shown) {
+    out(io, pc.dim('SQL:'));
+    out(io, highlightSql(result.sql, color));
     out(io, renderTable(result.columns, result.rows, { truncated: result.truncated, color }));
   }
-  out(io, `${result.answered ? pc.green('Answer:') : pc.red('No answer:')} ${result.answer}`);
+  if (!streaming) {
+    out(io, `${result.answered ? pc.green('Answer:') : pc.red('No answer:')} ${result.answer}`);
+  }
   const { timings, tokens } = result;
   out(
     io,
@@ -280,19 +335,8 @@ async function chooseTraceTarget(
     io.env.MLFLOW_EXPERIMENT_NAME ??
     (environment.mode === 'workspace' ? '/Shared/lakechain-demo' : 'lakechain-demo');
   if (args.mlflowLocal) {
-    spinner.start(
-      'Starting a local MLflow server (the first run installs mlflow in a virtualenv, ~1.5 min)',
-    );
-    const script = new URL(
-      'packages/mlflow-tracking/scripts/mlflow-server.mjs',
-      `file://${repositoryRoot()}`,
-    ).href;
-    const { startMlflowServer } = (await import(script)) as {
-      startMlflowServer(options?: {
-        quiet?: boolean;
-      }): Promise<{ url: string; stop(): Promise<void> }>;
-    };
-    const server = await startMlflowServer({ quiet: true });
+    spinner.start('Starting a local MLflow server (mlflow server, SQLite store)');
+    const server = await startLocalMlflow({ env: io.env });
     cleanups.push(() => server.stop());
     spinner.stop();
     io.stderr.write(
@@ -369,7 +413,15 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
       endpoint: args.endpoint,
       model: args.model,
       sqlMaxTokens: args.maxTokens,
+      ...(args.threads ? { threads: args.threads } : {}),
       env: io.env,
+      // A first run downloads the model: its progress bar (or plain lines) replaces the spinner.
+      fetchProgress: io.stderr,
+      onFetchEvent: (event) => {
+        if (event.type === 'ready') {
+          if (event.fetched) spinner.start('Starting the local workspace');
+        } else if (spinner.isSpinning) spinner.stop();
+      },
       progress: (message) => {
         spinner.text = message;
         // Loading percentages only move the spinner; the other steps are worth a line.

@@ -1,16 +1,35 @@
 /**
- * The evaluation set: questions over samples.nyctaxi and samples.tpch, from trivial counts to
- * joins and date ranges, each with a reference SQL whose result is the expected answer. Table
- * names are unqualified: each question runs in a session on its own schema.
+ * The development half of the evaluation, for tuning: questions over samples.nyctaxi and
+ * samples.tpch, from trivial counts to joins of three tables, each with a reference SQL whose
+ * result is the expected answer (computed from the data at evaluation time), and a few that the
+ * data cannot answer. Table names are unqualified: each question runs in a session on its own
+ * schema. The held-out half is `questions_holdout.ts` (never tuned on).
  */
+/** The shape of a question, for accuracy per level. */
+export type EvalLevel =
+  | 'count'
+  | 'aggregate'
+  | 'filter'
+  | 'date'
+  | 'group'
+  | 'argmax'
+  | 'having'
+  | 'join'
+  | 'join3'
+  | 'unanswerable';
+
 export interface EvalQuestion {
   id: string;
   schema: 'nyctaxi' | 'tpch';
   question: string;
-  reference: string;
+  /**
+   * The SQL whose result is the expected answer. Absent for `unanswerable` questions: the
+   * expected outcome is that the chain says it cannot answer from this data.
+   */
+  reference?: string;
   /** Compare row order (default: when the reference sorts its result). */
   ordered?: boolean;
-  level: 'count' | 'aggregate' | 'filter' | 'date' | 'group' | 'join';
+  level: EvalLevel;
 }
 
 export const QUESTIONS: EvalQuestion[] = [
@@ -94,6 +113,34 @@ export const QUESTIONS: EvalQuestion[] = [
     question: 'How many trips were there in each month?',
     reference:
       'SELECT month(tpep_pickup_datetime) AS month, count(*) FROM trips GROUP BY month(tpep_pickup_datetime)',
+  },
+  {
+    id: 'taxi-12',
+    schema: 'nyctaxi',
+    level: 'argmax',
+    question: 'What was the drop-off ZIP code of the longest trip?',
+    reference: 'SELECT dropoff_zip FROM trips ORDER BY trip_distance DESC LIMIT 1',
+  },
+  {
+    id: 'taxi-13',
+    schema: 'nyctaxi',
+    level: 'having',
+    question: 'Which drop-off ZIP codes received more than 360 trips?',
+    reference: 'SELECT dropoff_zip FROM trips GROUP BY dropoff_zip HAVING count(*) > 360',
+  },
+  {
+    id: 'taxi-14',
+    schema: 'nyctaxi',
+    level: 'date',
+    question: 'How many trips were picked up between January 10 and January 12, 2016?',
+    reference:
+      "SELECT count(*) FROM trips WHERE to_date(tpep_pickup_datetime) BETWEEN DATE '2016-01-10' AND DATE '2016-01-12'",
+  },
+  {
+    id: 'taxi-15',
+    schema: 'nyctaxi',
+    level: 'unanswerable',
+    question: 'Which payment type was used most often?',
   },
   // samples.tpch: eight tables
   {
@@ -199,7 +246,7 @@ export const QUESTIONS: EvalQuestion[] = [
   {
     id: 'tpch-15',
     schema: 'tpch',
-    level: 'group',
+    level: 'argmax',
     question: 'What is the name of the part with the highest retail price?',
     reference: 'SELECT p_name FROM part ORDER BY p_retailprice DESC, p_partkey LIMIT 1',
   },
@@ -243,5 +290,54 @@ export const QUESTIONS: EvalQuestion[] = [
       'What is the total price of the orders of customers in the AUTOMOBILE market segment placed in 1998?',
     reference:
       "SELECT sum(o_totalprice) FROM orders JOIN customer ON o_custkey = c_custkey WHERE c_mktsegment = 'AUTOMOBILE' AND year(o_orderdate) = 1998",
+  },
+  {
+    id: 'tpch-21',
+    schema: 'tpch',
+    level: 'aggregate',
+    question: 'What is the total account balance of customers in the AUTOMOBILE market segment?',
+    reference: "SELECT sum(c_acctbal) FROM customer WHERE c_mktsegment = 'AUTOMOBILE'",
+  },
+  {
+    id: 'tpch-22',
+    schema: 'tpch',
+    level: 'having',
+    question: 'Which order priorities have more than 3000 orders?',
+    reference: 'SELECT o_orderpriority FROM orders GROUP BY o_orderpriority HAVING count(*) > 3000',
+  },
+  {
+    id: 'tpch-23',
+    schema: 'tpch',
+    level: 'join3',
+    question: 'How many customers are in the AMERICA region?',
+    reference:
+      "SELECT count(*) FROM customer JOIN nation ON c_nationkey = n_nationkey JOIN region ON n_regionkey = r_regionkey WHERE r_name = 'AMERICA'",
+  },
+  {
+    id: 'tpch-24',
+    schema: 'tpch',
+    level: 'join3',
+    question: "What is the total price of the orders of customers from the nation 'FRANCE'?",
+    reference:
+      "SELECT sum(o_totalprice) FROM orders JOIN customer ON o_custkey = c_custkey JOIN nation ON c_nationkey = n_nationkey WHERE n_name = 'FRANCE'",
+  },
+  {
+    id: 'tpch-25',
+    schema: 'tpch',
+    level: 'argmax',
+    question: 'Which supplier has the highest account balance?',
+    reference: 'SELECT s_name FROM supplier ORDER BY s_acctbal DESC LIMIT 1',
+  },
+  {
+    id: 'tpch-26',
+    schema: 'tpch',
+    level: 'unanswerable',
+    question: "What is the credit score of the customer named 'Customer#000000001'?",
+  },
+  {
+    id: 'tpch-27',
+    schema: 'tpch',
+    level: 'unanswerable',
+    question: 'Which warehouse ships the most parts?',
   },
 ];

@@ -9,6 +9,7 @@ import {
 import {
   assembleSql,
   buildSqlAnswerSchema,
+  buildSqlStringSchema,
   checkSqlAnswer,
   completeFrom,
   joinGraph,
@@ -152,11 +153,16 @@ describe('checkSqlAnswer / assembleSql', () => {
     expect(() => checkSqlAnswer({ sql: '' }, tables)).toThrow(/no SQL/);
   });
 
-  test('a statement without FROM gets the one table the model listed', () => {
+  test('a statement without FROM gets the one table the model listed (and says so)', () => {
     const known = new Set(['orders', 'customer']);
     expect(
-      checkSqlAnswer({ tables: ['orders'], sql: 'SELECT avg(o_totalprice) AS a' }, tables).sql,
-    ).toBe('SELECT avg(o_totalprice) AS a FROM orders');
+      checkSqlAnswer({ tables: ['orders'], sql: 'SELECT avg(o_totalprice) AS a' }, tables),
+    ).toMatchObject({ sql: 'SELECT avg(o_totalprice) AS a FROM orders', fromCompleted: true });
+    expect(
+      checkSqlAnswer({ tables: ['orders'], sql: 'SELECT avg(o_totalprice) AS a' }, tables, {
+        completeFrom: false,
+      }),
+    ).not.toHaveProperty('fromCompleted');
     expect(completeFrom('SELECT count(*) WHERE o_totalprice > 5 LIMIT 3', ['orders'], known)).toBe(
       'SELECT count(*) FROM orders WHERE o_totalprice > 5 LIMIT 3',
     );
@@ -167,6 +173,19 @@ describe('checkSqlAnswer / assembleSql', () => {
     expect(completeFrom('SELECT 1', ['orders', 'customer'], known)).toBe('SELECT 1');
     expect(completeFrom('SELECT 1', ['nope'], known)).toBe('SELECT 1');
     expect(completeFrom('SHOW TABLES', ['orders'], known)).toBe('SHOW TABLES');
+  });
+
+  test('the single-string schema: answerable first when asked for, then tables, columns, sql', () => {
+    const plain = buildSqlStringSchema(tables) as { properties: object; required: string[] };
+    expect(Object.keys(plain.properties)).toEqual(['tables', 'columns', 'sql']);
+    const withFlag = buildSqlStringSchema(tables, { answerable: true }) as {
+      properties: Record<string, { type?: string; items?: { enum?: string[] } }>;
+      required: string[];
+    };
+    expect(Object.keys(withFlag.properties)).toEqual(['answerable', 'tables', 'columns', 'sql']);
+    expect(withFlag.properties.answerable?.type).toBe('boolean');
+    expect(withFlag.required).toEqual(['answerable', 'tables', 'columns', 'sql']);
+    expect(withFlag.properties.tables?.items?.enum).toEqual(['customer', 'orders']);
   });
 
   test('a join without a condition is a cross join', () => {

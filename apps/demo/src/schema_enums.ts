@@ -35,6 +35,8 @@ export interface SqlAnswer {
   tables: string[];
   columns: string[];
   sql: string;
+  /** `completeFrom` added the FROM clause. */
+  fromCompleted?: boolean;
 }
 
 /** Sorted, de-duplicated. */
@@ -111,7 +113,10 @@ export function buildSqlAnswerSchema(tables: readonly SchemaTable[]): Record<str
  * The single-string variant: `{ tables: enum[], columns: enum[], sql: string }`. Simpler for a
  * large model; a small model gets no help with the statement's skeleton.
  */
-export function buildSqlStringSchema(tables: readonly SchemaTable[]): Record<string, unknown> {
+export function buildSqlStringSchema(
+  tables: readonly SchemaTable[],
+  options: { answerable?: boolean } = {},
+): Record<string, unknown> {
   if (tables.length === 0) {
     throw new Error('The schema has no tables: choose a schema with tables (--catalog/--schema).');
   }
@@ -121,6 +126,16 @@ export function buildSqlStringSchema(tables: readonly SchemaTable[]): Record<str
     description: 'One Databricks SQL SELECT statement that answers the question.',
     type: 'object',
     properties: {
+      // First, so the model decides before it writes SQL; `false` ends the chain with "cannot
+      // answer from this data" instead of SQL over the nearest columns.
+      ...(options.answerable
+        ? {
+            answerable: {
+              type: 'boolean',
+              description: 'false when the tables do not hold what the question asks for.',
+            },
+          }
+        : {}),
       tables: {
         type: 'array',
         description: 'The tables the query reads.',
@@ -136,7 +151,7 @@ export function buildSqlStringSchema(tables: readonly SchemaTable[]): Record<str
       },
       sql: { type: 'string', description: 'A single SELECT statement.' },
     },
-    required: ['tables', 'columns', 'sql'],
+    required: [...(options.answerable ? ['answerable'] : []), 'tables', 'columns', 'sql'],
     additionalProperties: false,
   };
 }
@@ -185,7 +200,11 @@ export function completeFrom(sql: string, listed: string[], known: ReadonlySet<s
  * Checks a parsed answer against the schema's enums (a model without a grammar may stray) and
  * assembles the statement. Also accepts `{ sql }` (a model that ignores the clause format).
  */
-export function checkSqlAnswer(value: unknown, tables: readonly SchemaTable[]): SqlAnswer {
+export function checkSqlAnswer(
+  value: unknown,
+  tables: readonly SchemaTable[],
+  options: { completeFrom?: boolean } = {},
+): SqlAnswer {
   if (value === null || typeof value !== 'object') {
     throw new Error('The model did not return a JSON object.');
   }
@@ -195,7 +214,14 @@ export function checkSqlAnswer(value: unknown, tables: readonly SchemaTable[]): 
   if (typeof record.sql === 'string' && record.select === undefined) {
     if (record.sql.trim() === '') throw new Error('The model returned no SQL.');
     const listed = Array.isArray(record.tables) ? record.tables.map(String) : [];
-    return { tables: listed, columns, sql: completeFrom(record.sql.trim(), listed, known) };
+    const sql = record.sql.trim();
+    const completed = options.completeFrom === false ? sql : completeFrom(sql, listed, known);
+    return {
+      tables: listed,
+      columns,
+      sql: completed,
+      ...(completed !== sql ? { fromCompleted: true } : {}),
+    };
   }
   const from = text(record.from);
   const joins = (Array.isArray(record.joins) ? record.joins : []).map((join) => {

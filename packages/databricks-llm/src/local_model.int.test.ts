@@ -6,13 +6,14 @@
  * - A tiny random-weight llama model (tooling/models/tiny-gguf.mjs) proves the mechanics: its
  *   output is gibberish but deterministic at temperature 0, so stop sequences are taken from what
  *   it actually generates.
- * - SmolLM2-135M-Instruct (tooling/models/fetch-model.mjs, from PyPI, checksum-pinned) proves a
- *   real instruct model answers through ChatDatabricks. LAKECHAIN_SKIP_REAL_MODEL=1 skips it
- *   outside CI (under CI it always runs).
+ * - SmolLM2-135M-Instruct (`fetchModel` of @lakechain/local-workspace: from PyPI, checksum-pinned)
+ *   proves a real instruct model answers through ChatDatabricks. LAKECHAIN_SKIP_REAL_MODEL=1 skips
+ *   it outside CI (under CI it always runs).
  */
 
 import {
   disposeLlamaRuntimes,
+  fetchModel,
   type LocalWorkspace,
   llamaChat,
   llamaCompletions,
@@ -22,7 +23,6 @@ import { type AIMessageChunk, HumanMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ensureModel } from '../../../tooling/models/fetch-model.mjs';
 import { ensureTinyGguf } from '../../../tooling/models/tiny-gguf.mjs';
 import { ChatDatabricks, Databricks } from './index.js';
 
@@ -171,7 +171,7 @@ describe.skipIf(skipRealModel)(
     let workspace: LocalWorkspace;
 
     beforeAll(async () => {
-      const modelPath = await ensureModel('smollm2-135m-instruct');
+      const { path: modelPath } = await fetchModel('smollm2-135m');
       workspace = await startLocalWorkspace({
         samples: false,
         servingEndpoints: [

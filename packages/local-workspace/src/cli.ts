@@ -12,6 +12,7 @@ import { isLoopback } from './platform/network.js';
 import { startLocalWorkspace } from './workspace.js';
 
 const USAGE = `Usage: lakechain-local start [options]
+       lakechain-local models list|fetch|verify [name]   (see lakechain-local models --help)
 
 Starts a Databricks workspace on localhost: a SQL warehouse (Thrift over HTTPS, DuckDB inside,
 sample catalog "samples"), Model Serving endpoints, OAuth, and MLflow (tracking, traces, Unity
@@ -129,7 +130,18 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
+// `lakechain-local models ...` is the model fetcher (src/models/cli.ts).
+const entry =
+  process.argv[2] === 'models'
+    ? import('./models/cli.js').then(({ runModelsCommand }) =>
+        runModelsCommand(process.argv.slice(3), {
+          stdout: process.stdout,
+          stderr: process.stderr,
+        }),
+      )
+    : main(process.argv.slice(2));
+
+entry.then(
   (code) => {
     process.exitCode = code;
     // Everything is closed; should a stray handle linger, do not hang the terminal.

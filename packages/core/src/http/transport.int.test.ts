@@ -215,6 +215,20 @@ describe('cancellation and timeouts', () => {
     await server.socketClosed(0);
   });
 
+  it("a timeoutMs above the retry budget is the first attempt's timeout, not cut to the budget", async () => {
+    const server = await startServer((_req, res) => {
+      setTimeout(() => sendJson(res, 200, { ok: true }), 300);
+    });
+    const transport = createHttpTransport({ retry: { ...fastRetry, totalTimeoutMs: 100 } });
+    const response = await transport.request<{ ok: boolean }>({
+      method: 'POST',
+      url: `${server.url}/slow`,
+      timeoutMs: 5_000,
+      body: {},
+    });
+    expect(response.data).toEqual({ ok: true });
+  });
+
   it('does not retry a timed-out POST', async () => {
     const server = await startServer(() => undefined);
     const transport = createHttpTransport({ retry: fastRetry });

@@ -321,6 +321,9 @@ export function createHttpTransport(
         ]).then(([undici, tls]) => {
           const agent = new undici.Agent({
             connect: { secureContext: secureContextFor(tls, caCert) },
+            // No undici headers timeout (300 s by default): this transport's own per-request
+            // timer decides, so a caller's larger `timeoutMs` holds.
+            headersTimeout: 0,
           });
           closeAgent = () => agent.close();
           return (url, init) =>
@@ -383,7 +386,11 @@ export function createHttpTransport(
       }
 
       const elapsed = now() - startedAt;
-      const attemptTimeoutMs = Math.max(1, Math.min(timeoutMs, retry.totalTimeoutMs - elapsed));
+      // The total budget bounds the retries; it never cuts the first attempt shorter than the
+      // caller's own `timeoutMs` (a slow local model asks for more than the default budget).
+      const budgetMs =
+        attempt === 1 ? Math.max(timeoutMs, retry.totalTimeoutMs) : retry.totalTimeoutMs;
+      const attemptTimeoutMs = Math.max(1, Math.min(timeoutMs, budgetMs - elapsed));
       // A cancellable timer rather than `AbortSignal.timeout`: for `stream: true` the timeout
       // covers only the wait for headers and must not cut the body off later.
       const timeoutController = new AbortController();

