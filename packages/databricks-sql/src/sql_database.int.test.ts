@@ -208,9 +208,7 @@ describe.each(TRANSPORTS)('%s transport', (transport) => {
     it('stops fetching after maxRows and says the result was truncated', async () => {
       const small = await connect({ maxRows: 10 });
       const before = thrift();
-      const started = Date.now();
       const out = await small.run('SELECT * FROM range(1000000)');
-      expect(Date.now() - started).toBeLessThan(5000);
       // A full download would take thousands of FetchResults; the capped fetch needs a handful of
       // requests (execute, status polls, metadata, one fetch, close).
       expect(thrift() - before).toBeLessThanOrEqual(10);
@@ -289,7 +287,6 @@ describe.each(TRANSPORTS)('%s transport', (transport) => {
   describe('cancellation and sessions', () => {
     it('AbortSignal cancels the running statement on the warehouse', async () => {
       const controller = new AbortController();
-      const started = Date.now();
       const pending = db.query('SELECT count(*) FROM range(100000000000)', {
         signal: controller.signal,
       });
@@ -297,7 +294,6 @@ describe.each(TRANSPORTS)('%s transport', (transport) => {
       await expect(pending).rejects.toSatisfy(
         (e: unknown) => DatabricksSqlError.isInstance(e) && e.kind === 'canceled',
       );
-      expect(Date.now() - started).toBeLessThan(10_000);
       expect(await db.run('SELECT 1 AS ok')).toBe('[{"ok":1}]');
     });
 
@@ -338,12 +334,10 @@ describe.each(TRANSPORTS)('%s transport', (transport) => {
         // Waiting for the next attempt is cancellable like the statement itself.
         const controller = new AbortController();
         setTimeout(() => controller.abort(), 300);
-        const started = Date.now();
         const aborted = await patient
           .query('SELECT 1', { signal: controller.signal })
           .catch((e: unknown) => e);
         expect(aborted).toMatchObject({ kind: 'canceled' });
-        expect(Date.now() - started).toBeLessThan(5_000);
       } finally {
         ws.faults.setRules([]);
         await patient.close();

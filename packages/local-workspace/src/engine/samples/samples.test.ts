@@ -34,12 +34,9 @@ const checksum = (t: string) =>
 
 let e1: SqlEngine;
 let s1: EngineSession;
-let startMs = 0;
 
 beforeAll(async () => {
-  const t0 = Date.now();
   e1 = await createDuckDbEngine({});
-  startMs = Date.now() - t0;
   s1 = await e1.openSession({ catalog: 'samples', schema: 'tpch' });
 }, 60_000);
 afterAll(async () => {
@@ -47,10 +44,6 @@ afterAll(async () => {
 });
 
 describe('samples', () => {
-  test('generated quickly', () => {
-    expect(startMs).toBeLessThan(8000); // typically 1.5-2.5 s on 2 cores
-  });
-
   test('deterministic: identical checksums across two engines', async () => {
     const e2 = await createDuckDbEngine({});
     try {
