@@ -4,7 +4,7 @@
  * Databricks renders errors as `[ERROR_CLASS] message SQLSTATE: xxxxx`; `SqlError` builds that
  * text. Internal DuckDB catalog names (e.g. `lc_main`) are mapped back to Unity Catalog names.
  */
-import { SqlError } from './sql_engine.js';
+import { SqlError } from './sql_error.js';
 
 /** Databricks SQL's DIVIDE_BY_ZERO text (ANSI mode, the default on SQL warehouses). */
 export const DIVIDE_BY_ZERO_MESSAGE =

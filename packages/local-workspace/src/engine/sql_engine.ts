@@ -7,7 +7,9 @@
  * The protocol side knows nothing of DuckDB; the engine side knows nothing of Thrift.
  */
 
-import type { UnityCatalogFunctions } from './functions/function_catalog.js';
+export { SqlError } from './sql_error.js';
+
+import type { UnityCatalogFunctions } from './functions/unity_catalog_functions.js';
 
 /**
  * A Databricks SQL type as Databricks reports it: `BIGINT`, `DECIMAL(10,2)`, `DATE`, `TIMESTAMP`,
@@ -168,18 +170,4 @@ export interface SqlEngine {
     configuration?: Record<string, string>;
   }): Promise<EngineSession>;
   close(): Promise<void>;
-}
-
-/** An error as Databricks SQL reports it: `[ERROR_CLASS] message SQLSTATE: xxxxx`. */
-export class SqlError extends Error {
-  constructor(
-    /** e.g. `TABLE_OR_VIEW_NOT_FOUND`, `PARSE_SYNTAX_ERROR`, `UNBOUND_SQL_PARAMETER`. */
-    readonly errorClass: string,
-    /** Five-character SQLSTATE, e.g. `42P01`. */
-    readonly sqlState: string,
-    detail: string,
-  ) {
-    super(`[${errorClass}] ${detail} SQLSTATE: ${sqlState}`);
-    this.name = 'SqlError';
-  }
 }

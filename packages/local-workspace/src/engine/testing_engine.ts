@@ -9,7 +9,7 @@ import type {
   EngineValue,
   StatementParameters,
 } from './sql_engine.js';
-import { SqlError } from './sql_engine.js';
+import { SqlError } from './sql_error.js';
 
 /** A signal that never aborts. */
 export function never(): AbortSignal {

@@ -2,7 +2,7 @@
  * Java `SimpleDateFormat` / Spark datetime patterns (`yyyy-MM-dd HH:mm`) → DuckDB strftime
  * patterns (`%Y-%m-%d %H:%M`), for `date_format`, `to_date`, `to_timestamp` and `from_unixtime`.
  */
-import { SqlError } from '../sql_engine.js';
+import { SqlError } from '../sql_error.js';
 
 /** Java `SimpleDateFormat`/Spark datetime pattern → DuckDB strftime pattern. */
 export function javaToStrftime(pattern: string): string {

@@ -2,7 +2,7 @@
  * The Spark SQL lexer of the dialect layer. Every rewrite works on its tokens, never on raw SQL
  * text, so that strings, comments and quoted names are never mistaken for code.
  */
-import { SqlError } from '../sql_engine.js';
+import { SqlError } from '../sql_error.js';
 
 export type TokenKind =
   | 'ws'

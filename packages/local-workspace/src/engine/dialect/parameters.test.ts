@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { SqlError } from '../sql_engine.js';
+import { SqlError } from '../sql_error.js';
 import { checkParameters, parameterCastType } from './parameters.js';
 import { testContext } from './testing_translate.js';
 import { translate } from './translate.js';

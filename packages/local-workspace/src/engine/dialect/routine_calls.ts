@@ -12,7 +12,7 @@
  * caller's), and parameter names become the macro's own parameter names.
  */
 import type { FunctionDefinition } from '../functions/function_definition.js';
-import { SqlError } from '../sql_engine.js';
+import { SqlError } from '../sql_error.js';
 import { isSignificant, type Token } from './lexer.js';
 import { duckDbType, type SparkType } from './spark_types.js';
 import { identQuote } from './sql_quoting.js';

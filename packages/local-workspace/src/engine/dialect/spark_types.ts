@@ -5,7 +5,7 @@
  * and DuckDB's type. Function parameters, return types and table-function columns are stored as
  * these trees (see functions/function_definition.ts).
  */
-import { SqlError } from '../sql_engine.js';
+import { SqlError } from '../sql_error.js';
 import { isSignificant, type Token, tokenize } from './lexer.js';
 import { identQuote } from './sql_quoting.js';
 

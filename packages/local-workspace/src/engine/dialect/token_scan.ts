@@ -3,7 +3,7 @@
  * token, the bracket that closes an opening one, and the top-level arguments of a call.
  */
 
-import { SqlError } from '../sql_engine.js';
+import { SqlError } from '../sql_error.js';
 import type { Token } from './lexer.js';
 
 const OPENING_BRACKETS = new Set(['(', '[', '{']);

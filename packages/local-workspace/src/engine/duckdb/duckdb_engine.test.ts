@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDuckDbEngine } from '../index.js';
 import type { SqlEngine } from '../sql_engine.js';
-import { SqlError } from '../sql_engine.js';
+import { SqlError } from '../sql_error.js';
 import { all, never, q, sqlError } from '../testing_engine.js';
 
 let engine: SqlEngine;

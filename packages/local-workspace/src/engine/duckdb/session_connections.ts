@@ -6,7 +6,7 @@
  */
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { identQuote } from '../dialect/sql_quoting.js';
-import { SqlError } from '../sql_engine.js';
+import { SqlError } from '../sql_error.js';
 
 export interface PooledConnection {
   conn: DuckDBConnection;

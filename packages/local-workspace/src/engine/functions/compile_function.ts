@@ -20,7 +20,7 @@ import { identQuote } from '../dialect/sql_quoting.js';
 import { translate } from '../dialect/translate.js';
 import type { Catalogs } from '../dialect/translate_context.js';
 import { databricksTypeFromString } from '../duckdb/duckdb_type_strings.js';
-import { SqlError } from '../sql_engine.js';
+import { SqlError } from '../sql_error.js';
 import type { FunctionDefinition, FunctionReturns, FunctionSpec } from './function_definition.js';
 
 export interface CompileTarget {

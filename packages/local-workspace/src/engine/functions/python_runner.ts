@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqlError } from '../sql_engine.js';
+import { SqlError } from '../sql_error.js';
 
 export interface PythonRunnerOptions {
   /** The interpreter. Default `$LAKECHAIN_PYTHON`, else `python3` (`python` on Windows). */
