@@ -229,6 +229,37 @@ describe('plain chains, limits and lifecycle', () => {
     }
   });
 
+  it('a stream that fails midway ends with one error event, then [DONE], and nothing after', async () => {
+    const failing = RunnableLambda.from(async function* (_input: unknown) {
+      yield 'partial ';
+      throw new Error('the model went away');
+    });
+    const local = new AgentServer({ agent: failing, tracing: false });
+    const { url: base } = await local.listen({ port: 0 });
+    try {
+      const response = await post(base, '/responses', { input: 'hi', stream: true });
+      expect(response.status).toBe(200);
+      const data = await events(response);
+      expect(data.at(-1)).toBe('[DONE]');
+      expect(data.filter((item) => item === '[DONE]')).toHaveLength(1);
+      const parsed = data.slice(0, -1).map((item) => JSON.parse(item) as Json);
+      expect(parsed.at(-1)).toEqual({
+        type: 'error',
+        code: 'INTERNAL_ERROR',
+        message: 'the model went away',
+      });
+      expect(parsed.filter((event) => event.type === 'error')).toHaveLength(1);
+      expect(
+        parsed
+          .filter((event) => event.type === 'response.output_text.delta')
+          .map((event) => event.delta)
+          .join(''),
+      ).toBe('partial ');
+    } finally {
+      await local.close();
+    }
+  });
+
   it('MLflow scoring shapes, custom_inputs in the config, custom_outputs back', async () => {
     const chain = RunnableLambda.from(async (input: Json, config) => ({
       custom_outputs: { seen: config?.configurable?.custom_inputs ?? null },

@@ -430,45 +430,41 @@ export class AgentServer {
     const config = this.#config(request, scope);
     let done!: () => void;
     this.#track(new Promise<void>((resolve) => (done = resolve)));
-    return streamSSE(
-      c,
-      async (sse) => {
-        const send = (data: unknown) => sse.writeSSE({ data: JSON.stringify(data) });
-        try {
-          let result: RunResult | undefined;
-          if (request.protocol === 'chat-agent') {
-            const writer = new ChatAgentChunkWriter();
-            for await (const event of runner.stream(request, config)) {
-              if (event.type === 'final') result = event.result;
-              for (const chunk of writer.handle(event)) await send(chunk);
-            }
-            if (result) await send(writer.finish(result));
-          } else {
-            const writer = new ResponsesEventWriter(this.name);
-            for (const event of writer.created()) await send(event);
-            for await (const event of runner.stream(request, config)) {
-              if (event.type === 'final') result = event.result;
-              for (const item of writer.handle(event)) await send(item);
-            }
-            if (result) for (const event of writer.completed(result)) await send(event);
+    // Errors are answered inside the callback: handed to streamSSE's onError, Hono would append
+    // an `event: error` of its own after our `[DONE]`.
+    return streamSSE(c, async (sse) => {
+      const send = (data: unknown) => sse.writeSSE({ data: JSON.stringify(data) });
+      try {
+        let result: RunResult | undefined;
+        if (request.protocol === 'chat-agent') {
+          const writer = new ChatAgentChunkWriter();
+          for await (const event of runner.stream(request, config)) {
+            if (event.type === 'final') result = event.result;
+            for (const chunk of writer.handle(event)) await send(chunk);
           }
-          const traceId = scope.tracer?.lastTraceId;
-          if (returnTrace && traceId) await send({ trace_id: traceId });
-          await sse.writeSSE({ data: '[DONE]' });
-        } finally {
-          release();
-          done();
+          if (result) await send(writer.finish(result));
+        } else {
+          const writer = new ResponsesEventWriter(this.name);
+          for (const event of writer.created()) await send(event);
+          for await (const event of runner.stream(request, config)) {
+            if (event.type === 'final') result = event.result;
+            for (const item of writer.handle(event)) await send(item);
+          }
+          if (result) for (const event of writer.completed(result)) await send(event);
         }
-      },
-      async (error, sse) => {
+        const traceId = scope.tracer?.lastTraceId;
+        if (returnTrace && traceId) await send({ trace_id: traceId });
+        await sse.writeSSE({ data: '[DONE]' });
+      } catch (error) {
         if (scope.signal.aborted) return;
         const message = error instanceof Error ? error.message : String(error);
         // OpenAI's error event: Databricks' clients raise it as the stream's error.
-        await sse.writeSSE({
-          data: JSON.stringify({ type: 'error', code: 'INTERNAL_ERROR', message }),
-        });
+        await send({ type: 'error', code: 'INTERNAL_ERROR', message });
         await sse.writeSSE({ data: '[DONE]' });
-      },
-    );
+      } finally {
+        release();
+        done();
+      }
+    });
   }
 }
