@@ -142,6 +142,12 @@ export interface AskOptions {
   answerInConversation?: boolean;
   /** Let the model say the data cannot answer the question (`answerable: false`). Default on. */
   allowUnanswerable?: boolean;
+  /**
+   * `sql` format: the model first lists the tables and columns it will use (enums of the schema),
+   * then writes the SQL. Default off: on the development half it cost Qwen2.5-Coder more than it
+   * gave (see README).
+   */
+  schemaLinking?: boolean;
 }
 
 export type SqlFormat = 'clauses' | 'sql';
@@ -165,7 +171,7 @@ Rules:
 - Use only the tables and columns listed below.
 - Aggregate (count, sum, avg, min, max) when the question asks for a number.
 - Dates: DATE 'YYYY-MM-DD' literals, year(col), month(col).
-- Return JSON with {answerable_field}"tables" (the tables you read), "columns" (the columns you use) and "sql".{unanswerable_rule}{answer_rule}
+- Return JSON with {answerable_field}{linking_fields}"sql".{unanswerable_rule}{answer_rule}
 
 Tables of {schema}:
 {table_info}{examples}`;
@@ -503,12 +509,20 @@ export function selectExamples<T extends { question: string }>(
     .map((entry) => entry.example);
 }
 
-function formatSqlExamples(examples: readonly SqlExample[], answerable: boolean): string {
+function formatSqlExamples(
+  examples: readonly SqlExample[],
+  answerable: boolean,
+  linking: boolean,
+): string {
   return examples
-    .map(
-      (example) =>
-        `Q: ${example.question}\nA: ${JSON.stringify({ ...(answerable ? { answerable: true } : {}), tables: example.tables, columns: example.columns, sql: example.sql })}`,
-    )
+    .map((example) => {
+      const answer = {
+        ...(answerable ? { answerable: true } : {}),
+        ...(linking ? { tables: example.tables, columns: example.columns } : {}),
+        sql: example.sql,
+      };
+      return `Q: ${example.question}\nA: ${JSON.stringify(answer)}`;
+    })
     .join('\n');
 }
 
@@ -629,10 +643,11 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
 
       const format = options.format ?? 'sql';
       const allowUnanswerable = format === 'sql' && options.allowUnanswerable !== false;
+      const schemaLinking = options.schemaLinking === true;
       const schema =
         format === 'clauses'
           ? buildSqlAnswerSchema(tables)
-          : buildSqlStringSchema(tables, { answerable: allowUnanswerable });
+          : buildSqlStringSchema(tables, { answerable: allowUnanswerable, linking: schemaLinking });
       const structuredOptions = {
         method: 'jsonSchema',
         name: 'sql_query',
@@ -648,7 +663,7 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
       if (format === 'sql' && options.examples === 'selected') {
         const chosen = selectExamples(sqlExamplePool(allTables), input.question, allTables);
         if (chosen.length > 0)
-          examples = `\n\nExamples:\n${formatSqlExamples(chosen, allowUnanswerable)}`;
+          examples = `\n\nExamples:\n${formatSqlExamples(chosen, allowUnanswerable, schemaLinking)}`;
       }
       // The system prompt comes first and changes least (rules, then the tables, then the
       // examples), so a local model's KV cache of it is reused by the next calls.
@@ -661,6 +676,9 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
             examples,
             unanswerable_rule: allowUnanswerable ? UNANSWERABLE_RULE : '',
             answer_rule: options.answerInConversation === false ? '' : ANSWER_RULE,
+            linking_fields: schemaLinking
+              ? '"tables" (the tables you read), "columns" (the columns you use) and '
+              : '',
             answerable_field: allowUnanswerable
               ? '"answerable" (true when the tables below hold what the question asks for), '
               : '',

@@ -201,6 +201,7 @@ export async function runEvaluation(argv: string[]): Promise<number> {
       'complete-from': { type: 'string' },
       'answer-in-conversation': { type: 'string' },
       unanswerable: { type: 'string' },
+      'schema-linking': { type: 'string' },
       'repair-temperature': { type: 'string' },
       threads: { type: 'string' },
       'context-size': { type: 'string' },
@@ -239,6 +240,8 @@ export async function runEvaluation(argv: string[]): Promise<number> {
   if (inConversation !== undefined) chainOptions.answerInConversation = inConversation;
   const unanswerable = onOff(values.unanswerable, '--unanswerable');
   if (unanswerable !== undefined) chainOptions.allowUnanswerable = unanswerable;
+  const schemaLinking = onOff(values['schema-linking'], '--schema-linking');
+  if (schemaLinking !== undefined) chainOptions.schemaLinking = schemaLinking;
   const modelSettings = {
     repairTemperature: optionalNumber(values['repair-temperature'], '--repair-temperature'),
     threads: optionalNumber(values.threads, '--threads'),

@@ -188,6 +188,21 @@ describe('checkSqlAnswer / assembleSql', () => {
     expect(withFlag.properties.tables?.items?.enum).toEqual(['customer', 'orders']);
   });
 
+  test('without schema linking: answerable and sql only; one table still completes a FROM', () => {
+    const bare = buildSqlStringSchema(tables, { answerable: true, linking: false }) as {
+      properties: object;
+      required: string[];
+    };
+    expect(Object.keys(bare.properties)).toEqual(['answerable', 'sql']);
+    expect(bare.required).toEqual(['answerable', 'sql']);
+    const [orders] = tables;
+    expect(checkSqlAnswer({ sql: 'SELECT count(*)' }, [orders!]).sql).toBe(
+      'SELECT count(*) FROM orders',
+    );
+    // Two tables and no list: nothing to choose from.
+    expect(checkSqlAnswer({ sql: 'SELECT count(*)' }, tables).sql).toBe('SELECT count(*)');
+  });
+
   test('a join without a condition is a cross join', () => {
     expect(assembleSql({ ...base, joins: [{ table: 'customer', on: '' }] })).toBe(
       'SELECT count(*) FROM orders CROSS JOIN customer',

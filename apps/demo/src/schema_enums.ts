@@ -110,17 +110,20 @@ export function buildSqlAnswerSchema(tables: readonly SchemaTable[]): Record<str
 }
 
 /**
- * The single-string variant: `{ tables: enum[], columns: enum[], sql: string }`. Simpler for a
- * large model; a small model gets no help with the statement's skeleton.
+ * The single-string variant: `{ sql: string }`, after `answerable` when asked for, and, with
+ * `linking`, after enum lists of the tables and columns it uses (a schema-linking step written
+ * before the SQL). Simpler for a large model; a small model gets no help with the statement's
+ * skeleton.
  */
 export function buildSqlStringSchema(
   tables: readonly SchemaTable[],
-  options: { answerable?: boolean } = {},
+  options: { answerable?: boolean; linking?: boolean } = {},
 ): Record<string, unknown> {
   if (tables.length === 0) {
     throw new Error('The schema has no tables: choose a schema with tables (--catalog/--schema).');
   }
   const names = schemaNames(tables);
+  const linking = options.linking !== false;
   return {
     title: 'sql_query',
     description: 'One Databricks SQL SELECT statement that answers the question.',
@@ -136,22 +139,30 @@ export function buildSqlStringSchema(
             },
           }
         : {}),
-      tables: {
-        type: 'array',
-        description: 'The tables the query reads.',
-        items: { type: 'string', enum: names.tables },
-        minItems: 1,
-        maxItems: Math.min(names.tables.length, 4),
-      },
-      columns: {
-        type: 'array',
-        description: 'The columns the query uses.',
-        items: { type: 'string', enum: names.columns },
-        maxItems: 6,
-      },
+      ...(linking
+        ? {
+            tables: {
+              type: 'array',
+              description: 'The tables the query reads.',
+              items: { type: 'string', enum: names.tables },
+              minItems: 1,
+              maxItems: Math.min(names.tables.length, 4),
+            },
+            columns: {
+              type: 'array',
+              description: 'The columns the query uses.',
+              items: { type: 'string', enum: names.columns },
+              maxItems: 6,
+            },
+          }
+        : {}),
       sql: { type: 'string', description: 'A single SELECT statement.' },
     },
-    required: [...(options.answerable ? ['answerable'] : []), 'tables', 'columns', 'sql'],
+    required: [
+      ...(options.answerable ? ['answerable'] : []),
+      ...(linking ? ['tables', 'columns'] : []),
+      'sql',
+    ],
     additionalProperties: false,
   };
 }
@@ -215,7 +226,9 @@ export function checkSqlAnswer(
     if (record.sql.trim() === '') throw new Error('The model returned no SQL.');
     const listed = Array.isArray(record.tables) ? record.tables.map(String) : [];
     const sql = record.sql.trim();
-    const completed = options.completeFrom === false ? sql : completeFrom(sql, listed, known);
+    // Without a list (no schema-linking step) a schema of one table still names the table.
+    const fromTables = listed.length > 0 || known.size !== 1 ? listed : [...known];
+    const completed = options.completeFrom === false ? sql : completeFrom(sql, fromTables, known);
     return {
       tables: listed,
       columns,
