@@ -101,8 +101,9 @@ describe.skipIf(skipRealModel)('all-MiniLM-L6-v2 (real) embeddings', { timeout: 
 
   it("matches an independent reference: a NumPy BERT forward pass over Hugging Face's weights", async () => {
     // First components of the normalised mean-pooled vector of this sentence, computed by a
-    // float64 NumPy implementation of BERT (tokenizers + safetensors, no llama.cpp) over the same
-    // model.safetensors; llama.cpp's float32 graph agrees to a cosine of 0.999999.
+    // float64 NumPy implementation of BERT (bench/minilm_reference.py: tokenizers + safetensors,
+    // no llama.cpp) over the same model.safetensors; llama.cpp's float32 graph agrees to a cosine
+    // of 0.999999.
     const json = await embed({ input: 'A man is eating food.' });
     const reference = [0.03324, 0.00441, -0.00628, 0.04838, -0.1387, -0.03362];
     json.data[0].embedding.slice(0, reference.length).forEach((value: number, index: number) => {
