@@ -120,7 +120,8 @@ export function describeFunction(definition: UCFunctionDefinition): string {
 export function argumentsSchemaOf(definition: UCFunctionDefinition): z.ZodObject {
   const shape = Object.fromEntries(
     definition.parameters.map((parameter) => {
-      let schema = zodOfType(parameter.type);
+      const value = zodOfType(parameter.type);
+      const schema = parameter.defaultSql !== undefined ? value.optional() : value;
       const description = [
         parameter.comment,
         typeHint(parameter.type),
@@ -128,8 +129,7 @@ export function argumentsSchemaOf(definition: UCFunctionDefinition): z.ZodObject
       ]
         .filter(Boolean)
         .join('. ');
-      if (description) schema = schema.describe(description);
-      return [parameter.name, parameter.defaultSql !== undefined ? schema.optional() : schema];
+      return [parameter.name, description ? schema.describe(description) : schema];
     }),
   );
   return z.object(shape);

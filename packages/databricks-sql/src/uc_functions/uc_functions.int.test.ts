@@ -62,7 +62,12 @@ beforeAll(async () => {
     comment: "The amount with tax (the region's rate when none is given)",
     parameters: [
       { name: 'amount', type: 'DECIMAL(10,2)', comment: 'Net amount' },
-      { name: 'rate', type: 'DOUBLE', default: 0.2, comment: "Tax rate, 0.2 is 20%; it's optional" },
+      {
+        name: 'rate',
+        type: 'DOUBLE',
+        default: 0.2,
+        comment: "Tax rate, 0.2 is 20%; it's optional",
+      },
     ],
     returns: 'DECIMAL(12,2)',
     body: 'amount * (1 + rate)',
@@ -159,15 +164,21 @@ describe.each(TRANSPORTS)('%s transport', (transport) => {
       'main__tools__typed',
     ]);
     const addTax = tool('main.tools.add_tax');
-    expect(addTax.description).toContain("The amount with tax (the region's rate when none is given)");
-    expect(addTax.description).toContain("- rate (DOUBLE, optional, default 0.2): Tax rate, 0.2 is 20%; it's optional");
+    expect(addTax.description).toContain(
+      "The amount with tax (the region's rate when none is given)",
+    );
+    expect(addTax.description).toContain(
+      "- rate (DOUBLE, optional, default 0.2): Tax rate, 0.2 is 20%; it's optional",
+    );
     const schema = addTax.schema.toJSONSchema() as {
       properties: Record<string, { description?: string }>;
       required: string[];
     };
     expect(schema.required).toEqual(['amount']);
     expect(schema.properties.amount?.description).toContain('Net amount');
-    expect(tool('main__tools__orders_in').description).toContain('Returns rows (id bigint, amount decimal(10,2))');
+    expect(tool('main__tools__orders_in').description).toContain(
+      'Returns rows (id bigint, amount decimal(10,2))',
+    );
   });
 
   it('calls a SQL scalar function with named parameters (defaults left out)', async () => {
@@ -255,31 +266,36 @@ describe.each(TRANSPORTS)('%s transport', (transport) => {
   });
 
   it.skipIf(pythonMissing)('calls a Python function', async () => {
-    expect(JSON.parse(await tool('main__tools__shout').invoke({ text: 'hi', times: 2 }))).toEqual(
-      { format: 'SCALAR', value: 'HI HI' },
-    );
-    expect(JSON.parse(await tool('main__tools__shout').invoke({ text: 'yo', times: 3 }))).toEqual(
-      { format: 'SCALAR', value: 'YO YO YO' },
-    );
+    expect(JSON.parse(await tool('main__tools__shout').invoke({ text: 'hi', times: 2 }))).toEqual({
+      format: 'SCALAR',
+      value: 'HI HI',
+    });
+    expect(JSON.parse(await tool('main__tools__shout').invoke({ text: 'yo', times: 3 }))).toEqual({
+      format: 'SCALAR',
+      value: 'YO YO YO',
+    });
   });
 
-  it.skipIf(pythonMissing)('runs system.ai.python_exec, built in or read from Unity Catalog', async () => {
-    const exec = createPythonExecTool({ database: db });
-    expect(exec.name).toBe('system__ai__python_exec');
-    expect(JSON.parse(await exec.invoke({ code: 'print(sum(range(10)))' }))).toEqual({
-      format: 'SCALAR',
-      value: '45\n',
-    });
-    const listed = await UCFunctionToolkit.create({
-      database: db,
-      functionNames: ['system.ai.python_exec'],
-    });
-    expect(listed.getTools().map((t) => t.name)).toEqual(['system__ai__python_exec']);
-    expect(JSON.parse(await listed.getTools()[0]!.invoke({ code: 'print("ok")' }))).toEqual({
-      format: 'SCALAR',
-      value: 'ok\n',
-    });
-  });
+  it.skipIf(pythonMissing)(
+    'runs system.ai.python_exec, built in or read from Unity Catalog',
+    async () => {
+      const exec = createPythonExecTool({ database: db });
+      expect(exec.name).toBe('system__ai__python_exec');
+      expect(JSON.parse(await exec.invoke({ code: 'print(sum(range(10)))' }))).toEqual({
+        format: 'SCALAR',
+        value: '45\n',
+      });
+      const listed = await UCFunctionToolkit.create({
+        database: db,
+        functionNames: ['system.ai.python_exec'],
+      });
+      expect(listed.getTools().map((t) => t.name)).toEqual(['system__ai__python_exec']);
+      expect(JSON.parse(await listed.getTools()[0]!.invoke({ code: 'print("ok")' }))).toEqual({
+        format: 'SCALAR',
+        value: 'ok\n',
+      });
+    },
+  );
 
   it('takes function names with * globs, and says what is missing', async () => {
     const some = await UCFunctionToolkit.create({

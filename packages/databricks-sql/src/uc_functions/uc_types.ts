@@ -462,9 +462,9 @@ export function zodOfType(type: UCType): z.ZodType {
       return z.object(
         Object.fromEntries(
           type.fields.map((field) => {
-            let schema = zodOfType(field.type);
-            if (field.comment) schema = schema.describe(field.comment);
-            return [field.name, field.nullable ? schema.nullable().optional() : schema];
+            const value = zodOfType(field.type);
+            const schema = field.nullable ? value.nullable().optional() : value;
+            return [field.name, field.comment ? schema.describe(field.comment) : schema];
           }),
         ),
       );
