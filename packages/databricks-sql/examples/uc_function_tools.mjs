@@ -30,7 +30,12 @@ const ws = await startLocalWorkspace({
   catalog: { samples: false },
   serving: { endpoints: [{ name: 'agent', task: 'llm/v1/chat', handler: model }] },
 });
-const workspace = { host: ws.host, token: ws.token, warehouseId: ws.warehouseId, caCert: ws.caCert };
+const workspace = {
+  host: ws.host,
+  token: ws.token,
+  warehouseId: ws.warehouseId,
+  caCert: ws.caCert,
+};
 try {
   // Setup, as an administrator would do it once: a table and two functions.
   const admin = await DatabricksSqlDatabase.fromDatabricks({ ...workspace, readOnly: false });
@@ -54,7 +59,12 @@ try {
     name: 'main.shop.orders_in',
     comment: 'Orders of a region, largest first',
     parameters: [{ name: 'region', type: 'STRING', comment: 'EU or US' }],
-    returns: { columns: [{ name: 'id', type: 'BIGINT' }, { name: 'amount', type: 'DECIMAL(10,2)' }] },
+    returns: {
+      columns: [
+        { name: 'id', type: 'BIGINT' },
+        { name: 'amount', type: 'DECIMAL(10,2)' },
+      ],
+    },
     body: 'SELECT id, amount FROM main.shop.orders o WHERE o.region = orders_in.region ORDER BY amount DESC',
   });
   await admin.close();
@@ -69,7 +79,12 @@ try {
   // {"format":"CSV","value":"id,amount\n3,55.50\n1,10.00\n","truncated":false}
 
   // An agent that uses them.
-  const chat = new ChatDatabricks({ model: 'agent', host: ws.host, token: ws.token, caCert: ws.caCert });
+  const chat = new ChatDatabricks({
+    model: 'agent',
+    host: ws.host,
+    token: ws.token,
+    caCert: ws.caCert,
+  });
   const agent = createAgent({ model: chat, tools: toolkit.getTools() });
   const { messages } = await agent.invoke({
     messages: [{ role: 'user', content: 'What does the largest EU order cost with tax?' }],

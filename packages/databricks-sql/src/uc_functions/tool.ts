@@ -3,11 +3,7 @@
  * warehouse through a `DatabricksSqlDatabase` (either transport). See `function_call.ts` for the
  * statement it sends and the answer it gives the model.
  */
-import {
-  pickConnectionOptions,
-  redactForInspection,
-  type WorkspaceConnectionOptions,
-} from '@lakechain/core';
+import { pickConnectionOptions, type WorkspaceConnectionOptions } from '@lakechain/core';
 import type { CallbackManagerForToolRun } from '@langchain/core/callbacks/manager';
 import { StructuredTool, type ToolRunnableConfig } from '@langchain/core/tools';
 import type { z } from 'zod';
@@ -106,8 +102,9 @@ export function connectionOptionsFor(
  * ```
  */
 export class UCFunctionTool extends StructuredTool {
+  /** What `console.log` shows: the tool, not the database it holds. */
   [Symbol.for('nodejs.util.inspect.custom')](): unknown {
-    return redactForInspection({ name: this.name, functionName: this.functionName });
+    return { name: this.name, functionName: this.functionName };
   }
 
   static override lc_name(): string {

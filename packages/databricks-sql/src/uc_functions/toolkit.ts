@@ -5,7 +5,7 @@
 import type { WorkspaceConnectionOptions } from '@lakechain/core';
 import { BaseToolkit } from '@langchain/core/tools';
 import { UCFunctionError } from './errors.js';
-import { functionsConnection, UCFunctionsApi } from './function_client.js';
+import { functionsConnection, splitFullName, UCFunctionsApi } from './function_client.js';
 import {
   checkToolOptions,
   connectionOptionsFor,
@@ -101,6 +101,8 @@ function namesOf(options: UCFunctionToolkitOptions): string[] {
         'UCFunctionToolkit: pass either `functionNames` or `catalog` and `schema`, not both.',
         { reason: 'invalid' },
       );
+    // Malformed names fail here, before any request.
+    for (const name of functionNames) splitFullName(name);
     return functionNames;
   }
   if (typeof catalog === 'string' && catalog && typeof schema === 'string' && schema)
