@@ -174,7 +174,9 @@ export class UCFunctionTool extends StructuredTool {
         (DatabricksSqlError.isInstance(error) &&
           (error.kind === 'sql' || error.kind === 'timeout')) ||
         (UCFunctionError.isInstance(error) && error.reason === 'invalid');
-      if (forModel) return JSON.stringify({ error: (error as Error).message });
+      // The package's hints are for SQL a model writes (table info, aliases): not for a call.
+      if (forModel)
+        return JSON.stringify({ error: (error as Error).message.replace(/\nHint: [\s\S]*$/, '') });
       throw error;
     }
   }

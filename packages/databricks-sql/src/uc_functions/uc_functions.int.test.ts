@@ -245,6 +245,8 @@ describe.each(TRANSPORTS)('%s transport', (transport) => {
       error: string;
     };
     expect(failed.error).toMatch(/DIVIDE_BY_ZERO/);
+    // The text-to-SQL hints (table info, aliases) are not for a function call.
+    expect(failed.error).not.toContain('Hint:');
     const unknownRegion = JSON.parse(
       await tool('main.tools.typed').invoke({
         d: '2024-02-28',

@@ -484,11 +484,14 @@ export function zodOfType(type: UCType): z.ZodType {
     case 'BOOLEAN':
       return z.boolean();
     case 'DATE':
-      return z.iso.date();
+      // A plain pattern: the warehouse checks the calendar (and says so to the model).
+      return z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
     case 'BINARY':
       return z.string().regex(BASE64, 'expected base64');
     case 'VARIANT':
-      return z.json();
+      // Any JSON value; `{}` as JSON schema (a recursive JSON type would need `$ref`, which
+      // several model APIs refuse).
+      return z.unknown();
     case 'VOID':
       return z.null();
     default:
