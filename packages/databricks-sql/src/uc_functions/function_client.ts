@@ -63,7 +63,11 @@ function globTest(pattern: string): (name: string) => boolean {
 }
 
 export class UCFunctionsApi {
-  constructor(private readonly connection: WorkspaceConnection) {}
+  constructor(
+    private readonly connection: WorkspaceConnection,
+    /** Functions per page of a listing (the API's `max_results`). */
+    private readonly pageSize = PAGE_SIZE,
+  ) {}
 
   /** One function's definition. */
   async get(fullName: string, signal?: AbortSignal): Promise<FunctionInfo> {
@@ -91,7 +95,7 @@ export class UCFunctionsApi {
           query: {
             catalog_name: catalog,
             schema_name: schema,
-            max_results: PAGE_SIZE,
+            max_results: this.pageSize,
             ...(pageToken ? { page_token: pageToken } : {}),
           },
           signal,

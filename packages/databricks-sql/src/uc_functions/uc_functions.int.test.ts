@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabricksSqlDatabase } from '../sql_database.js';
 import { createPythonFunction, createSqlFunction } from './create_function.js';
 import { UCFunctionError } from './errors.js';
+import { functionsConnection, UCFunctionsApi } from './function_client.js';
 import { createPythonExecTool } from './python_exec.js';
 import { UCFunctionTool } from './tool.js';
 import { UCFunctionToolkit } from './toolkit.js';
@@ -115,7 +116,13 @@ beforeAll(async () => {
       CAST(NOT flag AS STRING), array_join(tags, '+'), CAST(scores['b'] AS STRING),
       CAST(point.x + point.y AS STRING), hex(raw))`,
   });
-  if (!pythonMissing)
+  if (!pythonMissing) {
+    await createPythonFunction(admin, {
+      name: 'main.tools.spin',
+      comment: 'Never returns',
+      returns: 'INT',
+      body: 'while True:\n    pass',
+    });
     await createPythonFunction(admin, {
       name: 'main.tools.shout',
       comment: 'Repeats a text loudly',
@@ -129,11 +136,34 @@ beforeAll(async () => {
         return " ".join(words)
       `,
     });
+  }
 }, 60_000);
 
 afterAll(async () => {
   await admin?.close();
   await ws?.stop();
+});
+
+describe('the Unity Catalog functions API', () => {
+  it('lists a schema across pages', async () => {
+    const connection = functionsConnection({ host: ws.host, token: ws.token, caCert: ws.caCert });
+    try {
+      const names = (await new UCFunctionsApi(connection, 2).list('main', 'tools')).map(
+        (info) => info.name,
+      );
+      expect(names).toEqual(
+        [
+          'add_tax',
+          'orders_in',
+          'ratio',
+          'typed',
+          ...(pythonMissing ? [] : ['shout', 'spin']),
+        ].sort(),
+      );
+    } finally {
+      await connection.close();
+    }
+  });
 });
 
 describe.each(TRANSPORTS)('%s transport', (transport) => {
@@ -160,7 +190,7 @@ describe.each(TRANSPORTS)('%s transport', (transport) => {
       'main__tools__add_tax',
       'main__tools__orders_in',
       'main__tools__ratio',
-      ...(pythonMissing ? [] : ['main__tools__shout']),
+      ...(pythonMissing ? [] : ['main__tools__shout', 'main__tools__spin']),
       'main__tools__typed',
     ]);
     const addTax = tool('main.tools.add_tax');
@@ -276,6 +306,15 @@ describe.each(TRANSPORTS)('%s transport', (transport) => {
       format: 'SCALAR',
       value: 'YO YO YO',
     });
+  });
+
+  it.skipIf(pythonMissing)('returns a call past queryTimeout to the model, cancelled', async () => {
+    const spin = await UCFunctionTool.fromName('main.tools.spin', {
+      database: db,
+      queryTimeout: 1,
+    });
+    const answer = JSON.parse(await spin.invoke({})) as { error: string };
+    expect(answer.error).toMatch(/timeout|timed out|cancel/i);
   });
 
   it.skipIf(pythonMissing)(
