@@ -24,7 +24,7 @@ const scalar: FunctionInfo = {
   input_params: {
     parameters: [
       param('limit', 'int', { position: 2, parameter_default: '10' }),
-      param('name', 'string', { position: 0, comment: 'Customer name' }),
+      param('name', 'string', { position: 0, comment: 'Customer name.' }),
       param('since', 'date', { position: 1 }),
       param('tags', 'array<string>', { position: 3, parameter_default: 'NULL' }),
       param('blob', 'binary', { position: 4, parameter_default: 'NULL' }),
@@ -66,8 +66,8 @@ describe('a function as a tool', () => {
       properties: Record<string, { description?: string }>;
     };
     expect(schema.required).toEqual(['name', 'since']);
-    expect(schema.properties.name?.description).toBe('Customer name');
-    expect(schema.properties.since?.description).toBe('a date, YYYY-MM-DD');
+    expect(schema.properties.name?.description).toBe('Customer name.');
+    expect(schema.properties.since?.description).toBe('a date, YYYY-MM-DD.');
     expect(schema.properties.limit?.description).toBe('Default: 10.');
   });
 
@@ -76,7 +76,7 @@ describe('a function as a tool', () => {
       [
         'Finds a customer',
         'Returns STRING.',
-        '- name (STRING): Customer name',
+        '- name (STRING): Customer name.',
         '- since (DATE)',
         '- limit (INT, optional, default 10)',
         '- tags (ARRAY<STRING>, optional, default NULL)',

@@ -125,11 +125,12 @@ export function argumentsSchemaOf(definition: UCFunctionDefinition): z.ZodObject
       const description = [
         parameter.comment,
         typeHint(parameter.type),
-        parameter.defaultSql !== undefined ? `Default: ${parameter.defaultSql}.` : undefined,
+        parameter.defaultSql !== undefined ? `Default: ${parameter.defaultSql}` : undefined,
       ]
-        .filter(Boolean)
+        .filter((part): part is string => Boolean(part))
+        .map((part) => part.trim().replace(/\.$/, ''))
         .join('. ');
-      return [parameter.name, description ? schema.describe(description) : schema];
+      return [parameter.name, description ? schema.describe(`${description}.`) : schema];
     }),
   );
   return z.object(shape);
