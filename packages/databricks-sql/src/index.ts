@@ -67,5 +67,42 @@ export type {
   StatementStatus,
 } from './statement_execution/wire.js';
 export type { ColumnInfo, TableInfo } from './table_info.js';
+// Unity Catalog functions as LangChain tools, and helpers to create them.
+export {
+  createPythonFunction,
+  createSqlFunction,
+  type FunctionColumnSpec,
+  type FunctionParameterSpec,
+  type PythonFunctionSpec,
+  pythonFunctionStatement,
+  type SqlFunctionSpec,
+  sqlFunctionStatement,
+} from './uc_functions/create_function.js';
+export {
+  UCFunctionError,
+  type UCFunctionErrorOptions,
+  type UCFunctionErrorReason,
+} from './uc_functions/errors.js';
+export type { UCFunctionDefinition, UCFunctionParameter } from './uc_functions/function_call.js';
+export { createPythonExecTool, PYTHON_EXEC_FUNCTION_INFO } from './uc_functions/python_exec.js';
+export {
+  UCFunctionTool,
+  type UCFunctionToolLoadOptions,
+  type UCFunctionToolOptions,
+} from './uc_functions/tool.js';
+export { MAX_TOOL_NAME_LENGTH, toolNameOf } from './uc_functions/tool_name.js';
+export { UCFunctionToolkit, type UCFunctionToolkitOptions } from './uc_functions/toolkit.js';
+export {
+  parseTypeText,
+  typeFromJson,
+  type UCPrimitiveName,
+  type UCStructField,
+  type UCType,
+} from './uc_functions/uc_types.js';
+export type {
+  FunctionInfo,
+  FunctionParameterInfo,
+  ListFunctionsResponse,
+} from './uc_functions/wire.js';
 export { type JsonValue, toJsonValue } from './values.js';
 export { VERSION } from './version.js';

@@ -6,9 +6,13 @@
  * `appDataSource.query(sql)`, so a small shim stands in for the TypeORM `DataSource` and routes
  * queries through the same guarded, capped path as `run()`.
  */
-import { DatabricksConfigError, redactForInspection } from '@lakechain/core';
+import {
+  DatabricksConfigError,
+  type DatabricksConfigOptions,
+  redactForInspection,
+} from '@lakechain/core';
 import { SqlDatabase } from '@langchain/classic/sql_db';
-import type { QueryColumn, QueryParams, StatementResult } from './connection.js';
+import type { ExecuteOptions, QueryColumn, QueryParams, StatementResult } from './connection.js';
 import { DatabricksSqlError } from './errors.js';
 import type { FunctionsMode } from './function_policy.js';
 import { assertReadOnly } from './guard.js';
@@ -112,6 +116,29 @@ function normaliseTableName(name: string): string {
 }
 
 /**
+ * What the package's own helpers (the Unity Catalog function tools) use of a database; not part
+ * of the public API.
+ */
+export interface DatabaseInternals {
+  /**
+   * Runs a statement the package wrote (a function call with named parameters, a CREATE
+   * FUNCTION), not one the model wrote: the read-only guard is for model SQL and does not apply.
+   * The statement's replay class is still judged by the connection (calls to user functions are
+   * never replayed).
+   */
+  execute(statement: string, options?: ExecuteOptions): Promise<StatementResult>;
+  /** The workspace and auth options the database was made with, for core's REST client. */
+  workspaceOptions(): DatabricksConfigOptions;
+}
+
+let internalsOf: (db: DatabricksSqlDatabase) => DatabaseInternals;
+
+/** The internals of `db` (see `DatabaseInternals`). */
+export function databaseInternals(db: DatabricksSqlDatabase): DatabaseInternals {
+  return internalsOf(db);
+}
+
+/**
  * A LangChain `SqlDatabase` for Databricks.
  *
  * @example
@@ -140,6 +167,16 @@ export class DatabricksSqlDatabase extends SqlDatabase {
 
   static override lc_name(): string {
     return 'DatabricksSqlDatabase';
+  }
+
+  static {
+    // A static block may read private members: the package's helpers get them without a public
+    // method on the class.
+    internalsOf = (db) => ({
+      execute: (statement, options = {}) =>
+        db.connection.execute(statement, { queryTimeout: db.queryTimeout, ...options }),
+      workspaceOptions: () => coreOptionsOf(db.settings.connection),
+    });
   }
 
   readonly catalog: string;

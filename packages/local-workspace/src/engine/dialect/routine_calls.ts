@@ -35,6 +35,8 @@ export interface RoutineBody {
   functionName: string;
   /** Parameter name (lower case) → the macro parameter it becomes. */
   parameters: ReadonlyMap<string, string>;
+  /** Parameters (lower case) of STRUCT type: `point.x` reads a field of one. */
+  structParameters?: ReadonlySet<string>;
   /** Names of the body's common table expressions (never qualified). */
   commonTables: ReadonlySet<string>;
 }

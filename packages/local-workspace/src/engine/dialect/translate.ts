@@ -454,6 +454,14 @@ class Translator implements RewriteContext {
     if (parts.length === 1) return body.parameters.get(lower[0] as string);
     if (parts.length === 2 && lower[0] === body.functionName.toLowerCase())
       return body.parameters.get(lower[1] as string);
+    // A field of a STRUCT parameter: `point.x`, `fn.point.x`, `point.inner.y`.
+    const skip = parts.length >= 3 && lower[0] === body.functionName.toLowerCase() ? 1 : 0;
+    const head = lower[skip] as string;
+    if (parts.length - skip >= 2 && body.structParameters?.has(head))
+      return `(${body.parameters.get(head)})${parts
+        .slice(skip + 1)
+        .map((part) => `."${part.value.replace(/"/g, '""')}"`)
+        .join('')}`;
     return undefined;
   }
 

@@ -54,6 +54,9 @@ function translateBody(
       schema: namespace.schema,
       functionName: spec.name,
       parameters: new Map(spec.parameters.map((p) => [p.name.toLowerCase(), parameter(p.name)])),
+      structParameters: new Set(
+        spec.parameters.filter((p) => p.type.kind === 'struct').map((p) => p.name.toLowerCase()),
+      ),
       commonTables: commonTableNames(tokenize(spec.body)),
     },
   });

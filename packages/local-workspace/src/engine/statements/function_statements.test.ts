@@ -71,6 +71,19 @@ describe('SQL scalar functions', () => {
     ]);
   });
 
+  test('fields of a STRUCT parameter are read with dots, qualified by the function or not', async () => {
+    await q(
+      s,
+      'CREATE FUNCTION main.tools.span(p STRUCT<x: INT, inner: STRUCT<y: INT>>) RETURNS INT RETURN p.x + span.p.inner.y',
+    );
+    expect(
+      await q(
+        s,
+        'SELECT main.tools.span(from_json(\'{"x":3,"inner":{"y":4}}\', \'STRUCT<x: INT, inner: STRUCT<y: INT>>\'))',
+      ),
+    ).toEqual([[7]]);
+  });
+
   test('unqualified tables resolve in the namespace current at CREATE, not at the call', async () => {
     await q(s, 'USE main.tools');
     await q(
