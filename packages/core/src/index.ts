@@ -1,7 +1,7 @@
 // Public API of @lakechain/core: an explicit list, nothing re-exported wholesale.
 
 // Configuration: where the workspace is and how to reach it.
-export { AUTH_TYPES } from './config/options.js';
+export { AUTH_TYPES, workspaceAuthOptionsShape } from './config/options.js';
 export type { DatabricksConfigOptions } from './config/options.js';
 export { resolveConfig } from './config/resolve.js';
 export { EDGE_AUTH_TYPES, resolveEdgeConfig } from './config/resolve_edge.js';

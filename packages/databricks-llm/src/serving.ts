@@ -18,6 +18,7 @@ import {
   mayReplay,
   REPLAY_CLASS,
   resolveConfig,
+  workspaceAuthOptionsShape,
 } from '@lakechain/core';
 import { z } from 'zod';
 import {
@@ -90,26 +91,7 @@ export const DEFAULT_INVOCATION_TIMEOUT_MS = 120_000;
 
 /** Zod shape shared by every model's options validation. */
 export const authOptionsShape = {
-  host: z.string().min(1).optional(),
-  token: z.string().min(1).optional(),
-  clientId: z.string().min(1).optional(),
-  clientSecret: z.string().min(1).optional(),
-  authType: z.string().optional(),
-  profile: z.string().min(1).optional(),
-  configFile: z.string().min(1).optional(),
-  caCert: z.string().optional(),
-  fetch: z
-    .custom<FetchFunction>((v) => typeof v === 'function', 'must be a fetch function')
-    .optional(),
-  config: z
-    .custom<DatabricksConfig>(
-      (v) =>
-        typeof v === 'object' &&
-        v !== null &&
-        typeof (v as DatabricksConfig).getAuthHeaders === 'function',
-      'must be a resolved DatabricksConfig',
-    )
-    .optional(),
+  ...workspaceAuthOptionsShape,
   client: z
     .custom<ServingHttpClient>(
       (v) =>
@@ -120,10 +102,6 @@ export const authOptionsShape = {
       'must have request() and stream()',
     )
     .optional(),
-  tokenProvider: z
-    .custom<TokenProviderFunction>((v) => typeof v === 'function', 'must be a function')
-    .optional(),
-  env: z.record(z.string(), z.union([z.string(), z.undefined()])).optional(),
   timeoutMs: z.number().int().positive().optional(),
   timeout: z.number().int().positive().optional(),
 };

@@ -10,7 +10,12 @@ import type {
   QueryValue,
   RetryOptions,
 } from '@lakechain/core';
-import { DatabricksConfigError, pickConnectionOptions, WorkspaceConnection } from '@lakechain/core';
+import {
+  DatabricksConfigError,
+  pickConnectionOptions,
+  WorkspaceConnection,
+  workspaceAuthOptionsShape,
+} from '@lakechain/core';
 import { z } from 'zod';
 import { USER_AGENT } from './version.js';
 
@@ -70,23 +75,7 @@ const isFunction = (value: unknown) => typeof value === 'function';
 
 /** Zod shape of the auth options, shared by every class's option validation. */
 export const authOptionsShape = {
-  host: z.string().min(1).optional(),
-  token: z.string().min(1).optional(),
-  clientId: z.string().min(1).optional(),
-  clientSecret: z.string().min(1).optional(),
-  authType: z.string().optional(),
-  profile: z.string().min(1).optional(),
-  configFile: z.string().min(1).optional(),
-  caCert: z.string().optional(),
-  fetch: z.custom<typeof fetch>(isFunction, 'must be a fetch function').optional(),
-  tokenProvider: z.custom<() => unknown>(isFunction, 'must be a function').optional(),
-  env: z.record(z.string(), z.union([z.string(), z.undefined()])).optional(),
-  config: z
-    .custom<DatabricksConfig>(
-      (value) => typeof (value as DatabricksConfig | undefined)?.getAuthHeaders === 'function',
-      'must be a resolved DatabricksConfig',
-    )
-    .optional(),
+  ...workspaceAuthOptionsShape,
   client: z
     .custom<GenieHttpClient>(
       (value) => typeof (value as GenieHttpClient | undefined)?.request === 'function',

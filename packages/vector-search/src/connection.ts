@@ -14,7 +14,12 @@ import type {
   RetryOptions,
   TokenProviderFunction,
 } from '@lakechain/core';
-import { DatabricksConfigError, pickConnectionOptions, WorkspaceConnection } from '@lakechain/core';
+import {
+  DatabricksConfigError,
+  pickConnectionOptions,
+  WorkspaceConnection,
+  workspaceAuthOptionsShape,
+} from '@lakechain/core';
 import { z } from 'zod';
 import { USER_AGENT } from './version.js';
 
@@ -69,26 +74,7 @@ export interface VectorSearchAuthOptions
 
 /** Zod shape of the auth options, shared by every class's option validation. */
 export const authOptionsShape = {
-  host: z.string().min(1).optional(),
-  token: z.string().min(1).optional(),
-  clientId: z.string().min(1).optional(),
-  clientSecret: z.string().min(1).optional(),
-  authType: z.string().optional(),
-  profile: z.string().min(1).optional(),
-  configFile: z.string().min(1).optional(),
-  caCert: z.string().optional(),
-  fetch: z
-    .custom<FetchFunction>((value) => typeof value === 'function', 'must be a fetch function')
-    .optional(),
-  config: z
-    .custom<DatabricksConfig>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        typeof (value as DatabricksConfig).getAuthHeaders === 'function',
-      'must be a resolved DatabricksConfig',
-    )
-    .optional(),
+  ...workspaceAuthOptionsShape,
   client: z
     .custom<VectorSearchHttpClient>(
       (value) =>
@@ -98,10 +84,6 @@ export const authOptionsShape = {
       'must have a request() method',
     )
     .optional(),
-  tokenProvider: z
-    .custom<TokenProviderFunction>((value) => typeof value === 'function', 'must be a function')
-    .optional(),
-  env: z.record(z.string(), z.union([z.string(), z.undefined()])).optional(),
   timeoutMs: z.number().int().positive().optional(),
   retry: z.union([z.literal(false), z.record(z.string(), z.number())]).optional(),
 };

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { DatabricksConfigError } from '../errors.js';
-import type { AuthType, FetchFunction, TokenProviderFunction } from '../types.js';
+import type { AuthType, DatabricksConfig, FetchFunction, TokenProviderFunction } from '../types.js';
 
 export const AUTH_TYPES = [
   'pat',
@@ -126,6 +126,40 @@ const optionsSchema = z.object({
     .optional(),
   homeDir: nonEmpty().optional(),
 });
+
+/**
+ * The workspace and auth options every lakechain client class takes (host, credentials, profile,
+ * CA, `fetch`, `env`, and an already-resolved `config`), as a zod shape with core's own checks and
+ * messages. Packages that validate their constructor options with zod spread it into their
+ * object schema and add what is theirs (a `client`, timeouts), instead of restating these fields.
+ */
+export const workspaceAuthOptionsShape = {
+  host: optionsSchema.shape.host,
+  token: optionsSchema.shape.token,
+  clientId: optionsSchema.shape.clientId,
+  clientSecret: optionsSchema.shape.clientSecret,
+  authType: optionsSchema.shape.authType,
+  profile: optionsSchema.shape.profile,
+  configFile: optionsSchema.shape.configFile,
+  caCert: optionsSchema.shape.caCert,
+  fetch: z
+    .custom<FetchFunction>((value) => typeof value === 'function', {
+      error: 'expected a fetch function',
+    })
+    .optional(),
+  tokenProvider: z
+    .custom<TokenProviderFunction>((value) => typeof value === 'function', {
+      error: 'expected a function',
+    })
+    .optional(),
+  env: optionsSchema.shape.env,
+  config: z
+    .custom<DatabricksConfig>(
+      (value) => typeof (value as DatabricksConfig | undefined)?.getAuthHeaders === 'function',
+      { error: 'expected a resolved DatabricksConfig (from resolveConfig)' },
+    )
+    .optional(),
+};
 
 /** Validates options; the first problem becomes a DatabricksConfigError naming the option. */
 export function parseConfigOptions(options: unknown): DatabricksConfigOptions {
