@@ -7,8 +7,12 @@ export type { CachedTokenSourceOptions, Token } from './auth/cached_token_source
 export { CachedTokenSource, DEFAULT_REFRESH_SKEW_MS } from './auth/cached_token_source.js';
 export type { ResolvedDatabricksConfig } from './config/databricks_config.js';
 export { isAzureHost, normalizeHost } from './config/host.js';
-export type { DatabricksConfigOptions } from './config/options.js';
-export { AUTH_TYPES, workspaceAuthOptionsShape } from './config/options.js';
+export type { DatabricksConfigOptions, WorkspaceAuthOptions } from './config/options.js';
+export {
+  AUTH_TYPES,
+  parseClassOptions,
+  workspaceAuthOptionsShape,
+} from './config/options.js';
 export { EDGE_AUTH_TYPES, resolveEdgeConfig } from './config/resolve_edge.js';
 export {
   DatabricksApiError,

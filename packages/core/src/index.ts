@@ -1,8 +1,12 @@
 // Public API of @lakechain/core: an explicit list, nothing re-exported wholesale.
 
 // Configuration: where the workspace is and how to reach it.
-export { AUTH_TYPES, workspaceAuthOptionsShape } from './config/options.js';
-export type { DatabricksConfigOptions } from './config/options.js';
+export {
+  AUTH_TYPES,
+  parseClassOptions,
+  workspaceAuthOptionsShape,
+} from './config/options.js';
+export type { DatabricksConfigOptions, WorkspaceAuthOptions } from './config/options.js';
 export { resolveConfig } from './config/resolve.js';
 export { EDGE_AUTH_TYPES, resolveEdgeConfig } from './config/resolve_edge.js';
 export type { ResolvedDatabricksConfig } from './config/databricks_config.js';

@@ -3,7 +3,7 @@
  * an error naming it (with the right option when the mistake is a common one), because an
  * ignored `apiKey` or `timeout` fails much later and much less clearly.
  */
-import { DatabricksConfigError } from '@lakechain/core';
+import { DatabricksConfigError, parseClassOptions } from '@lakechain/core';
 import { z } from 'zod';
 
 /**
@@ -57,26 +57,14 @@ const HINTS: Record<string, string> = {
   timeoutSeconds: 'pass `timeout` (milliseconds per attempt)',
 };
 
+/** Constructor-time validation; an unknown option gets the name to use instead, when it has one. */
 export function validateOptions<T>(className: string, schema: z.ZodType<T>, input: unknown): T {
-  const result = schema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  if (issue?.code === 'unrecognized_keys') {
-    const [key = ''] = issue.keys;
-    const hint =
-      HINTS[key] ?? `see the ${className} options in the @lakechain/databricks-llm README`;
-    throw new DatabricksConfigError(
-      `${className}: unknown option "${key}"${
-        issue.keys.length > 1 ? ` (and ${issue.keys.slice(1).join(', ')})` : ''
-      }: ${hint}.`,
-      { option: key },
-    );
-  }
-  const option = issue?.path.map(String).join('.') || undefined;
-  const message = option
-    ? `${className}: invalid option "${option}": ${issue?.message}`
-    : `${className}: ${issue?.message ?? 'invalid options'}`;
-  throw new DatabricksConfigError(message, { option });
+  return parseClassOptions(
+    className,
+    schema,
+    input,
+    (key) => HINTS[key] ?? `see the ${className} options in the @lakechain/databricks-llm README`,
+  );
 }
 
 export function optionError(

@@ -5,13 +5,7 @@
  * fetched once per endpoint and cached. Invocations are sent with core's replay class of a model
  * invocation (`'safe'`), so the errors core returns say `retryable` for resets and 5xx too.
  */
-import type {
-  DatabricksConfig,
-  DatabricksConfigOptions,
-  FetchFunction,
-  ReplayClass,
-  TokenProviderFunction,
-} from '@lakechain/core';
+import type { DatabricksConfig, ReplayClass, WorkspaceAuthOptions } from '@lakechain/core';
 import {
   DatabricksClient,
   DatabricksConfigError,
@@ -58,23 +52,7 @@ export interface ServingHttpClient {
  * Workspace and auth options, resolved by @lakechain/core's unified auth chain (options, then
  * `DATABRICKS_*` environment variables, then `~/.databrickscfg` profiles, then the runtime).
  */
-export interface DatabricksAuthOptions
-  extends Pick<
-    DatabricksConfigOptions,
-    | 'host'
-    | 'token'
-    | 'clientId'
-    | 'clientSecret'
-    | 'authType'
-    | 'profile'
-    | 'configFile'
-    | 'caCert'
-    | 'fetch'
-    | 'tokenProvider'
-    | 'env'
-  > {
-  /** An already-resolved workspace config (shared with other lakechain clients). */
-  config?: DatabricksConfig;
+export interface DatabricksAuthOptions extends WorkspaceAuthOptions {
   /** A ready client (e.g. a `DatabricksClient` shared by several models). Wins over the rest. */
   client?: ServingHttpClient;
   /** Per-attempt HTTP timeout in ms for invocations (default 120 s; streams: until headers). */

@@ -3,15 +3,9 @@
  * unified auth chain and every request goes through core's `DatabricksClient`, so retries (429 and
  * 503 with `Retry-After`, resets on reads), timeouts and error parsing live in core's transport.
  */
-import type {
-  DatabricksConfig,
-  DatabricksConfigOptions,
-  HttpMethod,
-  QueryValue,
-  RetryOptions,
-} from '@lakechain/core';
+import type { HttpMethod, QueryValue, RetryOptions, WorkspaceAuthOptions } from '@lakechain/core';
 import {
-  DatabricksConfigError,
+  parseClassOptions,
   pickConnectionOptions,
   WorkspaceConnection,
   workspaceAuthOptionsShape,
@@ -43,23 +37,7 @@ export interface GenieHttpClient {
  * Workspace and auth options, resolved by @lakechain/core (options, then `DATABRICKS_*`
  * environment variables, then `~/.databrickscfg` profiles, then the Databricks runtime).
  */
-export interface GenieAuthOptions
-  extends Pick<
-    DatabricksConfigOptions,
-    | 'host'
-    | 'token'
-    | 'clientId'
-    | 'clientSecret'
-    | 'authType'
-    | 'profile'
-    | 'configFile'
-    | 'caCert'
-    | 'fetch'
-    | 'tokenProvider'
-    | 'env'
-  > {
-  /** An already-resolved workspace config (shared with other lakechain clients). */
-  config?: DatabricksConfig;
+export interface GenieAuthOptions extends WorkspaceAuthOptions {
   /** A ready client (e.g. a `DatabricksClient` shared with other packages). Wins over the rest. */
   client?: GenieHttpClient;
   /** Per-attempt HTTP timeout in ms (core's default: 60 s). */
@@ -71,7 +49,7 @@ export interface GenieAuthOptions
   retry?: RetryOptions | false;
 }
 
-const isFunction = (value: unknown) => typeof value === 'function';
+const _isFunction = (value: unknown) => typeof value === 'function';
 
 /** Zod shape of the auth options, shared by every class's option validation. */
 export const authOptionsShape = {
@@ -86,17 +64,8 @@ export const authOptionsShape = {
   retry: z.union([z.literal(false), z.record(z.string(), z.number())]).optional(),
 };
 
-/** Constructor-time validation: the error names the option at fault. */
-export function validateOptions<T>(className: string, schema: z.ZodType<T>, input: unknown): T {
-  const result = schema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const option = issue?.path.map(String).join('.') || undefined;
-  const message = option
-    ? `${className}: invalid option "${option}": ${issue?.message}`
-    : `${className}: ${issue?.message ?? 'invalid options'}`;
-  throw new DatabricksConfigError(message, { option });
-}
+/** Constructor-time validation: the error names the class and the option at fault. */
+export const validateOptions = parseClassOptions;
 
 /**
  * Config and client, resolved once and lazily by core's `WorkspaceConnection` (which also

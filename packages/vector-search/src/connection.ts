@@ -5,17 +5,9 @@
  * live in core's transport and nowhere else. The vector store has no AsyncCaller of its own, so
  * core's retry policy is the only one that applies.
  */
-import type {
-  DatabricksConfig,
-  DatabricksConfigOptions,
-  FetchFunction,
-  HttpMethod,
-  QueryValue,
-  RetryOptions,
-  TokenProviderFunction,
-} from '@lakechain/core';
+import type { HttpMethod, QueryValue, RetryOptions, WorkspaceAuthOptions } from '@lakechain/core';
 import {
-  DatabricksConfigError,
+  parseClassOptions,
   pickConnectionOptions,
   WorkspaceConnection,
   workspaceAuthOptionsShape,
@@ -47,23 +39,7 @@ export interface VectorSearchHttpClient {
  * Workspace and auth options, resolved by @lakechain/core (options, then `DATABRICKS_*`
  * environment variables, then `~/.databrickscfg` profiles, then the Databricks runtime).
  */
-export interface VectorSearchAuthOptions
-  extends Pick<
-    DatabricksConfigOptions,
-    | 'host'
-    | 'token'
-    | 'clientId'
-    | 'clientSecret'
-    | 'authType'
-    | 'profile'
-    | 'configFile'
-    | 'caCert'
-    | 'fetch'
-    | 'tokenProvider'
-    | 'env'
-  > {
-  /** An already-resolved workspace config (shared with other lakechain clients). */
-  config?: DatabricksConfig;
+export interface VectorSearchAuthOptions extends WorkspaceAuthOptions {
   /** A ready client (e.g. a `DatabricksClient` shared with other packages). Wins over the rest. */
   client?: VectorSearchHttpClient;
   /** Per-attempt HTTP timeout in ms (core's default: 60 s). */
@@ -93,17 +69,8 @@ export function pickAuthOptions(fields: object): VectorSearchAuthOptions {
   return pickConnectionOptions(fields) as VectorSearchAuthOptions;
 }
 
-/** Constructor-time validation: the error names the option at fault. */
-export function validateOptions<T>(className: string, schema: z.ZodType<T>, input: unknown): T {
-  const result = schema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const option = issue?.path.map(String).join('.') || undefined;
-  const message = option
-    ? `${className}: invalid option "${option}": ${issue?.message}`
-    : `${className}: ${issue?.message ?? 'invalid options'}`;
-  throw new DatabricksConfigError(message, { option });
-}
+/** Constructor-time validation: the error names the class and the option at fault. */
+export const validateOptions = parseClassOptions;
 
 /**
  * Config and client, resolved once and lazily for one object (a vector store, a tool, a client)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { workspaceAuthOptionsShape } from './options.js';
+import { DatabricksConfigError } from '../errors.js';
+import { parseClassOptions, workspaceAuthOptionsShape } from './options.js';
 
 describe('workspaceAuthOptionsShape', () => {
   const schema = z.object({ ...workspaceAuthOptionsShape, extra: z.number().optional() });
@@ -30,5 +31,36 @@ describe('workspaceAuthOptionsShape', () => {
       ['config', 'expected a resolved DatabricksConfig (from resolveConfig)'],
     ]);
     expect(JSON.stringify(issues({ token: 12345 }))).not.toContain('12345');
+  });
+});
+
+describe('parseClassOptions', () => {
+  const schema = z.strictObject({ ...workspaceAuthOptionsShape, k: z.number().int().optional() });
+
+  it('returns the parsed options', () => {
+    expect(parseClassOptions('Thing', schema, { k: 3 })).toEqual({ k: 3 });
+    expect(parseClassOptions('Thing', schema, undefined)).toEqual({});
+  });
+
+  it('names the class and the option, with a hint for an unknown one', () => {
+    const failure = (input: unknown, hint?: (key: string) => string) => {
+      try {
+        parseClassOptions('Thing', schema, input, hint);
+      } catch (error) {
+        return error;
+      }
+      throw new Error('expected a failure');
+    };
+    const invalid = failure({ k: 1.5, token: 'dapi-secret' });
+    expect(DatabricksConfigError.isInstance(invalid)).toBe(true);
+    expect(invalid).toMatchObject({ option: 'k' });
+    expect(String(invalid)).toMatch(/Thing: invalid option "k"/);
+    const unknown = failure(
+      { kk: 1, token: 'dapi-secret' },
+      (key) => `did you mean "${key.slice(1)}"`,
+    );
+    expect(unknown).toMatchObject({ option: 'kk' });
+    expect(String(unknown)).toMatch(/Thing: unknown option "kk": did you mean "k"\./);
+    expect(String(unknown)).not.toContain('dapi-secret');
   });
 });

@@ -161,6 +161,59 @@ export const workspaceAuthOptionsShape = {
     .optional(),
 };
 
+/**
+ * The workspace and auth options of a lakechain client class, resolved by `resolveConfig`
+ * (options, then `DATABRICKS_*` environment variables, then `~/.databrickscfg` profiles, then the
+ * Databricks runtime), or an already-resolved `config` shared with other clients.
+ */
+export interface WorkspaceAuthOptions
+  extends Pick<
+    DatabricksConfigOptions,
+    | 'host'
+    | 'token'
+    | 'clientId'
+    | 'clientSecret'
+    | 'authType'
+    | 'profile'
+    | 'configFile'
+    | 'caCert'
+    | 'fetch'
+    | 'tokenProvider'
+    | 'env'
+  > {
+  /** An already-resolved workspace config (shared with other lakechain clients). */
+  config?: DatabricksConfig;
+}
+
+/**
+ * Constructor-time validation of a client class's options against its zod schema: the first
+ * problem becomes a `DatabricksConfigError` that names the class and the option (never its
+ * value). For a strict schema, `unknownOptionHint` says what to pass instead of an unknown key.
+ */
+export function parseClassOptions<T>(
+  className: string,
+  schema: z.ZodType<T>,
+  input: unknown,
+  unknownOptionHint?: (key: string) => string,
+): T {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (issue?.code === 'unrecognized_keys') {
+    const [key = ''] = issue.keys;
+    const more = issue.keys.length > 1 ? ` (and ${issue.keys.slice(1).join(', ')})` : '';
+    const hint = unknownOptionHint?.(key) ?? `see the ${className} options`;
+    throw new DatabricksConfigError(`${className}: unknown option "${key}"${more}: ${hint}.`, {
+      option: key,
+    });
+  }
+  const option = issue?.path.map(String).join('.') || undefined;
+  const message = option
+    ? `${className}: invalid option "${option}": ${issue?.message}`
+    : `${className}: ${issue?.message ?? 'invalid options'}`;
+  throw new DatabricksConfigError(message, { option });
+}
+
 /** Validates options; the first problem becomes a DatabricksConfigError naming the option. */
 export function parseConfigOptions(options: unknown): DatabricksConfigOptions {
   if (options === undefined || options === null) return {};
