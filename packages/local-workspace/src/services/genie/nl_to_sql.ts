@@ -7,7 +7,7 @@
  * for a clarification), one summarises the rows in a sentence.
  */
 import type { ColumnMetadata } from '../../engine/sql_engine.js';
-import { isReply } from '../../platform/responses.js';
+import { invokeInProcess } from '../serving/in_process.js';
 import type { ServingRegistry } from '../serving/registry.js';
 import type { ChatMessageInput, ServingHandler, ServingRequest } from '../serving/types.js';
 
@@ -184,60 +184,31 @@ export async function callChat(
   messages: ChatMessage[],
   options: { signal: AbortSignal; responseFormat?: unknown },
 ): Promise<string> {
-  const definition = registry.get(endpoint);
-  if (!definition)
+  const body: Record<string, unknown> = { messages, temperature: 0, max_tokens: 512 };
+  if (options.responseFormat) body.response_format = options.responseFormat;
+  const invocation = await invokeInProcess(registry, {
+    endpoint,
+    body,
+    userAgent: 'lakechain-local-genie',
+    signal: options.signal,
+  });
+  if (invocation.outcome === 'missing')
     throw new ModelCallError(
       `The serving endpoint ${endpoint} of this Genie space does not exist: add a chat endpoint of that name to the serving service (e.g. scriptedGenieChat or llamaChat), or name another with the space's servingEndpoint.`,
       'DEPLOYMENT_NOT_FOUND_EXCEPTION',
     );
-  const body: Record<string, unknown> = { messages, temperature: 0, max_tokens: 512 };
-  if (options.responseFormat) body.response_format = options.responseFormat;
-  const headers = { 'user-agent': 'lakechain-local-genie' };
-  const record = {
-    endpoint,
-    api: 'invocations' as const,
-    method: 'POST',
-    path: `/serving-endpoints/${endpoint}/invocations`,
-    headers,
-    body,
-    receivedAt: Date.now(),
-    status: 200 as number | undefined,
-  };
-  registry.record(record);
-  let result: unknown;
-  try {
-    result = await definition.handler({
-      endpoint,
-      task: definition.task,
-      api: 'invocations',
-      body,
-      headers,
-      signal: options.signal,
-    });
-  } catch (error) {
-    record.status =
-      typeof (error as { status?: unknown }).status === 'number'
-        ? (error as { status: number }).status
-        : 500;
-    throw new ModelCallError(
-      `The serving endpoint ${endpoint} failed: ${(error as Error).message}`,
-      'CHAT_COMPLETION_CLIENT_EXCEPTION',
-    );
-  }
-  if (isReply(result)) {
-    record.status = result.status;
-    if (result.status === 429)
+  if (invocation.outcome === 'failed') {
+    if (invocation.status === 429)
       throw new ModelCallError(
         `The serving endpoint ${endpoint} is rate limited.`,
         'RATE_LIMIT_EXCEEDED_GENERIC_EXCEPTION',
       );
-    if (result.status >= 400)
-      throw new ModelCallError(
-        `The serving endpoint ${endpoint} answered ${result.status}: ${JSON.stringify(result.body ?? result.text ?? '')}`,
-        'CHAT_COMPLETION_CLIENT_EXCEPTION',
-      );
-    result = result.body;
+    throw new ModelCallError(
+      `The serving endpoint ${endpoint} failed: ${invocation.message}`,
+      'CHAT_COMPLETION_CLIENT_EXCEPTION',
+    );
   }
+  const result = invocation.body;
   const content = (result as { choices?: { message?: { content?: unknown } }[] } | undefined)
     ?.choices?.[0]?.message?.content;
   if (typeof content === 'string') return content;

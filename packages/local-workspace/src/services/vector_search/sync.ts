@@ -11,7 +11,7 @@
  */
 
 import type { ColumnMetadata, EngineValue, SqlEngine } from '../../engine/sql_engine.js';
-import { isReply } from '../../platform/responses.js';
+import { invokeInProcess } from '../serving/in_process.js';
 import type { ServingRegistry } from '../serving/registry.js';
 
 export interface SourceTable {
@@ -68,49 +68,21 @@ export async function embedTexts(
   batchSize: number,
   signal: AbortSignal = new AbortController().signal,
 ): Promise<number[][]> {
-  const definition = registry.get(endpoint);
-  if (!definition) throw new Error(`serving endpoint ${endpoint} does not exist`);
+  if (!registry.get(endpoint)) throw new Error(`serving endpoint ${endpoint} does not exist`);
   const vectors: number[][] = [];
   for (let start = 0; start < texts.length; start += batchSize) {
     const input = texts.slice(start, start + batchSize);
-    const body = { input };
-    const headers = { 'user-agent': 'lakechain-local-vector-search' };
-    const record = {
+    const invocation = await invokeInProcess(registry, {
       endpoint,
-      api: 'invocations' as const,
-      method: 'POST',
-      path: `/serving-endpoints/${endpoint}/invocations`,
-      headers,
-      body,
-      receivedAt: Date.now(),
-      status: 200 as number | undefined,
-    };
-    registry.record(record);
-    let result: unknown;
-    try {
-      result = await definition.handler({
-        endpoint,
-        task: definition.task,
-        api: 'invocations',
-        body,
-        headers,
-        signal,
-      });
-    } catch (error) {
-      record.status =
-        typeof (error as { status?: unknown }).status === 'number'
-          ? (error as { status: number }).status
-          : 500;
-      throw new Error(`embedding endpoint ${endpoint} failed: ${(error as Error).message}`);
-    }
-    if (isReply(result)) {
-      record.status = result.status;
-      if (result.status >= 400)
-        throw new Error(
-          `embedding endpoint ${endpoint} answered ${result.status}: ${JSON.stringify(result.body ?? result.text ?? '')}`,
-        );
-      result = result.body;
-    }
+      body: { input },
+      userAgent: 'lakechain-local-vector-search',
+      signal,
+    });
+    if (invocation.outcome === 'missing')
+      throw new Error(`serving endpoint ${endpoint} does not exist`);
+    if (invocation.outcome === 'failed')
+      throw new Error(`embedding endpoint ${endpoint} failed: ${invocation.message}`);
+    const result = invocation.body;
     const data = (result as { data?: { embedding?: unknown; index?: number }[] } | undefined)?.data;
     if (!Array.isArray(data) || data.length !== input.length)
       throw new Error(`embedding endpoint ${endpoint} did not return one embedding per input`);
