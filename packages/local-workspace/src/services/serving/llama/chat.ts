@@ -19,6 +19,7 @@ import {
   type LlamaServingHandler,
   type PreparedChat,
   prepare,
+  withLlamaRuntime,
 } from './generation.js';
 import { answerResponses } from './responses.js';
 import { type LlamaBackendOptions, sharedRuntime } from './runtime.js';
@@ -163,13 +164,5 @@ export function llamaChat(options: LlamaBackendOptions): LlamaServingHandler {
       }
     })();
   };
-  return Object.assign(handler, {
-    load: async () => {
-      await runtime.load('llamaChat');
-    },
-    dispose: () => runtime.dispose(),
-    get generations() {
-      return runtime.generations;
-    },
-  });
+  return withLlamaRuntime(handler, runtime, 'llamaChat');
 }

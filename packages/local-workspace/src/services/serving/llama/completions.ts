@@ -17,6 +17,7 @@ import {
   sampling,
   usageOf,
 } from './common.js';
+import { withLlamaRuntime } from './generation.js';
 import { type LlamaBackendOptions, type LlamaRuntime, sharedRuntime } from './runtime.js';
 
 interface CompletionOutcome {
@@ -161,13 +162,5 @@ export function llamaCompletions(options: LlamaBackendOptions): LlamaServingHand
       }
     })();
   };
-  return Object.assign(handler, {
-    load: async () => {
-      await runtime.load('llamaCompletions');
-    },
-    dispose: () => runtime.dispose(),
-    get generations() {
-      return runtime.generations;
-    },
-  });
+  return withLlamaRuntime(handler, runtime, 'llamaCompletions');
 }

@@ -26,6 +26,23 @@ export type LlamaServingHandler = ServingHandler & {
   readonly generations: readonly LlamaGenerationRecord[];
 };
 
+/** The handler with its runtime's `load`, `dispose` and `generations` (what makes it a LlamaServingHandler). */
+export function withLlamaRuntime(
+  handler: ServingHandler,
+  runtime: LlamaRuntime,
+  what: string,
+): LlamaServingHandler {
+  return Object.defineProperties(handler, {
+    load: {
+      value: async () => {
+        await runtime.load(what);
+      },
+    },
+    dispose: { value: () => runtime.dispose() },
+    generations: { get: () => runtime.generations, enumerable: true },
+  }) as LlamaServingHandler;
+}
+
 interface ToolDefinition {
   name: string;
   description?: string;

@@ -22,6 +22,7 @@ import {
   type LlamaServingHandler,
   type PreparedChat,
   prepare,
+  withLlamaRuntime,
 } from './generation.js';
 import { type LlamaBackendOptions, type LlamaRuntime, sharedRuntime } from './runtime.js';
 
@@ -43,15 +44,7 @@ function usageOf(prepared: PreparedChat, outcome: ChatOutcome) {
 export function llamaResponses(options: LlamaBackendOptions): LlamaServingHandler {
   const runtime = sharedRuntime(options);
   const handler = (request: ServingRequest) => answerResponses(runtime, options, request);
-  return Object.assign(handler, {
-    load: async () => {
-      await runtime.load('llamaChat');
-    },
-    dispose: () => runtime.dispose(),
-    get generations() {
-      return runtime.generations;
-    },
-  });
+  return withLlamaRuntime(handler, runtime, 'llamaChat');
 }
 
 /** One Responses request on a runtime (also what `llamaChat` does for the Responses API). */
