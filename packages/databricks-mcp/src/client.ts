@@ -106,7 +106,10 @@ export class DatabricksMultiServerMCPClient {
     return Object.fromEntries(this.#failed);
   }
 
-  /** Closes every connection (and each transport's connection pool). */
+  /**
+   * Closes every connection (and each transport's connection pool), then the servers (the
+   * configs they resolved).
+   */
   async close(): Promise<void> {
     const connections = [...this.#connections.values()];
     this.#connections.clear();
@@ -118,6 +121,7 @@ export class DatabricksMultiServerMCPClient {
         await connected.transport.close().catch(() => undefined);
       }),
     );
+    await Promise.all(this.servers.map((server) => server.close().catch(() => undefined)));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

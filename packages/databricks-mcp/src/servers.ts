@@ -9,7 +9,7 @@ import {
   type DatabricksConfig,
   DatabricksConfigError,
   type DatabricksConfigOptions,
-  resolveConfig,
+  WorkspaceConnection,
 } from '@lakechain/core';
 import type { StreamableHTTPConnection } from '@langchain/mcp-adapters';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -88,6 +88,9 @@ export class MCPServer {
     });
     return { transport, url, close: async () => transport.close() };
   }
+
+  /** Releases what the server object holds beyond its transports (nothing for a plain server). */
+  async close(): Promise<void> {}
 
   toJSON(): Record<string, unknown> {
     return { name: this.name, url: this.#url };
@@ -197,9 +200,9 @@ export class DatabricksMCPServer extends MCPServer {
   readonly path?: string;
   readonly #absoluteUrl?: string;
   readonly #trustOrigin: boolean;
-  readonly #auth: DatabricksMCPAuthOptions;
+  /** Host and credentials, resolved once on first use; closes only a config it resolved itself. */
+  readonly #connection: WorkspaceConnection;
   readonly #extraHeaders?: Record<string, string>;
-  #config?: Promise<DatabricksConfig>;
 
   constructor(options: DatabricksMCPServerOptions) {
     if (!options?.path === !options?.url)
@@ -221,7 +224,9 @@ export class DatabricksMCPServer extends MCPServer {
     const auth: Record<string, unknown> = {};
     for (const key of [...AUTH_KEYS, 'config'] as const)
       if (options[key] !== undefined) auth[key] = options[key];
-    this.#auth = auth as DatabricksMCPAuthOptions;
+    this.#connection = new WorkspaceConnection(auth as DatabricksMCPAuthOptions, {
+      owner: `DatabricksMCPServer ${options.name}`,
+    });
   }
 
   /** Databricks SQL: `execute_sql`, `execute_sql_read_only`, `poll_sql_result`. */
@@ -295,16 +300,19 @@ export class DatabricksMCPServer extends MCPServer {
   }
 
   /** The resolved workspace config (resolved once, on first use). */
-  config(): Promise<DatabricksConfig> {
-    if (!this.#config) {
-      const { config, ...options } = this.#auth;
-      const pending = config ? Promise.resolve(config) : resolveConfig(options);
-      pending.catch(() => {
-        this.#config = undefined;
-      });
-      this.#config = pending;
-    }
-    return this.#config;
+  async config(): Promise<DatabricksConfig> {
+    const config = await this.#connection.config();
+    if (!config) throw new Error('unreachable: a DatabricksMCPServer has no client option');
+    return config;
+  }
+
+  /**
+   * Releases the config this server resolved (the pool of its OAuth token requests); a `config`
+   * passed in belongs to the caller and stays open. `DatabricksMultiServerMCPClient.close()`
+   * calls it for its servers. Idempotent.
+   */
+  override async close(): Promise<void> {
+    await this.#connection.close();
   }
 
   override async url(): Promise<string> {
