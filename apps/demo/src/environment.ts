@@ -150,8 +150,15 @@ export function scriptedSqlModel(): ServingHandler {
       response_format?: { json_schema?: { schema?: { properties?: Properties } } };
     };
     const properties = body.response_format?.json_schema?.schema?.properties;
-    const table = properties?.from?.enum?.[0] ?? properties?.tables?.items?.enum?.[0];
     const handler = scriptedChat((messages) => {
+      // The first table of the schema: an enum of the clause format or of schema linking, else
+      // the first CREATE TABLE of the system prompt.
+      const prompt = typeof messages[0]?.content === 'string' ? messages[0].content : '';
+      const firstCreated = /CREATE TABLE\s+(?:[\w`]+\.)*`?(\w+)`?/i.exec(prompt)?.[1];
+      const table =
+        properties?.from?.enum?.[0] ??
+        properties?.tables?.items?.enum?.[0] ??
+        (properties?.sql ? firstCreated : undefined);
       if (table && properties?.from) {
         return JSON.stringify({
           select: 'count(*) AS n',
@@ -166,8 +173,8 @@ export function scriptedSqlModel(): ServingHandler {
       }
       if (table) {
         return JSON.stringify({
-          tables: [table],
-          columns: [],
+          ...(properties?.answerable ? { answerable: true } : {}),
+          ...(properties?.tables ? { tables: [table], columns: [] } : {}),
           sql: `SELECT count(*) AS n FROM ${table}`,
         });
       }
