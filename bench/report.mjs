@@ -193,19 +193,34 @@ export function renderMarkdown(r, resultFile) {
         ov(y?.modelTtft, y?.rawTtft),
       ],
       [
-        `${args.concurrency} concurrent: \`batch()\` (max_concurrency ${args.concurrency})`,
+        `${args.concurrency} concurrent: \`batch()\` (max_concurrency ${args.concurrency}), warm`,
         n?.batchMs,
         y?.batchMs,
       ],
       [
-        `${args.concurrency} concurrent: Promise.all(invoke) / asyncio.gather(ainvoke)`,
+        `${args.concurrency} concurrent: Promise.all(invoke) / asyncio.gather(ainvoke), warm`,
         n?.asyncMs,
         y?.asyncMs,
       ],
       [
-        `${args.concurrency} concurrent: raw (fetch / httpx.AsyncClient)`,
+        `${args.concurrency} concurrent: raw (fetch / httpx.AsyncClient), warm`,
         n?.rawBurstMs,
         y?.rawBurstMs,
+      ],
+      [
+        `${args.concurrency} concurrent: \`batch()\`, first burst (opens the connections)`,
+        n?.batchColdMs,
+        y?.batchColdMs,
+      ],
+      [
+        `${args.concurrency} concurrent: Promise.all / asyncio.gather, first burst`,
+        n?.asyncColdMs,
+        y?.asyncColdMs,
+      ],
+      [
+        `${args.concurrency} concurrent: raw, first burst`,
+        n?.rawBurstColdMs,
+        y?.rawBurstColdMs,
       ],
     ];
     p('| measure | ours | Python | ratio |');
@@ -220,6 +235,11 @@ export function renderMarkdown(r, resultFile) {
     );
     p();
     if (y?.asyncError) p(`Python \`ainvoke\` burst failed: \`${errLine(y.asyncError)}\``);
+    p(
+      `Each concurrent measure runs ${args.bursts ?? 4} bursts in a row: "warm" is the median of all but the first, "first burst" the first one, which opens the connections the others reuse (up to ${args.concurrency} TLS handshakes). ` +
+        "In Node, batch() and Promise.all(invoke) share the model's connection pool (batch runs first, so only its first burst opens connections); in Python, batch() (threads, sync client), ainvoke (async client) and the raw httpx client each have their own pool.",
+    );
+    p();
     p(
       'Overheads are differences of medians of ~ms calls on a shared machine: they are noisy at the sub-millisecond level, and a negative overhead means "within noise of the raw call". ' +
         'The Databricks SDK in the Python client also tries `GET /.well-known/databricks-config` at construction, which the local workspace answers 404 ' +

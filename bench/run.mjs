@@ -365,8 +365,8 @@ async function benchSea(ws) {
 
 async function benchLlm(ws) {
   const args = quick
-    ? { endpoint: 'bench-chat', iterations: 20, warmup: 5, concurrency: 200 }
-    : { endpoint: 'bench-chat', iterations: 100, warmup: 10, concurrency: 200 };
+    ? { endpoint: 'bench-chat', iterations: 20, warmup: 5, concurrency: 200, bursts: 3 }
+    : { endpoint: 'bench-chat', iterations: 100, warmup: 10, concurrency: 200, bursts: 4 };
   const node = runChild('node', ws, 'llm', args);
   const py = runChild('python', ws, 'llm', args, 900_000);
   return { args, node, python: py };
