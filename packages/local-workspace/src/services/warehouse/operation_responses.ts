@@ -5,8 +5,8 @@
  * What depends only on the result's columns (the Thrift table schema; the Arrow schema, its IPC
  * message and the column encoders) is built once per distinct set of columns and options and
  * shared by the operations with that shape: applications run the same statements again and
- * again, and building these took a fifth of the warehouse's time for a 1-row statement
- * (bench/PROFILE.md).
+ * again, and for a small result building these was most of the Arrow encoding's time (the schema
+ * message came from writing a whole IPC stream; bench/PROFILE.md).
  */
 import type { ColumnMetadata, EngineValue } from '../../engine/sql_engine.js';
 import type { ArrowOptions } from './arrow_types.js';
