@@ -21,6 +21,10 @@ const fmtRatio = (v) =>
       : v >= 1
         ? `${v.toFixed(2)}`
         : `${v.toFixed(3)}`;
+const median = (values) => {
+  const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  return v.length ? v[Math.floor(v.length / 2)] : null;
+};
 const cell = (side, f) => (side?.error ? `**failed**` : f(side));
 const errLine = (e) => String(e).split('\n')[0].replace(/\|/g, '\\|').slice(0, 300);
 
@@ -123,15 +127,20 @@ export function renderMarkdown(r, resultFile) {
     );
     p();
     p(
-      '| case | ours: call | wall | round trips | peak RSS (Δ) | Python: call | wall | round trips | peak RSS (Δ) | ratio (wall) | ratio (Δ RSS) |',
+      'Cold = the first run of the statement in a fresh process (after connecting); warm = the median of repeats of it in the same process, after the cold run.',
     );
-    p('|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|');
+    p();
+    p(
+      '| case | ours: call | cold | warm | round trips | peak RSS (Δ) | Python: call | cold | warm | round trips | peak RSS (Δ) | ratio (cold) | ratio (warm) | ratio (Δ RSS) |',
+    );
+    p('|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');
     const row = (title, a, b) => {
       const ratio = a?.ms && b?.ms ? a.ms / b.ms : null;
+      const warmRatio = a?.warmMs && b?.warmMs ? a.warmMs / b.warmMs : null;
       // A Python Δ under 5 MB is within allocator noise: no ratio.
       const rss = a?.deltaRssMb != null && b?.deltaRssMb >= 5 ? a.deltaRssMb / b.deltaRssMb : null;
       p(
-        `| ${title} | ${a ? `\`${a.label}\`` : '–'} | ${cell(a, (x) => fmtMs(x.ms))} | ${cell(a, (x) => x.trips)} | ${cell(a, (x) => `${fmtMb(x.peakRssMb)} (${fmtMb(x.deltaRssMb)})`)} | ${b ? `\`${b.label}\`` : '–'} | ${cell(b, (x) => fmtMs(x.ms))} | ${cell(b, (x) => x.trips)} | ${cell(b, (x) => `${fmtMb(x.peakRssMb)} (${fmtMb(x.deltaRssMb)})`)} | ${fmtRatio(ratio)} | ${fmtRatio(rss)} |`,
+        `| ${title} | ${a ? `\`${a.label}\`` : '–'} | ${cell(a, (x) => fmtMs(x.ms))} | ${cell(a, (x) => fmtMs(x.warmMs))} | ${cell(a, (x) => x.trips)} | ${cell(a, (x) => `${fmtMb(x.peakRssMb)} (${fmtMb(x.deltaRssMb)})`)} | ${b ? `\`${b.label}\`` : '–'} | ${cell(b, (x) => fmtMs(x.ms))} | ${cell(b, (x) => fmtMs(x.warmMs))} | ${cell(b, (x) => x.trips)} | ${cell(b, (x) => `${fmtMb(x.peakRssMb)} (${fmtMb(x.deltaRssMb)})`)} | ${fmtRatio(ratio)} | ${fmtRatio(warmRatio)} | ${fmtRatio(rss)} |`,
       );
     };
     for (const q of r.query) {
@@ -147,6 +156,28 @@ export function renderMarkdown(r, resultFile) {
         '(`execute` + `fetchmany(100)` + close), which `SQLDatabase` does not offer.',
     );
     p();
+    // Start-up on its own: the same in every query process, so the median over all of them.
+    const startup = (key, field) =>
+      median(r.query.flatMap((q) => (q[key]?.runs ?? []).map((run) => run[field])));
+    const nodeImport = startup('node', 'importMs');
+    const pythonImport = startup('python', 'importMs');
+    if (nodeImport != null || pythonImport != null) {
+      p(
+        'Start-up of a query process, apart from the timings above (median over all query processes):',
+      );
+      p();
+      p('| | ours | Python | ratio |');
+      p('|---|---:|---:|---:|');
+      for (const [label, field] of [
+        ['`import` of the packages', 'importMs'],
+        ['connect + session + first `SELECT 1`', 'connectMs'],
+      ]) {
+        const a = startup('node', field);
+        const b = startup('python', field);
+        p(`| ${label} | ${fmtMs(a)} | ${fmtMs(b)} | ${a && b ? fmtRatio(a / b) : '–'} |`);
+      }
+      p();
+    }
     const errs = r.query.flatMap((q) =>
       ['node', 'python', 'nodeAlt', 'pythonAlt']
         .filter((k) => q[k]?.error)
@@ -193,20 +224,31 @@ export function renderMarkdown(r, resultFile) {
         ov(y?.modelTtft, y?.rawTtft),
       ],
       [
-        `${args.concurrency} concurrent: \`batch()\` (max_concurrency ${args.concurrency})`,
+        `${args.concurrency} concurrent: \`batch()\` (max_concurrency ${args.concurrency}), warm`,
         n?.batchMs,
         y?.batchMs,
       ],
       [
-        `${args.concurrency} concurrent: Promise.all(invoke) / asyncio.gather(ainvoke)`,
+        `${args.concurrency} concurrent: Promise.all(invoke) / asyncio.gather(ainvoke), warm`,
         n?.asyncMs,
         y?.asyncMs,
       ],
       [
-        `${args.concurrency} concurrent: raw (fetch / httpx.AsyncClient)`,
+        `${args.concurrency} concurrent: raw (fetch / httpx.AsyncClient), warm`,
         n?.rawBurstMs,
         y?.rawBurstMs,
       ],
+      [
+        `${args.concurrency} concurrent: \`batch()\`, first burst (opens the connections)`,
+        n?.batchColdMs,
+        y?.batchColdMs,
+      ],
+      [
+        `${args.concurrency} concurrent: Promise.all / asyncio.gather, first burst`,
+        n?.asyncColdMs,
+        y?.asyncColdMs,
+      ],
+      [`${args.concurrency} concurrent: raw, first burst`, n?.rawBurstColdMs, y?.rawBurstColdMs],
     ];
     p('| measure | ours | Python | ratio |');
     p('|---|---:|---:|---:|');
@@ -220,6 +262,11 @@ export function renderMarkdown(r, resultFile) {
     );
     p();
     if (y?.asyncError) p(`Python \`ainvoke\` burst failed: \`${errLine(y.asyncError)}\``);
+    p(
+      `Each concurrent measure runs ${args.bursts ?? 4} bursts in a row: "warm" is the median of all but the first, "first burst" the first one, which opens the connections the others reuse (up to ${args.concurrency} TLS handshakes). ` +
+        "In Node, batch() and Promise.all(invoke) share the model's connection pool (batch runs first, so only its first burst opens connections); in Python, batch() (threads, sync client), ainvoke (async client) and the raw httpx client each have their own pool.",
+    );
+    p();
     p(
       'Overheads are differences of medians of ~ms calls on a shared machine: they are noisy at the sub-millisecond level, and a negative overhead means "within noise of the raw call". ' +
         'The Databricks SDK in the Python client also tries `GET /.well-known/databricks-config` at construction, which the local workspace answers 404 ' +

@@ -238,6 +238,8 @@ async function benchSchema(ws) {
 async function benchQuery(ws) {
   const big = 'main.bench_rows.big';
   const reps = (rows) => (quick ? 1 : rows >= 1_000_000 ? 2 : 3);
+  // Warm = median of repeats in the same process, after the cold (first) run.
+  const warmRepeats = (rows) => (rows >= 1_000_000 ? (quick ? 1 : 2) : quick ? 3 : 5);
   const cases = [];
   for (const rows of [100, 10_000, 1_000_000]) {
     const sql = `SELECT * FROM ${big} LIMIT ${rows}`;
@@ -275,7 +277,13 @@ async function benchQuery(ws) {
       const side = key.startsWith('node') ? 'node' : 'python';
       const runs = [];
       for (let i = 0; i < c.reps; i++) {
-        const out = runChild(side, ws, 'query', c[key], 900_000);
+        const out = runChild(
+          side,
+          ws,
+          'query',
+          { ...c[key], warmRepeats: warmRepeats(c.id === 'first100-of-1M' ? 1_000_000 : c.rows) },
+          900_000,
+        );
         runs.push(out);
         if (out.error) break;
       }
@@ -285,6 +293,9 @@ async function benchQuery(ws) {
             label: c[key].label,
             runs: ok,
             ms: median(ok.map((r) => r.ms)),
+            warmMs: median(ok.map((r) => r.warmMs)),
+            importMs: median(ok.map((r) => r.importMs)),
+            connectMs: median(ok.map((r) => r.connectMs)),
             trips: median(ok.map((r) => r.trips)),
             peakRssMb: median(ok.map((r) => r.peakRssMb)),
             deltaRssMb: median(ok.map((r) => r.peakRssMb - r.baselineRssMb)),
@@ -365,8 +376,8 @@ async function benchSea(ws) {
 
 async function benchLlm(ws) {
   const args = quick
-    ? { endpoint: 'bench-chat', iterations: 20, warmup: 5, concurrency: 200 }
-    : { endpoint: 'bench-chat', iterations: 100, warmup: 10, concurrency: 200 };
+    ? { endpoint: 'bench-chat', iterations: 20, warmup: 5, concurrency: 200, bursts: 3 }
+    : { endpoint: 'bench-chat', iterations: 100, warmup: 10, concurrency: 200, bursts: 4 };
   const node = runChild('node', ws, 'llm', args);
   const py = runChild('python', ws, 'llm', args, 900_000);
   return { args, node, python: py };

@@ -16,11 +16,19 @@ export interface TlsMaterial {
 /**
  * A fresh CA and a server certificate for `127.0.0.1` and `localhost` (SAN IP + DNS), valid for
  * a year. Generated at start so no key ever lives in the repository.
+ *
+ * Keys are ECDSA P-256 rather than RSA 2048: every TLS handshake signs with the server's key, and
+ * an RSA signature costs the workspace about a millisecond and a half of CPU, so a burst of new
+ * connections (200 concurrent model calls, 16 driver sessions) queued behind the handshakes;
+ * generating two RSA keys also took a noticeable part of every start (bench/PROFILE.md). Every
+ * client the workspace serves (Node, OpenSSL in Python, rustls in Deno) accepts P-256 with
+ * SHA-256.
  */
 export async function createTlsMaterial(): Promise<TlsMaterial> {
   const now = new Date();
   const validity = {
-    keySize: 2048,
+    keyType: 'ec' as const,
+    curve: 'P-256' as const,
     algorithm: 'sha256',
     notBeforeDate: new Date(now.getTime() - 60_000),
     notAfterDate: new Date(now.getTime() + 365 * 24 * 3600_000),
@@ -37,7 +45,8 @@ export async function createTlsMaterial(): Promise<TlsMaterial> {
     ca: { key: ca.private, cert: ca.cert },
     extensions: [
       { name: 'basicConstraints', cA: false, critical: true },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      // An ECDSA key signs the handshake; it never enciphers a key (that is RSA key exchange).
+      { name: 'keyUsage', digitalSignature: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true },
       {
         name: 'subjectAltName',

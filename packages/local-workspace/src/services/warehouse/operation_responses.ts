@@ -1,9 +1,14 @@
 /**
  * The responses that describe an operation: its handle, its status, its result set metadata and
- * its pages, as column-based rows or, for a client that reads Arrow, as Arrow batches (one
- * encoder per operation, built on first use).
+ * its pages, as column-based rows or, for a client that reads Arrow, as Arrow batches.
+ *
+ * What depends only on the result's columns (the Thrift table schema; the Arrow schema, its IPC
+ * message and the column encoders) is built once per distinct set of columns and options and
+ * shared by the operations with that shape: applications run the same statements again and
+ * again, and for a small result building these was most of the Arrow encoding's time (the schema
+ * message came from writing a whole IPC stream; bench/PROFILE.md).
  */
-import type { EngineValue } from '../../engine/sql_engine.js';
+import type { ColumnMetadata, EngineValue } from '../../engine/sql_engine.js';
 import type { ArrowOptions } from './arrow_types.js';
 import type { Operation } from './operations.js';
 import { ArrowEncoder } from './thrift_arrow.js';
@@ -17,10 +22,38 @@ import {
   toInt64,
 } from './thrift_types.js';
 
+/** How many result shapes (distinct columns and Arrow options) stay built. */
+const SHAPE_CACHE_SIZE = 256;
+
+/** What a response needs of a result's columns, built once per shape. */
+interface ResultShape {
+  schema: ThriftStruct;
+  arrow: ArrowEncoder | undefined;
+}
+
+/** The cache key of a shape: every column field and option that the encodings read. */
+function shapeKey(columns: ColumnMetadata[], options: ArrowOptions | undefined): string {
+  return JSON.stringify([
+    columns.map((column) => [
+      column.name,
+      column.type,
+      column.baseType,
+      column.precision,
+      column.scale,
+      column.nullable,
+      column.comment,
+    ]),
+    options ? [options.timestampAsArrow, options.decimalAsArrow, options.complexTypesAsArrow] : 0,
+  ]);
+}
+
 export class OperationResponses {
-  /** Arrow options of statements whose client reads Arrow; their encoders, built on first use. */
+  /** Arrow options of statements whose client reads Arrow. */
   private readonly arrowOptions = new WeakMap<Operation, ArrowOptions>();
-  private readonly arrowEncoders = new WeakMap<Operation, ArrowEncoder>();
+  /** The shape of each operation's result, looked up once it has columns. */
+  private readonly operationShapes = new WeakMap<Operation, ResultShape>();
+  /** Shapes by key, least recently used first. */
+  private readonly shapes = new Map<string, ResultShape>();
 
   /** The operation's client reads Arrow with these options. */
   readArrow(operation: Operation, options: ArrowOptions): void {
@@ -57,23 +90,43 @@ export class OperationResponses {
     });
   }
 
+  /** The shape of an operation's result (its columns are known once it settled). */
+  private shapeOf(operation: Operation): ResultShape {
+    const known = this.operationShapes.get(operation);
+    if (known) return known;
+    const columns = operation.columns;
+    const options = columns.length > 0 ? this.arrowOptions.get(operation) : undefined;
+    const key = shapeKey(columns, options);
+    let shape = this.shapes.get(key);
+    if (shape) {
+      this.shapes.delete(key);
+    } else {
+      shape = {
+        schema: tableSchemaOf(columns),
+        arrow: options ? new ArrowEncoder(columns, options) : undefined,
+      };
+      if (this.shapes.size >= SHAPE_CACHE_SIZE) {
+        const oldest = this.shapes.keys().next().value;
+        if (oldest !== undefined) this.shapes.delete(oldest);
+      }
+    }
+    this.shapes.set(key, shape);
+    // Only a settled operation's columns are final.
+    if (!operation.running) this.operationShapes.set(operation, shape);
+    return shape;
+  }
+
   /** The Arrow encoder of an operation answered with ARROW_BASED_SET, else undefined. */
   private arrowEncoderOf(operation: Operation): ArrowEncoder | undefined {
-    const options = this.arrowOptions.get(operation);
-    if (!options || operation.columns.length === 0) return undefined;
-    let encoder = this.arrowEncoders.get(operation);
-    if (!encoder) {
-      encoder = new ArrowEncoder(operation.columns, options);
-      this.arrowEncoders.set(operation, encoder);
-    }
-    return encoder;
+    return this.shapeOf(operation).arrow;
   }
 
   metadata(operation: Operation): ThriftStruct {
-    const arrow = this.arrowEncoderOf(operation);
+    const shape = this.shapeOf(operation);
+    const arrow = shape.arrow;
     return new T.TGetResultSetMetadataResp({
       status: successStatus(),
-      schema: tableSchemaOf(operation.columns),
+      schema: shape.schema,
       resultFormat: arrow ? RowSetType.ARROW_BASED_SET : RowSetType.COLUMN_BASED_SET,
       arrowSchema: arrow?.schemaBytes,
       lz4Compressed: false,
