@@ -195,19 +195,12 @@ export type { BertGgufOptions, BertSourceFiles } from './models/bert_gguf.js';
 export { modelCacheDir } from './models/cache.js';
 export { ModelFetchError } from './models/errors.js';
 export type { ModelFetchErrorCode } from './models/errors.js';
-export {
-  checkGgufHeader,
-  fetchModel,
-  listModels,
-  modelPath,
-  verifyModel,
-} from './models/fetch.js';
-export type {
-  FetchedModel,
-  FetchModelOptions,
-  ModelFetchEvent,
-  ModelStatus,
-} from './models/fetch.js';
+export { checkGgufHeader } from './models/assemble.js';
+export type { ModelFetchEvent } from './models/events.js';
+export { fetchModel, modelPath } from './models/fetch.js';
+export type { FetchedModel, FetchModelOptions } from './models/fetch.js';
+export { listModels, verifyModel } from './models/status.js';
+export type { ModelStatus } from './models/status.js';
 export { readGgufHeader } from './models/gguf_header.js';
 export type { GgufHeader, GgufScalar } from './models/gguf_header.js';
 export { createProgressReporter } from './models/progress.js';

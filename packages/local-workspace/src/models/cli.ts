@@ -7,8 +7,9 @@ import { parseArgs } from 'node:util';
 import { formatBytes } from './cache.js';
 import { downloadSize, MODEL_CATALOG } from './catalog.js';
 import { ModelFetchError } from './errors.js';
-import { fetchModel, listModels, verifyModel } from './fetch.js';
+import { fetchModel } from './fetch.js';
 import { createProgressReporter } from './progress.js';
+import { listModels, verifyModel } from './status.js';
 
 export const MODELS_USAGE = `Usage: lakechain-local models <command> [name] [options]
 

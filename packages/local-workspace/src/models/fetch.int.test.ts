@@ -22,13 +22,9 @@ import { buildTinyGguf } from '../../../../tooling/models/tiny-gguf.mjs';
 import { partsDirectory } from './cache.js';
 import type { ModelSpec } from './catalog.js';
 import { ModelFetchError } from './errors.js';
-import {
-  type FetchModelOptions,
-  fetchModel,
-  listModels,
-  type ModelFetchEvent,
-  verifyModel,
-} from './fetch.js';
+import type { ModelFetchEvent } from './events.js';
+import { type FetchModelOptions, fetchModel } from './fetch.js';
+import { listModels, verifyModel } from './status.js';
 import { tinyBert } from './test_bert.js';
 import {
   buildConvertedTestModel,

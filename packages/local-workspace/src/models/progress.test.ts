@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import type { ModelFetchEvent } from './fetch.js';
+import type { ModelFetchEvent } from './events.js';
 import { createProgressReporter, formatDuration } from './progress.js';
 
 function capture(tty: boolean) {

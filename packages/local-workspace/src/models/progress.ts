@@ -8,7 +8,7 @@
 import type { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import { formatBytes } from './cache.js';
-import type { ModelFetchEvent } from './fetch.js';
+import type { ModelFetchEvent } from './events.js';
 
 const PHASE_LABEL = {
   download: 'Downloading',
