@@ -5,12 +5,8 @@
  * `DatabricksOAuthClientProvider` so OAuth tokens are refreshed while an agent runs.
  */
 
-import {
-  type DatabricksConfig,
-  DatabricksConfigError,
-  type DatabricksConfigOptions,
-  WorkspaceConnection,
-} from '@lakechain/core';
+import type { WorkspaceAuthOptions } from '@lakechain/core';
+import { type DatabricksConfig, DatabricksConfigError, WorkspaceConnection } from '@lakechain/core';
 import type { StreamableHTTPConnection } from '@langchain/mcp-adapters';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { DatabricksOAuthClientProvider } from './auth_provider.js';
@@ -114,24 +110,11 @@ function checkUrl(url: string | undefined, option: string): URL {
   }
 }
 
-/** The workspace and auth options of core, plus a shared resolved config. */
-export interface DatabricksMCPAuthOptions
-  extends Pick<
-    DatabricksConfigOptions,
-    | 'host'
-    | 'token'
-    | 'clientId'
-    | 'clientSecret'
-    | 'authType'
-    | 'profile'
-    | 'configFile'
-    | 'caCert'
-    | 'tokenProvider'
-    | 'env'
-  > {
-  /** An already-resolved workspace config (shared with other lakechain clients). */
-  config?: DatabricksConfig;
-}
+/**
+ * The workspace and auth options of core, plus a shared resolved config. No `fetch`: requests go
+ * through core's transport, which `createTransport` hands to the MCP SDK.
+ */
+export type DatabricksMCPAuthOptions = Omit<WorkspaceAuthOptions, 'fetch'>;
 
 export interface DatabricksMCPServerOptions
   extends DatabricksMCPAuthOptions,
