@@ -22,6 +22,7 @@ import { PythonRunner } from '../functions/python_runner.js';
 import { loadSamples } from '../samples/index.js';
 import type { EngineSession, SqlEngine, SqlEngineOptions } from '../sql_engine.js';
 import { CatalogRegistry } from '../statements/catalogs.js';
+import { ColumnCommentCache } from '../statements/column_comments.js';
 import { installInformationSchema, refreshTypeNames } from '../statements/information_schema.js';
 import { type DataLoadTarget, loadDataDirectory, loadDataFile } from './data_loading.js';
 import { DuckDbSession, type SessionHost } from './duckdb_session.js';
@@ -31,6 +32,8 @@ export class DuckDbEngine implements SqlEngine, SessionHost {
   readonly errorContext: ErrorContext;
   /** The Unity Catalog functions (shared by every session and the functions REST API). */
   readonly functions: FunctionCatalog;
+  /** Table column comments of query results, for every session of this engine (not shared). */
+  readonly columnComments = new ColumnCommentCache();
   /** DuckDB's built-in function names (set by `init`). */
   private readonly builtinNames = new Set<string>();
   private readonly sessions = new Set<DuckDbSession>();
@@ -54,7 +57,8 @@ export class DuckDbEngine implements SqlEngine, SessionHost {
     this.functions = new FunctionCatalog({
       catalogs: this.registry,
       checkNamespace: (catalog, schema) => this.checkNamespace(catalog, schema),
-      runDdl: (sql) => this.withBoot((boot) => this.queryOn(boot, sql)),
+      runDdl: (sql) =>
+        this.columnComments.whileChanging(() => this.withBoot((boot) => this.queryOn(boot, sql))),
       builtinNames: this.builtinNames,
       python: new PythonRunner(python),
       pythonEnabled: python.enabled !== false,
@@ -66,7 +70,8 @@ export class DuckDbEngine implements SqlEngine, SessionHost {
     const boot = await instance.connect();
     const engine = new DuckDbEngine(instance, boot, options);
     try {
-      await engine.init();
+      // The loaders (samples, data files) create tables: nothing read before them is kept.
+      await engine.columnComments.whileChanging(() => engine.init());
     } catch (e) {
       boot.closeSync();
       instance.closeSync?.();

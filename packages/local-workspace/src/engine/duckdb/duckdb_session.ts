@@ -13,6 +13,7 @@ import type {
 import { type HostAccessPolicy, refusedHostAccess } from '../dialect/host_access.js';
 import { significant } from '../dialect/lexer.js';
 import { checkParameters, completeParameterType } from '../dialect/parameters.js';
+import { isReadOnly, transactionChange } from '../dialect/read_only.js';
 import { type PythonCall, translate } from '../dialect/translate.js';
 import type { TranslateContext } from '../dialect/translate_context.js';
 import { canceledError, classifyError, type ErrorContext } from '../errors.js';
@@ -27,6 +28,7 @@ import {
 } from '../sql_engine.js';
 import type { CatalogRegistry } from '../statements/catalogs.js';
 import {
+  type ColumnCommentCache,
   type SourceColumns,
   sourceColumns,
   type TableColumnComment,
@@ -54,6 +56,8 @@ export interface SessionHost {
   withBoot<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
   /** The Unity Catalog functions. */
   readonly functions: FunctionCatalog;
+  /** The engine's cache of table column comments (invalidated by whatever may change the catalog). */
+  readonly columnComments: ColumnCommentCache;
   /** The session closed. */
   forget(session: DuckDbSession): void;
 }
@@ -83,6 +87,12 @@ function namedBindValues(
 export class DuckDbSession implements EngineSession, SessionContext {
   private readonly connections: SessionConnections;
   private closed = false;
+  /**
+   * Set by `BEGIN` / `START TRANSACTION`, cleared by a `COMMIT` or `ROLLBACK` that succeeded:
+   * while set, this session neither reads nor fills the engine's column comment cache (its
+   * uncommitted catalog changes are its own).
+   */
+  private transactionMayBeOpen = false;
   readonly configuration: Record<string, string>;
 
   constructor(
@@ -129,15 +139,21 @@ export class DuckDbSession implements EngineSession, SessionContext {
   }
 
   async createCatalog(name: string, comment?: string): Promise<void> {
-    await this.engine.withBoot((boot) => this.catalogs.create(boot, name, comment));
+    await this.engine.columnComments.whileChanging(() =>
+      this.engine.withBoot((boot) => this.catalogs.create(boot, name, comment)),
+    );
   }
 
   async dropCatalog(name: string): Promise<void> {
-    await this.engine.withBoot((boot) => this.catalogs.drop(boot, name));
+    await this.engine.columnComments.whileChanging(() =>
+      this.engine.withBoot((boot) => this.catalogs.drop(boot, name)),
+    );
   }
 
   async runCatalogDdl(sql: string): Promise<void> {
-    await this.engine.withBoot((boot) => this.engine.queryOn(boot, sql));
+    await this.engine.columnComments.whileChanging(() =>
+      this.engine.withBoot((boot) => this.engine.queryOn(boot, sql)),
+    );
   }
 
   /** An idle connection of this session set to the current namespace. */
@@ -188,9 +204,16 @@ export class DuckDbSession implements EngineSession, SessionContext {
     // Before anything runs, emulated or not: a refused statement has no effect at all.
     const refusal = refusedHostAccess(sig, this.engine.hostAccess);
     if (refusal) throw refusal;
-    const emulated = await runEmulatedStatement(this, sql, sig, parameters ?? {}, signal);
-    if (emulated) return emulated;
-    return this.executeTranslated(sql, parameters ?? {}, signal);
+    const run = async () =>
+      (await runEmulatedStatement(this, sql, sig, parameters ?? {}, signal)) ??
+      this.executeTranslated(sql, parameters ?? {}, signal);
+    if (isReadOnly(sig)) return run();
+    // Anything but a read may change the catalog (see ColumnCommentCache), failed or not.
+    const transaction = transactionChange(sig);
+    if (transaction === 'begin') this.transactionMayBeOpen = true;
+    const result = await this.engine.columnComments.whileChanging(run);
+    if (transaction === 'end') this.transactionMayBeOpen = false;
+    return result;
   }
 
   /** Translate and run on DuckDB, streaming. */
@@ -214,12 +237,16 @@ export class DuckDbSession implements EngineSession, SessionContext {
       tr.pythonCalls.length > 0
         ? await this.evaluatePythonCalls(tr.pythonCalls, parameters, signal)
         : parameters;
+    const sig = significant(sql);
+    // A statement that is not a read may still be changing the catalog while its result is read.
+    const changes = !isReadOnly(sig);
     const pc = await this.acquire();
     let released = false;
     const release = () => {
       if (!released) {
         released = true;
         this.connections.release(pc);
+        if (changes) this.engine.columnComments.invalidate();
       }
     };
     const interrupt = () => {
@@ -235,8 +262,15 @@ export class DuckDbSession implements EngineSession, SessionContext {
     let tableColumns: TableColumnComment[] | undefined;
     try {
       if (/\binformation_schema\b|lc_is_/i.test(tr.sql)) await refreshTypeNames(pc.conn);
-      source = sourceColumns(significant(sql));
-      tableColumns = source ? await tableColumnComments(pc.conn, this, source.table) : undefined;
+      source = sourceColumns(sig);
+      tableColumns = source
+        ? await tableColumnComments(
+            pc.conn,
+            this,
+            source.table,
+            this.transactionMayBeOpen ? undefined : this.engine.columnComments,
+          )
+        : undefined;
       const hasParams = tr.namedParams.length > 0 || tr.positionalCount > 0;
       if (hasParams) {
         const prepared = await pc.conn.prepare(tr.sql);

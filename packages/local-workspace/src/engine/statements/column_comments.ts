@@ -151,8 +151,76 @@ export function resultComments(
 }
 
 /**
+ * The column comments of the tables queried, shared by every session of one engine (each engine
+ * has its own: two workspaces in one process never share one).
+ *
+ * Why a cache: DuckDB has no cheap exact lookup of a table's column comments. `duckdb_columns()`
+ * lists every column of every attached database before any filter applies (2-2.7 ms a statement
+ * with a few hundred columns), and `DESCRIBE`, `pragma_table_info()` and the result of the query
+ * itself carry no comments. So the comments are read once per table and kept until the catalog
+ * may have changed.
+ *
+ * Why it is never stale: every statement that is not a pure read (`isReadOnly`: DDL, DML,
+ * `COMMENT ON`, `ALTER`, `ATTACH`, `SET`, `USE`, transactions, several statements at once) and
+ * every DDL the engine runs itself (catalogs, schemas, functions, loaders) runs inside
+ * `whileChanging`, which forgets everything before the change starts and again after it ended,
+ * whether it succeeded or failed (a failed DDL may have partly applied). A lookup that started
+ * before or during a change is answered but not kept: it may have read the old catalog.
+ */
+export class ColumnCommentCache {
+  /** Tables kept at most; the least recently used goes first. */
+  static readonly CAPACITY = 256;
+  /** Bumped at every invalidation: a lookup keeps its answer only if nothing changed meanwhile. */
+  private generation = 0;
+  /** Columns per `internal catalog NUL schema NUL table` (null: no such table). */
+  private readonly tables = new Map<string, TableColumnComment[] | null>();
+
+  /** The catalog may have changed: forget every table. */
+  invalidate(): void {
+    this.generation++;
+    this.tables.clear();
+  }
+
+  /** Run something that may change the catalog, forgetting every table before and after it. */
+  async whileChanging<T>(change: () => Promise<T>): Promise<T> {
+    this.invalidate();
+    try {
+      return await change();
+    } finally {
+      this.invalidate();
+    }
+  }
+
+  /** The table's columns from the cache, else from `read` (kept if no change happened meanwhile). */
+  async get(
+    key: string,
+    read: () => Promise<TableColumnComment[] | null>,
+  ): Promise<TableColumnComment[] | null> {
+    const cached = this.tables.get(key);
+    if (cached !== undefined) {
+      // Most recently used last.
+      this.tables.delete(key);
+      this.tables.set(key, cached);
+      return cached;
+    }
+    const generation = this.generation;
+    const columns = await read();
+    if (generation === this.generation) {
+      this.tables.set(key, columns);
+      if (this.tables.size > ColumnCommentCache.CAPACITY) {
+        const oldest = this.tables.keys().next().value as string;
+        this.tables.delete(oldest);
+      }
+    }
+    return columns;
+  }
+}
+
+/**
  * The columns and comments of a table named as in a query (1 to 3 parts, resolved against the
- * session's namespace), or undefined when it is not a table of a known catalog.
+ * session's namespace), or undefined when it is not a table of a known catalog. From `cache` when
+ * given (a session in an explicit transaction passes none: it may see catalog changes of its own
+ * that no other session sees, and other sessions' answers are not its own).
  */
 export async function tableColumnComments(
   connection: DuckDBConnection,
@@ -162,26 +230,44 @@ export async function tableColumnComments(
     catalogs: { internalName(name: string): string | undefined };
   },
   parts: string[],
+  cache: ColumnCommentCache | undefined,
 ): Promise<TableColumnComment[] | undefined> {
   const table = parts[parts.length - 1] as string;
   const schema = parts.length >= 2 ? (parts[parts.length - 2] as string) : namespace.currentSchema;
   const catalog = parts.length === 3 ? (parts[0] as string) : namespace.currentCatalog;
   const internal = namespace.catalogs.internalName(catalog);
   if (internal === undefined) return undefined;
+  const read = () => readColumnComments(connection, internal, schema, table);
   try {
-    const reader = await connection.runAndReadAll(
-      `SELECT column_name, comment FROM duckdb_columns() WHERE database_name = ${sqlQuote(internal)}
-         AND lower(schema_name) = lower(${sqlQuote(schema)}) AND lower(table_name) = lower(${sqlQuote(table)})
-         ORDER BY column_index`,
-    );
-    const rows = reader.getRows();
-    if (rows.length === 0) return undefined;
-    return rows.map(([name, comment]) => ({
-      name: String(name),
-      comment: comment === null || comment === undefined || comment === '' ? null : String(comment),
-    }));
+    const columns = cache
+      ? await cache.get(
+          `${internal}\u0000${schema.toLowerCase()}\u0000${table.toLowerCase()}`,
+          read,
+        )
+      : await read();
+    return columns ?? undefined;
   } catch {
-    // Comments are a courtesy: a table DuckDB cannot describe gets none.
+    // Comments are a courtesy: a table DuckDB cannot describe gets none (and nothing is kept).
     return undefined;
   }
+}
+
+/** The table's columns in order, with their comments; null when DuckDB has no such table. */
+async function readColumnComments(
+  connection: DuckDBConnection,
+  internal: string,
+  schema: string,
+  table: string,
+): Promise<TableColumnComment[] | null> {
+  const reader = await connection.runAndReadAll(
+    `SELECT column_name, comment FROM duckdb_columns() WHERE database_name = ${sqlQuote(internal)}
+       AND lower(schema_name) = lower(${sqlQuote(schema)}) AND lower(table_name) = lower(${sqlQuote(table)})
+       ORDER BY column_index`,
+  );
+  const rows = reader.getRows();
+  if (rows.length === 0) return null;
+  return rows.map(([name, comment]) => ({
+    name: String(name),
+    comment: comment === null || comment === undefined || comment === '' ? null : String(comment),
+  }));
 }

@@ -7,6 +7,7 @@
  * `FAILED` with `error: {error, type}`, or `CANCELLED`.
  */
 import { randomUUID } from 'node:crypto';
+import { checkReadOnly } from '../../engine/dialect/read_only.js';
 import { SqlError } from '../../engine/sql_engine.js';
 import { delay } from '../serving/reply.js';
 import {
@@ -20,7 +21,6 @@ import {
   summaryMessages,
   type TableContext,
 } from './nl_to_sql.js';
-import { checkReadOnly } from './read_only.js';
 import {
   type GenieScope,
   hexId,

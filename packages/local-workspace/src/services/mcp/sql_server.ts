@@ -8,8 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { checkReadOnly } from '../../engine/dialect/read_only.js';
 import { SqlError } from '../../engine/sql_engine.js';
-import { checkReadOnly } from '../genie/read_only.js';
 import { runStatement, type StatementResultJson } from '../genie/statement.js';
 import {
   badRequest,

@@ -2,9 +2,11 @@
  * Is a statement a single read? Genie only runs queries, and the managed SQL MCP server's
  * `execute_sql_read_only` tool only reads, so both check the statement with the dialect layer's
  * lexer (strings, comments and quoted names are never mistaken for keywords) before it reaches
- * the engine.
+ * the engine. The engine asks the same question of every statement it runs: anything that is not
+ * a read may change the catalog, so it forgets the table column comments it cached
+ * (`statements/column_comments.ts`).
  */
-import { significant, type Token } from '../../engine/dialect/lexer.js';
+import { significant, type Token } from './lexer.js';
 
 const READ_STATEMENTS = new Set([
   'SELECT',
@@ -56,6 +58,19 @@ export function checkReadOnly(sql: string): ReadOnlyVerdict {
     // An unterminated string or comment: the engine will report the syntax error itself.
     return { ok: true, sql: sql.trim() };
   }
+  return readOnlyVerdict(sql, tokens);
+}
+
+/**
+ * Whether the statement whose significant tokens these are is a single read: one that changes
+ * nothing (no catalog change, no data change, no session change).
+ */
+export function isReadOnly(tokens: Token[]): boolean {
+  return readOnlyVerdict('', tokens).ok;
+}
+
+function readOnlyVerdict(sql: string, significantTokens: Token[]): ReadOnlyVerdict {
+  const tokens = [...significantTokens];
   while (tokens.at(-1)?.kind === 'op' && tokens.at(-1)?.text === ';') tokens.pop();
   if (tokens.length === 0) return { ok: false, reason: 'empty', detail: 'The statement is empty.' };
   if (tokens.some((token) => token.kind === 'op' && token.text === ';'))
@@ -77,4 +92,25 @@ export function checkReadOnly(sql: string): ReadOnlyVerdict {
   const last = tokens.at(-1);
   const end = last ? last.pos + last.text.length : sql.length;
   return { ok: true, sql: sql.slice(0, end).trim() };
+}
+
+const TRANSACTION_STARTS = new Set(['BEGIN', 'START']);
+const TRANSACTION_ENDS = new Set(['COMMIT', 'ROLLBACK', 'END', 'ABORT']);
+
+/**
+ * Whether the statement opens an explicit transaction (`BEGIN`, `START TRANSACTION`) or ends one
+ * (`COMMIT`, `ROLLBACK`, `END`, `ABORT`); of several statements at once, the last that does.
+ */
+export function transactionChange(tokens: Token[]): 'begin' | 'end' | undefined {
+  let change: 'begin' | 'end' | undefined;
+  let statementStart = true;
+  for (const token of tokens) {
+    if (statementStart && token.kind === 'ident') {
+      const keyword = token.value.toUpperCase();
+      if (TRANSACTION_STARTS.has(keyword)) change = 'begin';
+      else if (TRANSACTION_ENDS.has(keyword)) change = 'end';
+    }
+    statementStart = token.kind === 'op' && token.text === ';';
+  }
+  return change;
 }
