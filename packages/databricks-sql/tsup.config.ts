@@ -31,7 +31,15 @@ const edgeSubstitutions = {
 
 // `clean` is off in both builds (they run concurrently); the build script empties dist first.
 export default defineConfig([
-  lakechainBuild(dir, { clean: false }),
+  lakechainBuild(dir, {
+    clean: false,
+    // Modules loaded on first use (`import()`: the driver, the SQL chain, apache-arrow) are
+    // `require`d in the CommonJS build, so that a CommonJS program gets the same CommonJS copies
+    // of `@langchain/classic` / `@langchain/core` its classes come from, not a second, ESM copy.
+    esbuildOptions(options, context) {
+      if (context.format === 'cjs') options.supported = { 'dynamic-import': false };
+    },
+  }),
   lakechainBuild(dir, {
     entry: ['src/rest.ts'],
     clean: false,

@@ -3,8 +3,8 @@
  * `SQL_PROMPTS_MAP` by dialect, which has no Databricks entry, and its `dialect` field is typed to
  * the dialects it knows; this wrapper passes `DATABRICKS_SQL_PROMPT` and the dialect for you.
  */
-import {
-  type CreateSqlQueryChainFields,
+import type {
+  CreateSqlQueryChainFields,
   createSqlQueryChain,
 } from '@langchain/classic/chains/sql_db';
 import { DATABRICKS_SQL_PROMPT } from './prompts.js';
@@ -27,15 +27,20 @@ export interface DatabricksSqlQueryChainFields {
  * const sql = await chain.invoke({ question: 'How many orders were placed in 1995?' });
  * const rows = await db.run(sql);
  * ```
+ *
+ * `@langchain/classic/chains/sql_db` (its chain classes and the base language-model helpers) is
+ * loaded on the first call, not when this package is imported.
  */
 export function createDatabricksSqlQueryChain(
   fields: DatabricksSqlQueryChainFields,
 ): ReturnType<typeof createSqlQueryChain> {
-  return createSqlQueryChain({
-    llm: fields.llm,
-    db: fields.db,
-    k: fields.k,
-    prompt: fields.prompt ?? DATABRICKS_SQL_PROMPT,
-    dialect: 'databricks' as CreateSqlQueryChainFields['dialect'],
-  });
+  return import('@langchain/classic/chains/sql_db').then(({ createSqlQueryChain }) =>
+    createSqlQueryChain({
+      llm: fields.llm,
+      db: fields.db,
+      k: fields.k,
+      prompt: fields.prompt ?? DATABRICKS_SQL_PROMPT,
+      dialect: 'databricks' as CreateSqlQueryChainFields['dialect'],
+    }),
+  );
 }

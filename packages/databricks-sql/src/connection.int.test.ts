@@ -1,9 +1,12 @@
 /**
  * SqlConnection against the local workspace, through the unmodified `@databricks/sql` driver:
  * `close()` leaves no socket open (the driver's own `close()` keeps its idle keep-alive sockets
- * until the server drops them), and reads are replayed after resets the server injects.
+ * until the server drops them), reads are replayed after resets the server injects, and
+ * `caCert` is trusted through one TLS secure context instead of the driver's per-request `ca` list.
  */
 import { readdirSync } from 'node:fs';
+import type { Agent } from 'node:https';
+import { rootCertificates } from 'node:tls';
 import { type LocalWorkspace, startLocalWorkspace } from '@lakechain/local-workspace';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConnectOptions } from './auth.js';
@@ -23,16 +26,17 @@ beforeEach(() => {
   ws.faults.resetCounts();
 });
 
-function connection() {
+function connection(caCert = ws.caCert, statementRetries?: number) {
   return new SqlConnection({
     connectOptions: () =>
       resolveConnectOptions({
         host: ws.host,
         token: ws.token,
         httpPath: ws.httpPath,
-        caCert: ws.caCert,
+        caCert,
         env: {},
       }),
+    statementRetries,
     catalog: 'main',
     schema: 'default',
   });
@@ -94,5 +98,29 @@ describe('SqlConnection against the local warehouse', () => {
     expect(error).toMatchObject({ kind: 'connection', retryable: false });
     expect((error as Error).message).toContain('Not retried: the statement may have run');
     await sql.close();
+  });
+
+  it('trusts caCert through one secure context: no certificates in the pool key; another CA is refused', async () => {
+    const sql = connection();
+    await expect(sql.execute('SELECT 1 AS one')).resolves.toMatchObject({ rows: [{ one: 1 }] });
+    const internals = sql as unknown as { driverAgent: () => Promise<Agent> };
+    const agent = await internals.driverAgent();
+    const options = (agent as unknown as { options: Record<string, unknown> }).options;
+    expect(options.secureContext).toBeDefined();
+    expect(options.ca).toBeUndefined();
+    expect(options.rejectUnauthorized).toBe(true);
+    const poolKeys = Object.keys({ ...agent.freeSockets, ...agent.sockets });
+    expect(poolKeys.length).toBeGreaterThan(0);
+    expect(poolKeys.some((key) => key.includes('BEGIN CERTIFICATE'))).toBe(false);
+    await sql.close();
+
+    // A certificate that did not sign the workspace's: the handshake fails as without one.
+    const untrusted = connection(rootCertificates[0], 0);
+    const error = await untrusted.execute('SELECT 1 AS one').catch((caught: unknown) => caught);
+    expect(DatabricksSqlError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(
+      /UNABLE_TO_VERIFY_LEAF_SIGNATURE|self-signed|certificate/i,
+    );
+    await untrusted.close();
   });
 });

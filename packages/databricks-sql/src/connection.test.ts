@@ -3,14 +3,18 @@
  * or 429 (the driver's own `THTTPException`, built from a real `Response`) is retried after core's
  * jittered backoff, or after its `Retry-After` capped at 20 s. Nothing waits in real time.
  */
+
+import { thrift } from '@databricks/sql';
 import { THTTPException } from '@databricks/sql/dist/connection/connections/ThriftHttpConnection';
 import RetryError, { RetryErrorCode } from '@databricks/sql/dist/errors/RetryError';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  columnsFromSchema,
   replayClassOfStatement,
   SqlConnection,
   type SqlOperationLike,
   type SqlSessionLike,
+  THRIFT_TYPE_NAMES,
 } from './connection.js';
 import { DatabricksSqlError } from './errors.js';
 import { FakeOperation, FakeStatusError } from './testing/fake_driver.js';
@@ -300,5 +304,47 @@ describe('closing during a retry', () => {
       vi.useRealTimers();
       vi.restoreAllMocks();
     }
+  });
+});
+
+describe('Thrift column types', () => {
+  // The table is written out so that reading a schema does not load the driver: it must still
+  // say what the driver's generated TTypeId enum says.
+  it('names every TTypeId of the driver as the enum does, without _TYPE', () => {
+    const ids = thrift.TCLIService_types.TTypeId as unknown as Record<string, number | string>;
+    const expected: string[] = [];
+    for (const [name, id] of Object.entries(ids)) {
+      if (typeof id !== 'number') continue;
+      expected[id] = name
+        .replace(/_TYPE$/, '')
+        .replace('USER_DEFINED', 'UDT')
+        .replace('NULL', 'VOID');
+    }
+    expect([...THRIFT_TYPE_NAMES]).toEqual(expected);
+  });
+
+  it('reads names, types and DECIMAL precision from a TTableSchema', () => {
+    const { TTypeId } = thrift.TCLIService_types;
+    const column = (columnName: string, type: number, qualifiers?: object) => ({
+      columnName,
+      typeDesc: { types: [{ primitiveEntry: { type, typeQualifiers: { qualifiers } } }] },
+    });
+    const schema = {
+      columns: [
+        column('id', TTypeId.BIGINT_TYPE),
+        column('price', TTypeId.DECIMAL_TYPE, {
+          precision: { i32Value: 10 },
+          scale: { i32Value: 2 },
+        }),
+        column('nothing', TTypeId.NULL_TYPE),
+        column('odd', 99),
+      ],
+    };
+    expect(columnsFromSchema(schema)).toEqual([
+      { name: 'id', type: 'BIGINT' },
+      { name: 'price', type: 'DECIMAL(10,2)' },
+      { name: 'nothing', type: 'VOID' },
+      { name: 'odd', type: 'UNKNOWN' },
+    ]);
   });
 });

@@ -5,7 +5,11 @@
  * chunks with a row cap so a huge result is never downloaded; statements retried by what a replay
  * would do (see `execute`).
  */
-import { DBSQLClient, thrift } from '@databricks/sql';
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { createSecureContext, rootCertificates } from 'node:tls';
+import type { DBSQLClient } from '@databricks/sql';
+import type IConnectionProvider from '@databricks/sql/dist/connection/contracts/IConnectionProvider';
 import type { ConnectionOptions } from '@databricks/sql/dist/contracts/IDBSQLClient';
 import {
   type FailureClass,
@@ -137,23 +141,119 @@ export function replayClassOfStatement(statement: string): ReplayClass {
 }
 
 const silentLogger = { log() {} };
+
+/**
+ * The driver, loaded when the first client this package creates connects: requiring it loads
+ * about 540 CommonJS modules (its Thrift client, its own apache-arrow copy, OAuth, logging), some
+ * 200 ms, which a process that imports this package for the REST transport, the guard or the
+ * prompts should not pay.
+ */
+let driverModule: Promise<typeof import('@databricks/sql')> | undefined;
+function loadDriver(): Promise<typeof import('@databricks/sql')> {
+  driverModule ??= import('@databricks/sql');
+  return driverModule;
+}
+
+/**
+ * The trust store the driver builds for `customCaCert` (Node's roots, `NODE_EXTRA_CA_CERTS`, the
+ * certificate: `customCaCert` adds to the roots), as one TLS secure context. The driver passes
+ * that list as the `ca` option of its keep-alive agent instead, and Node then joins the ~150 PEMs
+ * (about 200 KB) into the agent's pool key on every request, three times, and parses them all
+ * again for every new socket: 1 to 2.5 ms of CPU per statement (PROFILE.md of local-workspace's
+ * bench). A `secureContext` is not part of
+ * the key and is built once. Same verification (`rejectUnauthorized`, TLS 1.2 at least).
+ */
+function sharedTrustAgent(customCaCert: Buffer | string, socketTimeout: number): Agent {
+  const extra: string[] = [];
+  const extraFile = process.env.NODE_EXTRA_CA_CERTS;
+  if (extraFile) {
+    try {
+      extra.push(readFileSync(extraFile, 'utf8'));
+    } catch {
+      // Node ignores an unreadable NODE_EXTRA_CA_CERTS, and so does the driver.
+    }
+  }
+  const secureContext = createSecureContext({
+    ca: [...rootCertificates, ...extra, customCaCert],
+    minVersion: 'TLSv1.2',
+  });
+  // The driver's own agent settings (HttpConnection.getAgentDefaultOptions), `ca` aside.
+  return new Agent({
+    keepAlive: true,
+    keepAliveMsecs: 10_000,
+    maxSockets: Number.POSITIVE_INFINITY,
+    timeout: socketTimeout,
+    minVersion: 'TLSv1.2',
+    rejectUnauthorized: true,
+    secureContext,
+  });
+}
+
+/**
+ * A driver client whose connection uses `sharedTrustAgent` when `customCaCert` is set (without a
+ * proxy, for which the driver builds a proxy agent). The driver has no option for an agent, so
+ * the client's `getConnectionProvider` (public; its Thrift backend calls it before opening the
+ * connection) is wrapped on this instance to give the provider that `getAgent`, which every driver
+ * request (Thrift, staging, CloudFetch) asks for its agent. Should a later driver stop asking,
+ * its own agent (with the `ca` list) is used: slower, same trust.
+ */
+async function createDriverClient(options: ConnectionOptions): Promise<DBSQLClient> {
+  const { DBSQLClient } = await loadDriver();
+  const customCaCert = (options as { customCaCert?: Buffer | string }).customCaCert;
+  if (customCaCert === undefined || options.proxy !== undefined) {
+    return new DBSQLClient({ logger: silentLogger });
+  }
+  let agent: Agent | undefined;
+  const patched = new WeakSet<IConnectionProvider>();
+  const client = new DBSQLClient({ logger: silentLogger });
+  const getConnectionProvider = client.getConnectionProvider.bind(client);
+  client.getConnectionProvider = async () => {
+    const provider = await getConnectionProvider();
+    if (!patched.has(provider)) {
+      patched.add(provider);
+      provider.getAgent = async () => {
+        agent ??= sharedTrustAgent(customCaCert, client.getConfig().socketTimeout);
+        return agent;
+      };
+    }
+    return provider;
+  };
+  return client;
+}
+
 const CANCEL_WAIT_MS = 5_000;
 const UNCAPPED_CHUNK = 100_000;
 
-// TTypeId (numeric enum) → Databricks type name.
-const TYPE_NAMES: Record<number, string> = (() => {
-  const out: Record<number, string> = {};
-  const ids = thrift.TCLIService_types.TTypeId as unknown as Record<string, number | string>;
-  for (const [name, id] of Object.entries(ids)) {
-    if (typeof id === 'number') {
-      out[id] = name
-        .replace(/_TYPE$/, '')
-        .replace('USER_DEFINED', 'UDT')
-        .replace('NULL', 'VOID');
-    }
-  }
-  return out;
-})();
+/**
+ * Databricks type names by Thrift `TTypeId` (the Hive protocol's numeric enum: `BOOLEAN_TYPE` = 0
+ * ... `INTERVAL_DAY_TIME_TYPE` = 21, without the `_TYPE` suffix). Written out rather than derived
+ * from the driver's generated enum so that reading a schema does not need the driver loaded;
+ * `connection.test.ts` checks it against that enum.
+ */
+export const THRIFT_TYPE_NAMES: readonly string[] = [
+  'BOOLEAN',
+  'TINYINT',
+  'SMALLINT',
+  'INT',
+  'BIGINT',
+  'FLOAT',
+  'DOUBLE',
+  'STRING',
+  'TIMESTAMP',
+  'BINARY',
+  'ARRAY',
+  'MAP',
+  'STRUCT',
+  'UNION',
+  'UDT',
+  'DECIMAL',
+  'VOID',
+  'DATE',
+  'VARCHAR',
+  'CHAR',
+  'INTERVAL_YEAR_MONTH',
+  'INTERVAL_DAY_TIME',
+];
 
 interface SchemaLike {
   columns?: Array<{
@@ -174,7 +274,7 @@ export function columnsFromSchema(schema: unknown): QueryColumn[] {
   const columns = (schema as SchemaLike | null)?.columns ?? [];
   return columns.map((c) => {
     const entry = c.typeDesc?.types?.[0]?.primitiveEntry;
-    let type = entry?.type !== undefined ? (TYPE_NAMES[entry.type] ?? 'UNKNOWN') : 'UNKNOWN';
+    let type = entry?.type !== undefined ? (THRIFT_TYPE_NAMES[entry.type] ?? 'UNKNOWN') : 'UNKNOWN';
     const q = entry?.typeQualifiers?.qualifiers;
     if (type === 'DECIMAL' && q?.precision?.i32Value !== undefined) {
       type = `DECIMAL(${q.precision.i32Value},${q.scale?.i32Value ?? 0})`;
@@ -211,8 +311,9 @@ export class SqlConnection {
       const resolve = this.settings.connectOptions;
       if (!resolve) throw new DatabricksSqlError('No connection options and no client given.');
       const { release, ...options } = await resolve();
-      const client = new DBSQLClient({ logger: silentLogger });
+      let client: DBSQLClient;
       try {
+        client = await createDriverClient(options);
         await client.connect(options);
       } catch (error) {
         await release?.().catch(() => {});

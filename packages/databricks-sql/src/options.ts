@@ -79,93 +79,101 @@ export interface DatabricksSqlDatabaseOptions extends DatabricksConfigOptions {
   statementExecution?: StatementExecutionSettings;
 }
 
-const name = (what: string) =>
-  z
-    .string({ error: `expected ${what}` })
-    .trim()
-    .min(1, { error: `expected a non-empty ${what}` });
-const tableList = z
-  .array(name('table name'), { error: 'expected an array of table names' })
-  .optional();
-const positiveInt = (what: string) =>
-  z
-    .number({ error: `expected ${what}` })
-    .int({ error: `expected an integer (${what})` })
-    .min(1, { error: `expected at least 1 (${what})` });
-const object = (what: string) =>
-  z.custom<object>((v) => v !== null && typeof v === 'object', { error: `expected ${what}` });
+/**
+ * The options' schema, built on the first `parseSqlOptions` call rather than when the package is
+ * imported (zod builds every check object up front).
+ */
+let optionsSchema: ReturnType<typeof buildOptionsSchema> | undefined;
 
-const schema = z
-  .looseObject({
-    warehouseId: name('warehouse id').optional(),
-    clusterId: name('cluster id').optional(),
-    httpPath: name('HTTP path').optional(),
-    catalog: name('catalog name').optional(),
-    schema: name('schema name').optional(),
-    includeTables: tableList,
-    ignoreTables: tableList,
-    sampleRowsInTableInfo: z
-      .number({ error: 'expected a number of rows' })
-      .int({ error: 'expected an integer number of rows' })
-      .min(0, { error: 'expected 0 or more rows' })
-      .max(100, { error: 'expected at most 100 rows' })
-      .optional(),
-    customDescription: z
-      .record(z.string(), z.string(), { error: 'expected an object of table name → text' })
-      .optional(),
-    maxStringLength: positiveInt('a length in characters').optional(),
-    maxRows: positiveInt('a number of rows').optional(),
-    queryTimeout: z
-      .number({ error: 'expected seconds' })
-      .positive({ error: 'expected a positive number of seconds' })
-      .optional(),
-    statementRetries: z
-      .number({ error: 'expected a number of retries' })
-      .int({ error: 'expected a whole number of retries' })
-      .min(0, { error: 'expected 0 or more retries' })
-      .max(20, { error: 'expected at most 20 retries' })
-      .optional(),
-    readOnly: z.boolean({ error: 'expected true or false' }).optional(),
-    functions: z
-      .enum(['denylist', 'builtin-safe'], { error: "expected 'denylist' or 'builtin-safe'" })
-      .optional(),
-    allowFunctions: z
-      .array(
-        z
-          .string({ error: 'expected function names' })
-          .refine((entry) => parseAllowEntry(entry) !== undefined, {
-            error: (issue) =>
-              `${JSON.stringify(issue.input)} is not a function name; write names as queries do: 'ai_query', 'main.tools.lookup', 'main.tools.*'`,
-          }),
-        { error: 'expected an array of function names' },
-      )
-      .optional(),
-    caCert: z.string({ error: 'expected a PEM string' }).optional(),
-    cacheTtlMs: z.number({ error: 'expected milliseconds' }).min(0).optional(),
-    sessionConfiguration: z
-      .record(z.string(), z.string(), { error: 'expected an object of string confs' })
-      .optional(),
-    client: object('a connected DBSQLClient').optional(),
-    session: object('an open DBSQLSession').optional(),
-    transport: z.enum(['thrift', 'rest'], { error: "expected 'thrift' or 'rest'" }).optional(),
-    statementExecution: statementExecutionSchema.optional(),
-  })
-  .superRefine((value, ctx) => {
-    if (value.includeTables?.length && value.ignoreTables?.length) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['includeTables'],
-        message: 'includeTables and ignoreTables cannot be used together; pass only one',
-      });
-    }
-    if (value.warehouseId && value.clusterId && !value.httpPath) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['clusterId'],
-        message: 'pass either warehouseId or clusterId, not both',
-      });
-    }
-  });
+function buildOptionsSchema() {
+  const name = (what: string) =>
+    z
+      .string({ error: `expected ${what}` })
+      .trim()
+      .min(1, { error: `expected a non-empty ${what}` });
+  const tableList = z
+    .array(name('table name'), { error: 'expected an array of table names' })
+    .optional();
+  const positiveInt = (what: string) =>
+    z
+      .number({ error: `expected ${what}` })
+      .int({ error: `expected an integer (${what})` })
+      .min(1, { error: `expected at least 1 (${what})` });
+  const object = (what: string) =>
+    z.custom<object>((v) => v !== null && typeof v === 'object', { error: `expected ${what}` });
+
+  return z
+    .looseObject({
+      warehouseId: name('warehouse id').optional(),
+      clusterId: name('cluster id').optional(),
+      httpPath: name('HTTP path').optional(),
+      catalog: name('catalog name').optional(),
+      schema: name('schema name').optional(),
+      includeTables: tableList,
+      ignoreTables: tableList,
+      sampleRowsInTableInfo: z
+        .number({ error: 'expected a number of rows' })
+        .int({ error: 'expected an integer number of rows' })
+        .min(0, { error: 'expected 0 or more rows' })
+        .max(100, { error: 'expected at most 100 rows' })
+        .optional(),
+      customDescription: z
+        .record(z.string(), z.string(), { error: 'expected an object of table name → text' })
+        .optional(),
+      maxStringLength: positiveInt('a length in characters').optional(),
+      maxRows: positiveInt('a number of rows').optional(),
+      queryTimeout: z
+        .number({ error: 'expected seconds' })
+        .positive({ error: 'expected a positive number of seconds' })
+        .optional(),
+      statementRetries: z
+        .number({ error: 'expected a number of retries' })
+        .int({ error: 'expected a whole number of retries' })
+        .min(0, { error: 'expected 0 or more retries' })
+        .max(20, { error: 'expected at most 20 retries' })
+        .optional(),
+      readOnly: z.boolean({ error: 'expected true or false' }).optional(),
+      functions: z
+        .enum(['denylist', 'builtin-safe'], { error: "expected 'denylist' or 'builtin-safe'" })
+        .optional(),
+      allowFunctions: z
+        .array(
+          z
+            .string({ error: 'expected function names' })
+            .refine((entry) => parseAllowEntry(entry) !== undefined, {
+              error: (issue) =>
+                `${JSON.stringify(issue.input)} is not a function name; write names as queries do: 'ai_query', 'main.tools.lookup', 'main.tools.*'`,
+            }),
+          { error: 'expected an array of function names' },
+        )
+        .optional(),
+      caCert: z.string({ error: 'expected a PEM string' }).optional(),
+      cacheTtlMs: z.number({ error: 'expected milliseconds' }).min(0).optional(),
+      sessionConfiguration: z
+        .record(z.string(), z.string(), { error: 'expected an object of string confs' })
+        .optional(),
+      client: object('a connected DBSQLClient').optional(),
+      session: object('an open DBSQLSession').optional(),
+      transport: z.enum(['thrift', 'rest'], { error: "expected 'thrift' or 'rest'" }).optional(),
+      statementExecution: statementExecutionSchema().optional(),
+    })
+    .superRefine((value, ctx) => {
+      if (value.includeTables?.length && value.ignoreTables?.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['includeTables'],
+          message: 'includeTables and ignoreTables cannot be used together; pass only one',
+        });
+      }
+      if (value.warehouseId && value.clusterId && !value.httpPath) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clusterId'],
+          message: 'pass either warehouseId or clusterId, not both',
+        });
+      }
+    });
+}
 
 export interface ResolvedSqlOptions {
   catalog: string;
@@ -196,7 +204,8 @@ export const DEFAULTS = {
 
 /** Validates options; the first problem becomes a `DatabricksConfigError` naming the option. */
 export function parseSqlOptions(options: unknown): ResolvedSqlOptions {
-  const result = schema.safeParse(options ?? {});
+  optionsSchema ??= buildOptionsSchema();
+  const result = optionsSchema.safeParse(options ?? {});
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const option = issue.path.map(String).join('.') || 'options';

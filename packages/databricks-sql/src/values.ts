@@ -26,6 +26,9 @@ export interface SerializeOptions {
 }
 
 const MAX_DEPTH = 32;
+// Bounds of the `bigint` values that convert to a number exactly (built once, not per value).
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE_BIGINT = BigInt(Number.MIN_SAFE_INTEGER);
 
 /** Cuts `value` to `max` characters, ending with "..." when cut. */
 export function truncateString(value: string, max: number | undefined): string {
@@ -37,7 +40,9 @@ export function truncateString(value: string, max: number | undefined): string {
 function formatDate(value: Date, type: string | undefined): string | null {
   if (Number.isNaN(value.getTime())) return null;
   const iso = value.toISOString();
-  if (type && /^DATE$/i.test(type)) return iso.slice(0, 10);
+  if (type !== undefined && type.length === 4 && type.toUpperCase() === 'DATE') {
+    return iso.slice(0, 10);
+  }
   return iso;
 }
 
@@ -67,7 +72,7 @@ export function toJsonValue(value: unknown, options: SerializeOptions = {}, dept
       if (Number.isFinite(value)) return value;
       return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
     case 'bigint':
-      return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+      return value <= MAX_SAFE_BIGINT && value >= MIN_SAFE_BIGINT
         ? Number(value)
         : value.toString();
     case 'symbol':
@@ -108,11 +113,11 @@ export function toJsonRow(
   options: { maxStringLength?: number; types?: Record<string, string> } = {},
 ): Record<string, JsonValue> {
   const out: Record<string, JsonValue> = {};
-  for (const [key, value] of Object.entries(row)) {
-    out[key] = toJsonValue(value, {
-      maxStringLength: options.maxStringLength,
-      type: options.types?.[key],
-    });
+  // One options object for the row, its `type` set per column: `toJsonValue` does not keep it.
+  const valueOptions: SerializeOptions = { maxStringLength: options.maxStringLength };
+  for (const key of Object.keys(row)) {
+    valueOptions.type = options.types?.[key];
+    out[key] = toJsonValue(row[key], valueOptions);
   }
   return out;
 }

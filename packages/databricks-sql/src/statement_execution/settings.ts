@@ -27,36 +27,47 @@ export interface StatementExecutionSettings {
   maxConcurrentDownloads?: number;
 }
 
-export const statementExecutionSchema = z.strictObject(
-  {
-    disposition: z
-      .enum(['auto', 'INLINE', 'EXTERNAL_LINKS'], {
-        error: "expected 'auto', 'INLINE' or 'EXTERNAL_LINKS'",
-      })
-      .optional(),
-    format: z
-      .enum(['ARROW_STREAM', 'CSV', 'JSON_ARRAY'], {
-        error: "expected 'ARROW_STREAM', 'CSV' or 'JSON_ARRAY'",
-      })
-      .optional(),
-    inlineMaxRows: z
-      .number({ error: 'expected a number of rows' })
-      .int({ error: 'expected a whole number of rows' })
-      .min(0, { error: 'expected 0 or more rows' })
-      .optional(),
-    waitTimeoutSeconds: z
-      .number({ error: 'expected seconds' })
-      .int({ error: 'expected whole seconds' })
-      .refine((value) => value === 0 || (value >= 5 && value <= 50), {
-        error: 'expected 0, or 5 to 50 seconds (the range the API accepts)',
-      })
-      .optional(),
-    maxConcurrentDownloads: z
-      .number({ error: 'expected a number of downloads' })
-      .int({ error: 'expected a whole number of downloads' })
-      .min(1, { error: 'expected at least 1 download' })
-      .max(32, { error: 'expected at most 32 downloads' })
-      .optional(),
-  },
-  { error: 'expected an object of Statement Execution settings' },
-);
+// Built on first use (with the other options' schema): not part of importing the package.
+let schema: ReturnType<typeof buildSchema> | undefined;
+
+/** The schema of option `statementExecution`. */
+export function statementExecutionSchema(): ReturnType<typeof buildSchema> {
+  schema ??= buildSchema();
+  return schema;
+}
+
+function buildSchema() {
+  return z.strictObject(
+    {
+      disposition: z
+        .enum(['auto', 'INLINE', 'EXTERNAL_LINKS'], {
+          error: "expected 'auto', 'INLINE' or 'EXTERNAL_LINKS'",
+        })
+        .optional(),
+      format: z
+        .enum(['ARROW_STREAM', 'CSV', 'JSON_ARRAY'], {
+          error: "expected 'ARROW_STREAM', 'CSV' or 'JSON_ARRAY'",
+        })
+        .optional(),
+      inlineMaxRows: z
+        .number({ error: 'expected a number of rows' })
+        .int({ error: 'expected a whole number of rows' })
+        .min(0, { error: 'expected 0 or more rows' })
+        .optional(),
+      waitTimeoutSeconds: z
+        .number({ error: 'expected seconds' })
+        .int({ error: 'expected whole seconds' })
+        .refine((value) => value === 0 || (value >= 5 && value <= 50), {
+          error: 'expected 0, or 5 to 50 seconds (the range the API accepts)',
+        })
+        .optional(),
+      maxConcurrentDownloads: z
+        .number({ error: 'expected a number of downloads' })
+        .int({ error: 'expected a whole number of downloads' })
+        .min(1, { error: 'expected at least 1 download' })
+        .max(32, { error: 'expected at most 32 downloads' })
+        .optional(),
+    },
+    { error: 'expected an object of Statement Execution settings' },
+  );
+}
