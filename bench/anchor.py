@@ -123,10 +123,12 @@ def case_query(args):
     trips = thrift() - before
     peak = maxrss_mb()
     warm = []
-    for _ in range(args.get("warmRepeats", 0)):
+    skip = args.get("warmSkip", 0)
+    for i in range(skip + args.get("warmRepeats", 0)):
         t0 = time.perf_counter()
         once()
-        warm.append((time.perf_counter() - t0) * 1000)
+        if i >= skip:
+            warm.append((time.perf_counter() - t0) * 1000)
     db._engine.dispose()
     return {"ms": ms, "warmMs": median(warm) if warm else None, "importMs": import_ms, "connectMs": connect_ms,
             "trips": trips, "chars": size, "rows": rows, "peakRssMb": peak, "baselineRssMb": baseline}

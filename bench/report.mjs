@@ -127,7 +127,7 @@ export function renderMarkdown(r, resultFile) {
     );
     p();
     p(
-      'Cold = the first run of the statement in a fresh process (after connecting); warm = the median of repeats of it in the same process, after the cold run.',
+      'Cold = the first run of the statement in a fresh process (after connecting); warm = the median of repeats of it in the same process, after the cold run and a few uncounted repeats (10 for 100 rows, 3 for 10,000: Node still compiles in its first repeats), the same on both sides.',
     );
     p();
     p(
