@@ -25,6 +25,13 @@ import {
   toDatabricksSqlError,
 } from './errors.js';
 import { checkReadOnly } from './guard.js';
+import {
+  MAX_PAGE_ROWS,
+  pageSizeOf,
+  rowCapOf,
+  type StatementPage,
+  type StreamOptions,
+} from './statement_connection.js';
 
 /** The parts of a driver operation this package uses (`IOperation` satisfies it). */
 export interface SqlOperationLike {
@@ -222,7 +229,6 @@ async function createDriverClient(options: ConnectionOptions): Promise<DBSQLClie
 }
 
 const CANCEL_WAIT_MS = 5_000;
-const UNCAPPED_CHUNK = 100_000;
 
 /**
  * Databricks type names by Thrift `TTypeId` (the Hive protocol's numeric enum: `BOOLEAN_TYPE` = 0
@@ -287,6 +293,36 @@ function abortReason(signal: AbortSignal): string {
   const r: unknown = signal.reason;
   if (r instanceof Error && r.name !== 'AbortError') return r.message;
   return typeof r === 'string' ? r : 'aborted';
+}
+
+/** The driver's `executeStatement` options of a statement; `directRows`: rows of its first page. */
+function driverOptionsOf(
+  options: ExecuteOptions,
+  directRows: number | undefined,
+): Record<string, unknown> {
+  const execOptions: Record<string, unknown> = {};
+  if (options.params !== undefined) {
+    if (Array.isArray(options.params)) execOptions.ordinalParameters = options.params;
+    else execOptions.namedParameters = options.params;
+  }
+  if (directRows !== undefined) execOptions.maxRows = directRows;
+  if (options.queryTimeout !== undefined) execOptions.queryTimeout = options.queryTimeout;
+  return execOptions;
+}
+
+/**
+ * The next page of at most `maxRows` rows and whether more follow. The driver may answer a fetch
+ * with no rows while saying more follow; three such answers in a row end the result.
+ */
+async function nextPage(
+  operation: SqlOperationLike,
+  maxRows: number,
+): Promise<{ rows: Array<Record<string, unknown>>; more: boolean }> {
+  for (let empty = 0; ; empty++) {
+    const rows = (await operation.fetchChunk({ maxRows })) as Array<Record<string, unknown>>;
+    const more = await operation.hasMoreRows();
+    if (rows.length > 0 || !more || empty >= 2) return { rows, more: more && rows.length > 0 };
+  }
 }
 
 /** One client, one reusable session, cancellable capped statements. */
@@ -386,20 +422,27 @@ export class SqlConnection {
    */
   async execute(statement: string, options: ExecuteOptions = {}): Promise<StatementResult> {
     this.ensureOpen();
-    const { signal } = options;
-    if (signal?.aborted) throw this.cancelError('canceled', statement, signal);
-    const cap =
-      options.maxRows !== undefined && Number.isFinite(options.maxRows)
-        ? Math.max(0, Math.floor(options.maxRows))
-        : undefined;
-    const execOptions: Record<string, unknown> = {};
-    if (options.params !== undefined) {
-      if (Array.isArray(options.params)) execOptions.ordinalParameters = options.params;
-      else execOptions.namedParameters = options.params;
-    }
-    if (cap !== undefined) execOptions.maxRows = Math.min(cap + 1, UNCAPPED_CHUNK);
-    if (options.queryTimeout !== undefined) execOptions.queryTimeout = options.queryTimeout;
+    if (options.signal?.aborted) throw this.cancelError('canceled', statement, options.signal);
+    const cap = rowCapOf(options.maxRows);
+    const execOptions = driverOptionsOf(
+      options,
+      cap === undefined ? undefined : Math.min(cap + 1, MAX_PAGE_ROWS),
+    );
+    return this.withStatementRetries(statement, options, (attempt) =>
+      this.runOnce(statement, execOptions, cap, options, attempt),
+    );
+  }
 
+  /**
+   * Runs `attempt` (a submission and what follows it) with the retries `execute` documents, and
+   * converts what it finally throws to the package's typed error.
+   */
+  private async withStatementRetries<T>(
+    statement: string,
+    options: ExecuteOptions,
+    run: (attempt: { phase: 'submit' | 'fetch' }) => Promise<T>,
+  ): Promise<T> {
+    const { signal } = options;
     // Classified on the first failure that needs it: the happy path does not run the guard.
     let replay = options.replay;
     const replayClass = () => {
@@ -410,20 +453,17 @@ export class SqlConnection {
     let failure: FailureClass | undefined;
     const retries = this.settings.statementRetries ?? STATEMENT_RETRY.maxAttempts - 1;
     try {
-      return await retryWithBackoff(
-        () => this.runOnce(statement, execOptions, cap, options, attempt),
-        {
-          ...STATEMENT_RETRY,
-          maxAttempts: retries + 1,
-          signal,
-          shouldRetry: (error) => {
-            const verdict = classifyStatementFailure(error, attempt.phase);
-            failure = verdict.failure;
-            if (this.closed || !mayReplay(verdict.failure, replayClass())) return false;
-            return { retryAfterMs: verdict.retryAfterMs };
-          },
+      return await retryWithBackoff(() => run(attempt), {
+        ...STATEMENT_RETRY,
+        maxAttempts: retries + 1,
+        signal,
+        shouldRetry: (error) => {
+          const verdict = classifyStatementFailure(error, attempt.phase);
+          failure = verdict.failure;
+          if (this.closed || !mayReplay(verdict.failure, replayClass())) return false;
+          return { retryAfterMs: verdict.retryAfterMs };
         },
-      );
+      });
     } catch (error) {
       // Aborted while waiting to retry: nothing runs on the warehouse.
       if (signal?.aborted && !DatabricksSqlError.isInstance(error)) {
@@ -467,20 +507,97 @@ export class SqlConnection {
     cap: number | undefined,
   ): Promise<StatementResult> {
     const rows: Array<Record<string, unknown>> = [];
-    let empty = 0;
     for (;;) {
-      const want = cap === undefined ? UNCAPPED_CHUNK : Math.max(1, cap + 1 - rows.length);
-      const chunk = (await operation.fetchChunk({ maxRows: want })) as Array<
-        Record<string, unknown>
-      >;
-      for (const row of chunk) rows.push(row);
+      const want = cap === undefined ? MAX_PAGE_ROWS : Math.max(1, cap + 1 - rows.length);
+      const page = await nextPage(operation, want);
+      for (const row of page.rows) rows.push(row);
       if (cap !== undefined && rows.length > cap) break;
-      if (!(await operation.hasMoreRows())) break;
-      if (chunk.length === 0 && ++empty >= 3) break;
+      if (!page.more) break;
     }
     const columns = columnsFromSchema(await operation.getSchema());
     const truncated = cap !== undefined && rows.length > cap;
     return { columns, rows: truncated ? rows.slice(0, cap) : rows, truncated };
+  }
+
+  /**
+   * Runs one statement and yields its rows a page (`batchRows`) at a time: one page is fetched
+   * when the consumer asks for it, so memory holds one page whatever the result's size. The
+   * submission and the first page are retried as in `execute` (nothing has reached the caller
+   * yet); a failure after a page was yielded is not (a replay would yield rows twice). Ending the
+   * iteration early (`break`, `return()`), aborting `signal` or a failure closes the operation on
+   * the warehouse (CloseOperation; CancelOperation first on abort).
+   */
+  async *stream(
+    statement: string,
+    options: StreamOptions = {},
+  ): AsyncGenerator<StatementPage, void, undefined> {
+    this.ensureOpen();
+    const { signal } = options;
+    if (signal?.aborted) throw this.cancelError('canceled', statement, signal);
+    const cap = rowCapOf(options.maxRows);
+    const pageSize = pageSizeOf(options.batchRows);
+    // One row past the cap says whether there were more.
+    const want = (delivered: number) =>
+      cap === undefined ? pageSize : Math.max(1, Math.min(pageSize, cap + 1 - delivered));
+    const execOptions = driverOptionsOf(options, want(0));
+    const started = await this.withStatementRetries(statement, options, async (attempt) => {
+      attempt.phase = 'submit';
+      this.ensureOpen();
+      if (signal?.aborted) throw this.cancelError('canceled', statement, signal);
+      const operation = await this.submitOnce(statement, execOptions);
+      attempt.phase = 'fetch';
+      this.active.add(operation);
+      try {
+        const page = await this.withCancellation(
+          operation,
+          statement,
+          () => nextPage(operation, want(0)),
+          signal,
+          options.queryTimeout,
+        );
+        const columns = columnsFromSchema(await operation.getSchema());
+        return { operation, page, columns };
+      } catch (error) {
+        this.active.delete(operation);
+        await operation.close().catch(() => {});
+        throw error;
+      }
+    });
+    const { operation, columns } = started;
+    // An abort while the consumer works on a page stops the statement at once, not at the next
+    // fetch; the next `next()` then throws the cancellation.
+    const onAbort = () => void operation.cancel().catch(() => {});
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      let page = started.page;
+      let delivered = 0;
+      for (;;) {
+        let rows = page.rows;
+        const truncated = cap !== undefined && delivered + rows.length > cap;
+        if (truncated) rows = rows.slice(0, cap - delivered);
+        delivered += rows.length;
+        if (rows.length > 0 || truncated || !page.more) yield { columns, rows, truncated };
+        if (truncated || !page.more) return;
+        this.ensureOpen();
+        if (signal?.aborted) throw this.cancelError('canceled', statement, signal);
+        try {
+          page = await this.withCancellation(
+            operation,
+            statement,
+            () => nextPage(operation, want(delivered)),
+            signal,
+            options.queryTimeout,
+          );
+        } catch (error) {
+          const { failure } = classifyStatementFailure(error, 'fetch');
+          throw toDatabricksSqlError(error, { statement, replay: 'unsafe', failure });
+        }
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.active.delete(operation);
+      await operation.close().catch(() => {});
+    }
   }
 
   private cancelError(

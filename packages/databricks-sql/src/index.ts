@@ -34,14 +34,17 @@ export {
   type DatabricksSqlExample,
   DEFAULT_DATABRICKS_SQL_EXAMPLES,
 } from './prompts.js';
+export { type DatabricksRow, DatabricksRowStream } from './row_stream.js';
 export {
   type DatabricksQueryOptions,
   type DatabricksQueryResult,
   DatabricksSqlDatabase,
+  type DatabricksStreamOptions,
   type SerializedDatabricksSqlDatabase,
 } from './sql_database.js';
 // The SQL Statement Execution API client (the `'rest'` transport; also `./rest` for edge runtimes).
 export {
+  type ChunkReadOptions,
   type DecodedChunk,
   type ExecuteRequestOptions,
   type RequestOptions,

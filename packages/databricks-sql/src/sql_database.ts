@@ -31,7 +31,8 @@ import {
   parseSqlOptions,
   type ResolvedSqlOptions,
 } from './options.js';
-import type { StatementConnection } from './statement_connection.js';
+import { DatabricksRowStream } from './row_stream.js';
+import { pageSizeOf, type StatementConnection } from './statement_connection.js';
 import { RestConnection } from './statement_execution/rest_connection.js';
 import {
   buildSampleQuery,
@@ -50,6 +51,26 @@ export interface DatabricksQueryOptions {
   maxRows?: number;
   signal?: AbortSignal;
   /** Seconds; defaults to the database's `queryTimeout`. */
+  queryTimeout?: number;
+}
+
+/** Options of `DatabricksSqlDatabase.stream()`. */
+export interface DatabricksStreamOptions {
+  /** Named (`:name`) parameters as an object, or positional (`?`) ones as an array (Thrift). */
+  params?: QueryParams;
+  /**
+   * Rows per page, 1 to 100 000 (default 10 000): what memory holds at a time. On Thrift one
+   * fetch per page; on REST the warehouse's chunks are cut into pages of this size.
+   */
+  batchRows?: number;
+  /** Rows to read at most; the stream ends there and `truncated` says whether there were more. Default: all. */
+  maxRows?: number;
+  /** Aborting it cancels the statement on the warehouse; the loop then throws a `canceled` error. */
+  signal?: AbortSignal;
+  /**
+   * Seconds the warehouse may take for the statement and for each page (your loop's own time does
+   * not count); defaults to the database's `queryTimeout`.
+   */
   queryTimeout?: number;
 }
 
@@ -523,6 +544,30 @@ export class DatabricksSqlDatabase extends SqlDatabase {
       queryTimeout: options.queryTimeout,
     });
     return { columns: result.columns, rows: result.rows, truncated: result.truncated };
+  }
+
+  /**
+   * Streams the rows of a statement: `for await (const row of db.stream(sql)) { ... }`. Rows are
+   * read from the warehouse a page (`batchRows`) at a time as the loop asks for them, so memory
+   * holds one page whatever the result's size; rows keep the driver's JS values, as in `query()`.
+   * The same guard as `query()` (read-only check and function policy, thrown here, before
+   * anything runs); nothing is sent until the loop starts. Leaving the loop early (`break`,
+   * `return`, a throw in its body) or calling `close()` closes the statement on the warehouse;
+   * aborting `signal` cancels it. Without `maxRows` every row is read. `batches()` on the returned
+   * stream gives whole pages instead of rows. A stream runs once.
+   */
+  stream(sql: string, options: DatabricksStreamOptions = {}): DatabricksRowStream {
+    const statement = this.prepare(sql);
+    const batchRows = pageSizeOf(options.batchRows);
+    return new DatabricksRowStream(() =>
+      this.connection.stream(statement, {
+        batchRows,
+        maxRows: options.maxRows,
+        params: options.params,
+        signal: options.signal,
+        queryTimeout: options.queryTimeout ?? this.queryTimeout,
+      }),
+    );
   }
 
   /** `appDataSource.query()` for `SqlDatabaseChain`: guarded, capped, JSON-safe rows. */

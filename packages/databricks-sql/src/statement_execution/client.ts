@@ -52,6 +52,14 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+export interface ChunkReadOptions extends RequestOptions {
+  /**
+   * Chunks fetched ahead of the consumer at most. Default `maxConcurrentDownloads`; a stream
+   * uses 1 so that memory holds two chunks whatever the result's size.
+   */
+  prefetch?: number;
+}
+
 export interface ExecuteRequestOptions extends RequestOptions {
   /**
    * Retries of a submission the workspace refused with 429 or 503 (it did not run it); core's
@@ -188,7 +196,7 @@ export class StatementExecutionClient {
    */
   async *chunks(
     response: StatementResponse,
-    options: RequestOptions = {},
+    options: ChunkReadOptions = {},
   ): AsyncGenerator<DecodedChunk, void, undefined> {
     const manifest = response.manifest ?? {};
     const format: ResultFormat = manifest.format ?? 'JSON_ARRAY';
@@ -214,9 +222,10 @@ export class StatementExecutionClient {
       return { index, rowOffset: link.row_offset ?? data.row_offset ?? 0, bytes };
     };
     const pending = new Map<number, Promise<RawChunk>>();
+    const ahead = Math.max(1, Math.floor(options.prefetch ?? this.#concurrency));
     let next = 0;
     const launch = () => {
-      while (next < total && pending.size < this.#concurrency) {
+      while (next < total && pending.size < ahead) {
         const index = next++;
         const promise = fetchRaw(index);
         promise.catch(() => {}); // awaited in order below; never an unhandled rejection

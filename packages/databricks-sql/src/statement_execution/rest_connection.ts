@@ -15,7 +15,14 @@ import {
 } from '@lakechain/core';
 import type { ExecuteOptions, QueryParams, StatementResult } from '../connection.js';
 import { DatabricksSqlError, toDatabricksSqlError } from '../errors.js';
-import type { ResolvedTarget, StatementConnection } from '../statement_connection.js';
+import {
+  pageSizeOf,
+  type ResolvedTarget,
+  rowCapOf,
+  type StatementConnection,
+  type StatementPage,
+  type StreamOptions,
+} from '../statement_connection.js';
 import { quoteIdentifier } from '../table_info.js';
 import { StatementExecutionClient } from './client.js';
 import type { StatementExecutionSettings } from './settings.js';
@@ -247,16 +254,120 @@ export class RestConnection implements StatementConnection {
 
   async execute(statement: string, options: ExecuteOptions = {}): Promise<StatementResult> {
     this.ensureOpen();
-    const { signal } = options;
-    if (signal?.aborted) throw this.cancelError('canceled', statement, signal);
-    const cap =
-      options.maxRows !== undefined && Number.isFinite(options.maxRows)
-        ? Math.max(0, Math.floor(options.maxRows))
-        : undefined;
+    if (options.signal?.aborted) throw this.cancelError('canceled', statement, options.signal);
+    const cap = rowCapOf(options.maxRows);
     const parameters = toStatementParameters(options.params, statement);
     const { api, warehouseId } = await this.client();
+    const scope = this.scope(statement, options);
+    try {
+      let plan = this.plan(cap);
+      let result = await this.run(api, warehouseId, statement, parameters, cap, plan, scope.signal);
+      if (
+        result.cutByBytes &&
+        plan.disposition === 'INLINE' &&
+        (this.settings.settings?.disposition ?? 'auto') === 'auto'
+      ) {
+        // The INLINE answer hit its byte limit before the row cap: ask again with links, which
+        // carry up to 100 GiB (a read is safe to repeat; writes return one small row).
+        plan = {
+          disposition: 'EXTERNAL_LINKS',
+          format: this.settings.settings?.format ?? 'ARROW_STREAM',
+        };
+        result = await this.run(api, warehouseId, statement, parameters, cap, plan, scope.signal);
+      }
+      return result.result;
+    } catch (error) {
+      throw scope.fail(error);
+    } finally {
+      scope.end();
+    }
+  }
 
-    // One controller per statement: the caller's signal, `queryTimeout` and `close()` all end it.
+  /**
+   * Runs one statement and yields its rows at most `batchRows` at a time, reading the result
+   * chunk by chunk (`next_chunk_index`) as the consumer asks: memory holds the chunk being read
+   * and the one downloading behind it, whatever the result's size. Results come as links
+   * (EXTERNAL_LINKS, unless the settings force INLINE), so no result is cut at INLINE's 25 MiB.
+   * Ending the iteration early stops the downloads and cancels the statement on the warehouse.
+   */
+  async *stream(
+    statement: string,
+    options: StreamOptions = {},
+  ): AsyncGenerator<StatementPage, void, undefined> {
+    this.ensureOpen();
+    if (options.signal?.aborted) throw this.cancelError('canceled', statement, options.signal);
+    const cap = rowCapOf(options.maxRows);
+    const pageSize = pageSizeOf(options.batchRows);
+    const parameters = toStatementParameters(options.params, statement);
+    const { api, warehouseId } = await this.client();
+    const scope = this.scope(statement, options);
+    const settings = this.settings.settings ?? {};
+    const plan: { disposition: Disposition; format: ResultFormat } =
+      settings.disposition === 'INLINE'
+        ? { disposition: 'INLINE', format: 'JSON_ARRAY' }
+        : { disposition: 'EXTERNAL_LINKS', format: settings.format ?? 'ARROW_STREAM' };
+    let statementId: string | undefined;
+    let finished = false;
+    try {
+      const done = await this.submit(
+        api,
+        warehouseId,
+        statement,
+        parameters,
+        cap,
+        plan,
+        scope.signal,
+      );
+      statementId = done.statement_id;
+      const described = (done.manifest?.schema?.columns ?? [])
+        .slice()
+        .sort((a, b) => a.position - b.position);
+      const columns = described.map(queryColumnOf);
+      const names = described.map((column) => column.name);
+      let delivered = 0;
+      let rows: Array<Record<string, unknown>> = [];
+      // One chunk downloads behind the one being read: bounded memory, no wait between chunks.
+      for await (const chunk of api.chunks(done, { signal: scope.signal, prefetch: 1 })) {
+        for (const values of chunk.rows) {
+          if (cap !== undefined && delivered + rows.length === cap) {
+            // One row past the cap: there were more.
+            finished = true;
+            yield { columns, rows, truncated: true };
+            return;
+          }
+          const row: Record<string, unknown> = {};
+          for (let index = 0; index < names.length; index += 1) row[names[index]!] = values[index];
+          rows.push(row);
+          if (rows.length === pageSize) {
+            delivered += rows.length;
+            yield { columns, rows, truncated: false };
+            rows = [];
+          }
+        }
+      }
+      finished = true;
+      // Also true when the warehouse cut the result by bytes (INLINE only) before the cap.
+      yield { columns, rows, truncated: done.manifest?.truncated === true };
+    } catch (error) {
+      throw scope.fail(error);
+    } finally {
+      scope.end();
+      // Left before the end: the downloads have stopped (the chunk reader's own `finally`); tell
+      // the warehouse too (a statement that already succeeded keeps its result until it expires).
+      if (!finished && statementId !== undefined) await api.cancelQuietly(statementId);
+    }
+  }
+
+  /**
+   * What every statement shares: one controller that the caller's signal, `queryTimeout` and
+   * `close()` all abort; `fail` turns what the statement threw into the package's typed error
+   * (a cancellation when the controller fired); `end` releases the timer and listener.
+   */
+  private scope(
+    statement: string,
+    options: ExecuteOptions,
+  ): { signal: AbortSignal; fail: (error: unknown) => LakechainError; end: () => void } {
+    const { signal } = options;
     const controller = new AbortController();
     const key = Symbol(statement);
     this.running.set(key, controller);
@@ -273,58 +384,35 @@ export class RestConnection implements StatementConnection {
             controller.abort(new Error('queryTimeout'));
           }, options.queryTimeout * 1000)
         : undefined;
-    try {
-      let plan = this.plan(cap);
-      let result = await this.run(
-        api,
-        warehouseId,
-        statement,
-        parameters,
-        cap,
-        plan,
-        controller.signal,
-      );
-      if (
-        result.cutByBytes &&
-        plan.disposition === 'INLINE' &&
-        (this.settings.settings?.disposition ?? 'auto') === 'auto'
-      ) {
-        // The INLINE answer hit its byte limit before the row cap: ask again with links, which
-        // carry up to 100 GiB (a read is safe to repeat; writes return one small row).
-        plan = {
-          disposition: 'EXTERNAL_LINKS',
-          format: this.settings.settings?.format ?? 'ARROW_STREAM',
-        };
-        result = await this.run(
-          api,
-          warehouseId,
-          statement,
-          parameters,
-          cap,
-          plan,
-          controller.signal,
-        );
-      }
-      return result.result;
-    } catch (error) {
-      if (controller.signal.aborted) {
-        throw this.cancelError(why ?? 'canceled', statement, signal, options.queryTimeout, error);
-      }
-      if (LakechainError.isInstance(error)) {
-        throw DatabricksSqlError.isInstance(error) ? error : requestError(error, statement);
-      }
-      throw requestError(error, statement);
-    } finally {
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      this.running.delete(key);
-    }
+    return {
+      signal: controller.signal,
+      fail: (error) => {
+        if (controller.signal.aborted) {
+          return this.cancelError(
+            why ?? 'canceled',
+            statement,
+            signal,
+            options.queryTimeout,
+            error,
+          );
+        }
+        if (LakechainError.isInstance(error)) {
+          return DatabricksSqlError.isInstance(error) ? error : requestError(error, statement);
+        }
+        return requestError(error, statement);
+      },
+      end: () => {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.running.delete(key);
+      },
+    };
   }
 
   /**
    * Submits the statement, waits for it and reads at most `cap + 1` rows. The submission itself
    * is not aborted by `signal` (the statement id only arrives with its answer): the caller is
-   * released at once, and the statement is cancelled as soon as its id is known.
+   * released at once, and the statement is cancelled as soon as its id is known (`submit`).
    */
   private async run(
     api: StatementExecutionClient,
@@ -335,6 +423,45 @@ export class RestConnection implements StatementConnection {
     plan: { disposition: Disposition; format: ResultFormat },
     signal: AbortSignal,
   ): Promise<{ result: StatementResult; cutByBytes: boolean }> {
+    const done = await this.submit(api, warehouseId, statement, parameters, cap, plan, signal);
+    const columns = (done.manifest?.schema?.columns ?? [])
+      .slice()
+      .sort((a, b) => a.position - b.position);
+    const names = columns.map((column) => column.name);
+    const rows: Array<Record<string, unknown>> = [];
+    const limit = cap === undefined ? Number.POSITIVE_INFINITY : cap + 1;
+    for await (const chunk of api.chunks(done, { signal })) {
+      for (const values of chunk.rows) {
+        if (rows.length >= limit) break;
+        const row: Record<string, unknown> = {};
+        for (let index = 0; index < names.length; index += 1) row[names[index]!] = values[index];
+        rows.push(row);
+      }
+      if (rows.length >= limit) break;
+    }
+    const truncated = cap !== undefined && rows.length > cap;
+    const serverTruncated = done.manifest?.truncated === true;
+    return {
+      result: {
+        columns: columns.map(queryColumnOf),
+        rows: truncated ? rows.slice(0, cap) : rows,
+        // Also true when the warehouse cut the result by bytes before the cap was reached.
+        truncated: truncated || serverTruncated,
+      },
+      cutByBytes: serverTruncated && !truncated,
+    };
+  }
+
+  /** Submits the statement (at most `cap + 1` rows) and waits until it SUCCEEDED. */
+  private async submit(
+    api: StatementExecutionClient,
+    warehouseId: string,
+    statement: string,
+    parameters: StatementParameter[] | undefined,
+    cap: number | undefined,
+    plan: { disposition: Disposition; format: ResultFormat },
+    signal: AbortSignal,
+  ): Promise<StatementResponse> {
     const request: ExecuteStatementRequest = {
       statement,
       warehouse_id: warehouseId,
@@ -389,33 +516,7 @@ export class RestConnection implements StatementConnection {
     });
     const done = await api.waitForStatement(answered, { signal });
     if (done.status.state !== 'SUCCEEDED') throw terminalError(done, statement);
-
-    const columns = (done.manifest?.schema?.columns ?? [])
-      .slice()
-      .sort((a, b) => a.position - b.position);
-    const names = columns.map((column) => column.name);
-    const rows: Array<Record<string, unknown>> = [];
-    const limit = cap === undefined ? Number.POSITIVE_INFINITY : cap + 1;
-    for await (const chunk of api.chunks(done, { signal })) {
-      for (const values of chunk.rows) {
-        if (rows.length >= limit) break;
-        const row: Record<string, unknown> = {};
-        for (let index = 0; index < names.length; index += 1) row[names[index]!] = values[index];
-        rows.push(row);
-      }
-      if (rows.length >= limit) break;
-    }
-    const truncated = cap !== undefined && rows.length > cap;
-    const serverTruncated = done.manifest?.truncated === true;
-    return {
-      result: {
-        columns: columns.map(queryColumnOf),
-        rows: truncated ? rows.slice(0, cap) : rows,
-        // Also true when the warehouse cut the result by bytes before the cap was reached.
-        truncated: truncated || serverTruncated,
-      },
-      cutByBytes: serverTruncated && !truncated,
-    };
+    return done;
   }
 
   private cancelError(
