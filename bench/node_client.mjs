@@ -66,6 +66,16 @@ async function caseQuery(args) {
   const baselineRssMb = maxRssMb();
   const once = async () => {
     if (args.mode === 'run') return { chars: (await db.run(args.sql)).length };
+    if (args.mode === 'stream') {
+      // Rows counted as they stream by, never kept: memory holds one page (`batchRows`).
+      const stream = db.stream(args.sql, {
+        ...(args.maxRows ? { maxRows: args.maxRows } : {}),
+        ...(args.batchRows ? { batchRows: args.batchRows } : {}),
+      });
+      let rows = 0;
+      for await (const _row of stream) rows++;
+      return { rows, truncated: stream.truncated };
+    }
     const result = await db.query(args.sql, args.maxRows ? { maxRows: args.maxRows } : {});
     return { rows: result.rows.length, truncated: result.truncated };
   };

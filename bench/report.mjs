@@ -147,6 +147,7 @@ export function renderMarkdown(r, resultFile) {
       row(q.title, q.node, q.python);
       if (q.nodeAlt || q.pythonAlt)
         row(`${q.title} (alternative)`, q.nodeAlt, q.pythonAlt ?? q.python);
+      if (q.nodeStream) row(`${q.title} (streamed)`, q.nodeStream, q.python);
     }
     p();
     p(
@@ -179,7 +180,7 @@ export function renderMarkdown(r, resultFile) {
       p();
     }
     const errs = r.query.flatMap((q) =>
-      ['node', 'python', 'nodeAlt', 'pythonAlt']
+      ['node', 'python', 'nodeAlt', 'pythonAlt', 'nodeStream']
         .filter((k) => q[k]?.error)
         .map((k) => `- ${q.title}, ${k}: \`${errLine(q[k].error)}\``),
     );
@@ -642,7 +643,7 @@ export function renderMarkdown(r, resultFile) {
     for (const k of ['node', 'python'])
       if (s[k]?.error) lost.push(`schema ${s.tables} tables (${k})`);
   for (const q of r.query ?? [])
-    for (const k of ['node', 'python', 'nodeAlt', 'pythonAlt'])
+    for (const k of ['node', 'python', 'nodeAlt', 'pythonAlt', 'nodeStream'])
       if (q[k]?.error) lost.push(`${q.title} (${k})`);
   if (r.llm?.node?.error || r.llm?.python?.error) lost.push('LLM client');
   if (r.trace?.error || r.trace?.node?.error || r.trace?.python?.error) lost.push('tracing');

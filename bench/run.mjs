@@ -259,6 +259,10 @@ async function benchQuery(ws) {
         label: `db.query(sql, {maxRows: ${rows.toLocaleString('en-US')}})`,
       },
       nodeAlt: { mode: 'run', sql, label: 'db.run(sql) (maxRows 100: capped)' },
+      // Rows counted while they stream, not kept (10,000 and 1,000,000 rows).
+      ...(rows >= 10_000
+        ? { nodeStream: { mode: 'stream', sql, label: 'for await (row of db.stream(sql))' } }
+        : {}),
     });
   }
   const sqlBig = `SELECT * FROM ${big}`;
@@ -275,7 +279,7 @@ async function benchQuery(ws) {
   const results = [];
   for (const c of cases) {
     const result = { id: c.id, title: c.title };
-    for (const key of ['node', 'python', 'nodeAlt', 'pythonAlt']) {
+    for (const key of ['node', 'python', 'nodeAlt', 'pythonAlt', 'nodeStream']) {
       if (!c[key]) continue;
       const side = key.startsWith('node') ? 'node' : 'python';
       const runs = [];

@@ -18,6 +18,7 @@ export class DatabricksRowStream implements AsyncIterable<DatabricksRow> {
   #columns?: QueryColumn[];
   #truncated = false;
   #rowCount = 0;
+  #closed = false;
 
   /** `open` starts the statement; it is called once, when the iteration starts. */
   constructor(open: () => AsyncGenerator<StatementPage, void, undefined>) {
@@ -56,6 +57,7 @@ export class DatabricksRowStream implements AsyncIterable<DatabricksRow> {
   ): AsyncGenerator<DatabricksRow[], void, undefined> {
     // `for await` calls `pages.return()` when the consumer leaves early: the statement is closed.
     for await (const page of pages) {
+      if (this.#closed) return;
       this.#columns = page.columns;
       if (page.truncated) this.#truncated = true;
       this.#rowCount += page.rows.length;
@@ -65,7 +67,11 @@ export class DatabricksRowStream implements AsyncIterable<DatabricksRow> {
 
   async *[Symbol.asyncIterator](): AsyncGenerator<DatabricksRow, void, undefined> {
     for await (const batch of this.batches()) {
-      for (const row of batch) yield row;
+      for (const row of batch) {
+        // Closed while this page was being read: the rest of it is dropped too.
+        if (this.#closed) return;
+        yield row;
+      }
     }
   }
 
@@ -74,6 +80,7 @@ export class DatabricksRowStream implements AsyncIterable<DatabricksRow> {
    * For a stream handed to code that may not finish its loop; harmless when it has ended.
    */
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#pages?.return();
   }
 }

@@ -339,6 +339,8 @@ export class RestConnection implements StatementConnection {
           for (let index = 0; index < names.length; index += 1) row[names[index]!] = values[index];
           rows.push(row);
           if (rows.length === pageSize) {
+            // Pages cut from a chunk in hand need no request: check the signal here.
+            scope.signal.throwIfAborted();
             delivered += rows.length;
             yield { columns, rows, truncated: false };
             rows = [];

@@ -27,6 +27,8 @@ export interface LocalWarehouse {
   readonly clusterHttpPath: string;
   /** Thrift sessions open now. */
   openSessions(): number;
+  /** Thrift operations not closed yet (CloseOperation, or their session's close, ends one). */
+  openOperations(): number;
 }
 
 const WAREHOUSE_PATH = /^\/sql\/1\.0\/(?:warehouses|endpoints)\/([^/]+)\/?$/;
@@ -92,6 +94,7 @@ export const warehouseService = defineService({
       httpPath: `/sql/1.0/warehouses/${warehouseId}`,
       clusterHttpPath: `/sql/protocolv1/o/0/${clusterId}`,
       openSessions: () => warehouse.registry.sessionCount,
+      openOperations: () => warehouse.registry.operationCount,
     };
     return {
       state,
