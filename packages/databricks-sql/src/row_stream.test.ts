@@ -77,13 +77,12 @@ describe('row caps and page sizes', () => {
     expect(pageSizeOf(250.9)).toBe(250);
     expect(pageSizeOf(5_000_000)).toBe(100_000);
     for (const bad of [0, -1, Number.NaN]) {
-      const error = (() => {
-        try {
-          pageSizeOf(bad);
-        } catch (caught) {
-          return caught;
-        }
-      })();
+      let error: unknown;
+      try {
+        pageSizeOf(bad);
+      } catch (caught) {
+        error = caught;
+      }
       expect(DatabricksConfigError.isInstance(error)).toBe(true);
       expect(error).toMatchObject({ option: 'batchRows' });
     }
