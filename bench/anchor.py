@@ -99,6 +99,7 @@ def case_query(args):
     # Connect + warm the pool outside the measurement.
     db.run("SELECT 1")
     connect_ms = (time.perf_counter() - t0) * 1000
+    thrift()  # the harness's own first request before the baseline, as on the Node side
     baseline = maxrss_mb()
     mode = args.get("mode", "run")
 

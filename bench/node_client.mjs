@@ -63,6 +63,9 @@ async function caseQuery(args) {
   const db = await openDb('bench_rows', args.runMaxRows ? { maxRows: args.runMaxRows } : {});
   await db.query('SELECT 1 AS x'); // connect + session outside the measurement
   const connectMs = performance.now() - t0;
+  // The harness's own first `fetch` (request counts) loads Node's HTTP client, undici (~16 MB):
+  // before the baseline, so the query's memory growth is the query's.
+  await counts();
   const baselineRssMb = maxRssMb();
   const once = async () => {
     if (args.mode === 'run') return { chars: (await db.run(args.sql)).length };
@@ -405,6 +408,7 @@ async function caseTransport(args) {
   // The same query through DatabricksSqlDatabase, over Thrift or over the Statement Execution API.
   const db = await openDb('bench_rows', { transport: args.transport });
   await db.query('SELECT 1 AS x'); // connect (and, for Thrift, the session) outside the timing
+  await counts(); // the harness's first fetch loads undici: before the baseline
   const baselineRssMb = maxRssMb();
   const before = await transportRequests(args.transport);
   const t0 = performance.now();
