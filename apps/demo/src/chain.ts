@@ -32,6 +32,15 @@ import {
   joinGraph,
   type SchemaTable,
 } from './schema_enums.js';
+import {
+  columnValues,
+  dateRangeProblem,
+  documentedJoins,
+  formatColumnValues,
+  formatJoin,
+  misplacedValueHint,
+  unresolvedColumnHint,
+} from './schema_hints.js';
 
 export interface TokenCounts {
   input: number;
@@ -148,6 +157,12 @@ export interface AskOptions {
    * gave (see README).
    */
   schemaLinking?: boolean;
+  /**
+   * `sql` format: `full` (default) adds rules for date ranges, joins through the keys the DDL
+   * documents (listed under the tables) and names over keys; `short` is the earlier prompt with
+   * one line on dates. Chosen on the development half (see README).
+   */
+  rules?: 'full' | 'short';
 }
 
 export type SqlFormat = 'clauses' | 'sql';
@@ -170,11 +185,25 @@ const SQL_STRING_SYSTEM_PROMPT = `You are a Databricks SQL expert. Write ONE Dat
 Rules:
 - Use only the tables and columns listed below.
 - Aggregate (count, sum, avg, min, max) when the question asks for a number.
-- Dates: DATE 'YYYY-MM-DD' literals, year(col), month(col).
+- {date_rule}{join_rule}{name_rule}
 - Return JSON with {answerable_field}{linking_fields}"sql".{unanswerable_rule}{answer_rule}
 
 Tables of {schema}:
-{table_info}{examples}`;
+{table_info}{join_keys}{column_values}{examples}`;
+
+/**
+ * What a small model gets wrong about dates: it compares a date with one day to mean a year or a
+ * month, and `BETWEEN` on a timestamp drops the last day. One pattern per case (development half).
+ */
+const DATE_RULE = `Dates: DATE 'YYYY-MM-DD' literals. A year: year(col) = 2020. A month: col >= DATE '2020-06-01' AND col < DATE '2020-07-01'. A day of a TIMESTAMP column: to_date(col) = DATE '2020-06-15'; days from-to: to_date(col) BETWEEN DATE '2020-06-10' AND DATE '2020-06-12' (both days included).`;
+
+const SHORT_DATE_RULE = `Dates: DATE 'YYYY-MM-DD' literals, year(col), month(col).`;
+
+const NAME_RULE = `
+- When the question asks which thing (a supplier, a nation), return its name, not its key.`;
+
+const JOIN_RULE = `
+- When the question is about something another table holds (the name of a nation or a region, for example), JOIN the tables on the join keys below, through a chain of tables when needed.`;
 
 const ANSWER_RULE = `
 - When you are then shown the query's result, answer the question from it in plain sentences, not JSON.`;
@@ -665,6 +694,9 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
         if (chosen.length > 0)
           examples = `\n\nExamples:\n${formatSqlExamples(chosen, allowUnanswerable, schemaLinking)}`;
       }
+      const fullRules = format === 'sql' && options.rules !== 'short';
+      const joins = fullRules ? documentedJoins(tableInfo, tables) : [];
+      const values = fullRules ? await columnValues(db, tables) : [];
       // The system prompt comes first and changes least (rules, then the tables, then the
       // examples), so a local model's KV cache of it is reused by the next calls.
       const messages: Array<[string, string]> = [
@@ -679,6 +711,17 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
             linking_fields: schemaLinking
               ? '"tables" (the tables you read), "columns" (the columns you use) and '
               : '',
+            date_rule: fullRules ? DATE_RULE : SHORT_DATE_RULE,
+            join_rule: fullRules && joins.length > 0 ? JOIN_RULE : '',
+            name_rule: fullRules ? NAME_RULE : '',
+            join_keys:
+              fullRules && joins.length > 0
+                ? `\n\nJoin keys:\n${joins.map((join) => `- ${formatJoin(join)}`).join('\n')}`
+                : '',
+            column_values:
+              values.length > 0
+                ? `\n\nValues of short-list columns:\n${values.map((entry) => `- ${formatColumnValues(entry)}`).join('\n')}`
+                : '',
             answerable_field: allowUnanswerable
               ? '"answerable" (true when the tables below hold what the question asks for), '
               : '',
@@ -690,6 +733,8 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
       let result: DatabricksQueryResult | undefined;
       let sql: string | undefined;
       let sqlText = '';
+      /** A repair hint named a join that reaches what the question asks about. */
+      let joinHinted = false;
       for (let attempt = 1; attempt <= maxRepairs + 1; attempt++) {
         throwIfAborted(signal);
         emit({ type: 'generating', attempt });
@@ -708,6 +753,20 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
           !output.parsing_error &&
           (output.parsed as { answerable?: unknown } | null)?.answerable === false
         ) {
+          // After a hint that found the column or value in a joinable table, the data does hold
+          // it: a small model that gives up there is told so once more (not on the last try).
+          if (joinHinted && attempt <= maxRepairs) {
+            joinHinted = false;
+            attempts.push({ stage: 'generate', error: 'declined after a join hint' });
+            messages.push(
+              ['ai', rawText || '{}'],
+              [
+                'human',
+                'The tables do hold it: answer with "answerable": true and the SQL, using the JOIN given above.',
+              ],
+            );
+            continue;
+          }
           attempts.push({ stage: 'generate', error: 'the model found no data for the question' });
           return {
             answered: false,
@@ -725,6 +784,17 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
           });
           candidate = cleanSql(checked.sql);
           fromCompleted = checked.fromCompleted === true;
+          // Not on the last attempt: a model that keeps its query after being told gets it run.
+          const lastAttempt = attempt === maxRepairs + 1;
+          const schemaProblem =
+            fullRules && !lastAttempt
+              ? (dateRangeProblem(input.question, candidate) ??
+                misplacedValueHint(candidate, values, tables, joins))
+              : undefined;
+          if (schemaProblem) {
+            if (/: JOIN /.test(schemaProblem)) joinHinted = true;
+            throw new Error(schemaProblem);
+          }
         } catch (error) {
           throwIfAborted(signal);
           const message = errorText(error);
@@ -761,11 +831,15 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
             ...(fromCompleted ? { fromCompleted } : {}),
           });
           emit({ type: 'rejected', attempt, stage, error: message });
+          const hint = fullRules
+            ? unresolvedColumnHint(message, candidate, tables, joins)
+            : undefined;
+          if (hint && /: JOIN /.test(hint)) joinHinted = true;
           messages.push(
             ['ai', rawText],
             [
               'human',
-              `The query ${candidate} failed: ${message}\nFix it. Use only the tables and columns listed above.`,
+              `The query ${candidate} failed: ${message}\n${hint ? `${hint}\n` : ''}Fix it. Use only the tables and columns listed above.`,
             ],
           );
         }

@@ -179,6 +179,29 @@ function describeHalf(name: string, summary: HalfSummary): string {
   );
 }
 
+const EVAL_USAGE = `Usage: pnpm demo:eval [options]   (or: node apps/demo/dist/eval.js [options])
+
+Runs the evaluation questions through the demo's chain and compares each result with the
+reference SQL's. Results go to eval-results/<mode>-<model>-<time>.json (or --out).
+
+  --half dev|holdout|both      which half (default both; the held-out half is never tuned on)
+  --model <name|file.gguf>     offline model (default qwen-coder-1.5b)
+  --offline | --profile <p>    local workspace, or a configured Databricks profile
+  --endpoint <name>            serving endpoint (workspace mode)
+  --schema nyctaxi|tpch        one schema only
+  --only <id,id>  --limit <n>  a subset of questions
+  --max-repairs <n>            repairs after a failed attempt (default 2)
+  --out <file>  --tag <name>   where the JSON goes, a tag in its name
+  --check-references           run only the reference SQL and print its rows
+  --verbose                    progress lines and every attempt
+Ablations (defaults in brackets):
+  --format sql|clauses [sql]   --rules full|short [full]   --examples none|selected [none]
+  --max-tables <n> [0: all]    --schema-linking on|off [off]   --complete-from on|off [on]
+  --answer-in-conversation on|off [on]   --unanswerable on|off [on]
+  --repair-temperature <t> [0.7]   --threads <n>   --batch-size <n>   --context-size <n>
+  --sql-max-tokens <n> [200]
+`;
+
 export async function runEvaluation(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -202,15 +225,21 @@ export async function runEvaluation(argv: string[]): Promise<number> {
       'answer-in-conversation': { type: 'string' },
       unanswerable: { type: 'string' },
       'schema-linking': { type: 'string' },
+      rules: { type: 'string' },
       'repair-temperature': { type: 'string' },
       threads: { type: 'string' },
       'context-size': { type: 'string' },
       'batch-size': { type: 'string' },
       'sql-max-tokens': { type: 'string' },
       verbose: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
+  if (values.help) {
+    process.stdout.write(EVAL_USAGE);
+    return 0;
+  }
   const maxRepairs = values['max-repairs'] === undefined ? 2 : Number(values['max-repairs']);
   const half = (values.half ?? 'both') as Half | 'both';
   if (!['dev', 'holdout', 'both'].includes(half))
@@ -227,7 +256,10 @@ export async function runEvaluation(argv: string[]): Promise<number> {
     throw new Error(`--format is sql or clauses, got "${values.format}".`);
   if (values.examples && !['selected', 'none'].includes(values.examples))
     throw new Error(`--examples is selected or none, got "${values.examples}".`);
+  if (values.rules && !['full', 'short'].includes(values.rules))
+    throw new Error(`--rules is full or short, got "${values.rules}".`);
   const chainOptions: Partial<AskOptions> = {
+    ...(values.rules ? { rules: values.rules as 'full' | 'short' } : {}),
     ...(values.format ? { format: values.format as SqlFormat } : {}),
     ...(values.examples ? { examples: values.examples as 'selected' | 'none' } : {}),
     ...(values['max-tables'] !== undefined
