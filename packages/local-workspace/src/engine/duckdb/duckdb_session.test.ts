@@ -235,3 +235,31 @@ describe('streaming and cancel', () => {
     expect(e.errorClass).toBe('OPERATION_CANCELED');
   });
 });
+
+describe('small results run materialized, read in place', () => {
+  test('rows, order and types are those of the streamed query, across several DuckDB chunks', async () => {
+    // 5,000 rows: three DuckDB vectors of at most 2,048 rows, read from a materialized result.
+    const materialized = await q(
+      s,
+      'SELECT id, id * 2 AS twice, CAST(id AS STRING) AS text FROM range(5000) AS r(id) ORDER BY id LIMIT 5000',
+    );
+    // The same query without a bound streams.
+    const streamed = await q(
+      s,
+      'SELECT id, id * 2 AS twice, CAST(id AS STRING) AS text FROM range(5000) AS r(id) ORDER BY id',
+    );
+    expect(materialized).toHaveLength(5000);
+    expect(materialized).toEqual(streamed);
+    expect(materialized[4999]).toEqual([4999n, 9998n, '4999']);
+    expect(await q(s, 'SELECT 1 AS one, NULL AS nothing')).toEqual([[1, null]]);
+  });
+
+  test('a failing small query reports its error, and the session keeps working', async () => {
+    await expect(q(s, 'SELECT no_such_column FROM samples.tpch.region LIMIT 1')).rejects.toThrow(
+      /UNRESOLVED_COLUMN/,
+    );
+    expect(
+      await q(s, 'SELECT r_name FROM samples.tpch.region ORDER BY r_regionkey LIMIT 2'),
+    ).toEqual([['AFRICA'], ['AMERICA']]);
+  });
+});

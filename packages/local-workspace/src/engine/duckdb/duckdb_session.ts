@@ -14,6 +14,7 @@ import { type HostAccessPolicy, refusedHostAccess } from '../dialect/host_access
 import { significant } from '../dialect/lexer.js';
 import { checkParameters, completeParameterType } from '../dialect/parameters.js';
 import { isReadOnly, transactionChange } from '../dialect/read_only.js';
+import { isSmallResult } from '../dialect/result_bound.js';
 import { type PythonCall, translate } from '../dialect/translate.js';
 import type { TranslateContext } from '../dialect/translate_context.js';
 import { canceledError, classifyError, type ErrorContext } from '../errors.js';
@@ -283,6 +284,9 @@ export class DuckDbSession implements EngineSession, SessionContext {
           prepared.bind(values as never);
         }
         result = await prepared.stream();
+      } else if (isSmallResult(sig)) {
+        // One thread-pool call instead of five; read in place by StreamingResult.
+        result = await pc.conn.run(tr.sql);
       } else {
         result = await pc.conn.stream(tr.sql);
       }

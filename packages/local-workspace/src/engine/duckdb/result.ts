@@ -2,7 +2,12 @@
  * `EngineResult` implementations: a streaming one over a DuckDB result (chunks pulled on demand)
  * and an in-memory one for emulated statements and metadata.
  */
-import type { DuckDBDataChunk, DuckDBResult, DuckDBType } from '@duckdb/node-api';
+import {
+  type DuckDBDataChunk,
+  DuckDBMaterializedResult,
+  type DuckDBResult,
+  type DuckDBType,
+} from '@duckdb/node-api';
 import { canceledError, classifyError, type ErrorContext } from '../errors.js';
 import type { ColumnMetadata, EngineResult, EngineValue } from '../sql_engine.js';
 import { converterFor } from './engine_values.js';
@@ -49,6 +54,8 @@ export class StreamingResult implements EngineResult {
   private closed = false;
   private aborted = false;
   private released = false;
+  /** The next chunk to read of a materialized result. */
+  private materializedChunk = 0;
   /** A DuckDB fetch is running: the connection is released only after it settles. */
   private inFlight = false;
   private readonly onAbort: () => void;
@@ -102,6 +109,20 @@ export class StreamingResult implements EngineResult {
     return out;
   }
 
+  /**
+   * The next chunk: read in place from a materialized result (the session materializes queries
+   * known to be small: no thread-pool hop per chunk), fetched from a streaming one.
+   */
+  private async nextChunk(): Promise<DuckDBDataChunk | null> {
+    const result = this.o.result;
+    if (result instanceof DuckDBMaterializedResult) {
+      return this.materializedChunk < result.chunkCount
+        ? result.getChunk(this.materializedChunk++)
+        : null;
+    }
+    return result.fetchChunk();
+  }
+
   async fetch(maxRows: number): Promise<EngineValue[][]> {
     if (this.aborted) throw canceledError();
     const want = Math.max(0, Math.floor(maxRows));
@@ -116,7 +137,7 @@ export class StreamingResult implements EngineResult {
       let next: DuckDBDataChunk | null;
       this.inFlight = true;
       try {
-        next = await this.o.result.fetchChunk();
+        next = await this.nextChunk();
       } catch (e) {
         this.inFlight = false;
         this.finish();
