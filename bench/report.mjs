@@ -632,6 +632,23 @@ export function renderMarkdown(r, resultFile) {
       );
     p();
   }
+  p('## Where lakechain is still slower, and why');
+  p();
+  p(
+    'Every row above with a ratio over 1, by cause. Profiles and the measurements behind each: ' +
+      '`packages/local-workspace/bench/PROFILE.md`.',
+  );
+  p();
+  for (const line of [
+    '- **Query, cold** (the first statement of a process, section 2): Node compiles code on its first use, and the driver (`@databricks/sql`, about 540 CommonJS modules) loads on the first connection, not at `import`. Warm, the same statements are at parity or faster.',
+    "- **Query memory, 10,000 rows** (Δ RSS, section 2): the rows kept take about 3 MB of V8 heap; the rest is V8's young generation, whose pages count in RSS once the Arrow decoding has written short-lived objects to them. A library cannot set `--max-semi-space-size` (with it at 2 MB the growth fell from about 45 to 29 MB). `db.stream()` bounds memory by a page, which shows from 100,000 rows on (a third of `query()`'s growth at 1,000,000 rows).",
+    "- **`import`** (section 2): `@langchain/classic`'s `SqlDatabase`, the base class of `DatabricksSqlDatabase`, with `@langchain/core`, takes about 250 ms; the package's own modules about 18 ms.",
+    "- **Raw HTTP baselines** (sections 3 and 9, \"raw\" rows): Node's `fetch` against Python's `httpx`, no lakechain code; lakechain's overhead over its raw call is below Python's in both sections.",
+    "- **Vector Search, construction + first query** (section 9): includes loading the package and LangChain's modules in the measured process; the queries after it are at parity or faster.",
+    "- **Not explained yet**: the Lakebase checkpointer's cold start and per-operation latency (section 5; the pure-JavaScript `pg` driver against psycopg on libpq, and ours verifies the server certificate where Python's `sslmode=require` does not, neither measured apart), our Statement Execution client on INLINE `JSON_ARRAY` results (section 6; about 6 ms per request more than the Python SDK, which also leaves values as strings where ours decodes them), and the agent server's streaming time to first token (its own section: about 1 ms after MLflow's at p50, while its whole stream ends as soon or sooner; a streamed response costs our server about 1.3 ms more than a plain one, not yet profiled; the events of one step now go out in one write).",
+  ])
+    p(line);
+  p();
   p('## What could not run as specified');
   p();
   p(
