@@ -47,17 +47,13 @@ export function isSmallResult(sig: readonly Token[]): boolean {
     if (depth !== 0) continue;
     if (word === 'FROM') hasFrom = true;
     else if (word === 'LIMIT') {
+      // The statement's closing `LIMIT n [OFFSET m]` bounds the result (a set operation's, or
+      // the only query's).
       const count = sig[i + 1];
-      // The last top-level LIMIT bounds the result (a set operation's, or the only one).
-      if (count?.kind === 'number' && /^\d+$/.test(count.text) && i + 2 >= sig.length) {
-        return Number(count.text) <= SMALL_RESULT_ROWS;
-      }
-      if (
-        count?.kind === 'number' &&
-        /^\d+$/.test(count.text) &&
-        sig[i + 2]?.kind === 'ident' &&
-        (sig[i + 2] as Token).value.toUpperCase() === 'OFFSET'
-      ) {
+      const after = sig[i + 2];
+      const closing =
+        after === undefined || (after.kind === 'ident' && after.value.toUpperCase() === 'OFFSET');
+      if (count?.kind === 'number' && /^\d+$/.test(count.text) && closing) {
         return Number(count.text) <= SMALL_RESULT_ROWS;
       }
     }
