@@ -786,14 +786,13 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
           fromCompleted = checked.fromCompleted === true;
           // Not on the last attempt: a model that keeps its query after being told gets it run.
           const lastAttempt = attempt === maxRepairs + 1;
-          const schemaProblem =
-            fullRules && !lastAttempt
-              ? (dateRangeProblem(input.question, candidate) ??
-                misplacedValueHint(candidate, values, tables, joins))
-              : undefined;
-          if (schemaProblem) {
-            if (/: JOIN /.test(schemaProblem)) joinHinted = true;
-            throw new Error(schemaProblem);
+          if (fullRules && !lastAttempt) {
+            const dateProblem = dateRangeProblem(input.question, candidate);
+            const problem = dateProblem
+              ? { text: dateProblem }
+              : misplacedValueHint(candidate, values, tables, joins);
+            if (problem?.join) joinHinted = true;
+            if (problem) throw new Error(problem.text);
           }
         } catch (error) {
           throwIfAborted(signal);
@@ -834,12 +833,12 @@ export async function askLakehouse(question: string, options: AskOptions): Promi
           const hint = fullRules
             ? unresolvedColumnHint(message, candidate, tables, joins)
             : undefined;
-          if (hint && /: JOIN /.test(hint)) joinHinted = true;
+          if (hint?.join) joinHinted = true;
           messages.push(
             ['ai', rawText],
             [
               'human',
-              `The query ${candidate} failed: ${message}\n${hint ? `${hint}\n` : ''}Fix it. Use only the tables and columns listed above.`,
+              `The query ${candidate} failed: ${message}\n${hint ? `${hint.text}\n` : ''}Fix it. Use only the tables and columns listed above.`,
             ],
           );
         }

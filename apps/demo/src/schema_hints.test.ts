@@ -140,16 +140,17 @@ describe('repair hints from the schema', () => {
         withNames,
         joins,
       ),
-    ).toBe(
-      '`r_name` is a column of region: JOIN region ON nation.n_regionkey = region.r_regionkey. Keep the tables you have and add this JOIN.',
-    );
+    ).toEqual({
+      text: '`r_name` is a column of region: JOIN region ON nation.n_regionkey = region.r_regionkey. Keep the tables you have and add this JOIN.',
+      join: 'JOIN region ON nation.n_regionkey = region.r_regionkey',
+    });
     expect(
       unresolvedColumnHint(
         'Table "n" does not have a column named "payment_type"',
         'SELECT payment_type FROM nation n',
         withNames,
         joins,
-      ),
+      )?.text,
     ).toMatch(/No table has a column `payment_type`.*"answerable": false/);
     expect(unresolvedColumnHint('[PARSE_SYNTAX_ERROR] near FROM', 'SELECT', withNames, joins)).toBe(
       undefined,
@@ -163,9 +164,10 @@ describe('repair hints from the schema', () => {
     ];
     const sql =
       "SELECT count(*) FROM customer AS T1 JOIN nation AS T2 ON T1.c_nationkey = T2.n_nationkey WHERE T2.n_name = 'AMERICA'";
-    expect(misplacedValueHint(sql, values, withNames, joins)).toBe(
-      "'AMERICA' is not a value of nation.n_name; it is a value of region.r_name: JOIN region ON nation.n_regionkey = region.r_regionkey. Keep the tables you have and add this JOIN.",
-    );
+    expect(misplacedValueHint(sql, values, withNames, joins)).toEqual({
+      text: "'AMERICA' is not a value of nation.n_name; it is a value of region.r_name: JOIN region ON nation.n_regionkey = region.r_regionkey. Keep the tables you have and add this JOIN.",
+      join: 'JOIN region ON nation.n_regionkey = region.r_regionkey',
+    });
     expect(
       misplacedValueHint("SELECT 1 FROM nation WHERE n_name = 'GERMANY'", values, withNames, joins),
     ).toBeUndefined();

@@ -199,6 +199,15 @@ function tablesIn(sql: string, tables: readonly SchemaTable[]): string[] {
     .map((table) => table.name);
 }
 
+/** A repair request for the model; `join` is the `JOIN` chain it names, when it names one. */
+export interface RepairHint {
+  text: string;
+  join?: string;
+}
+
+/** The advice that ends a hint naming a `JOIN` chain. */
+const addJoin = (path: string) => `${path}. Keep the tables you have and add this JOIN.`;
+
 /**
  * A repair hint for an unresolved column: which table has it and the joins that reach it from
  * the tables the query reads, or that no table has it (then the question may not be answerable).
@@ -208,7 +217,7 @@ export function unresolvedColumnHint(
   sql: string,
   tables: readonly SchemaTable[],
   joins: readonly DocumentedJoin[],
-): string | undefined {
+): RepairHint | undefined {
   const missing =
     /name `([^`]+)` cannot be resolved/.exec(error)?.[1] ??
     /does not have a column named "([^"]+)"/.exec(error)?.[1];
@@ -218,12 +227,14 @@ export function unresolvedColumnHint(
     table.columns.some((column) => column.name.toLowerCase() === name),
   );
   if (!owner) {
-    return `No table has a column \`${name}\`. If no column holds what the question asks for, say so with "answerable": false.`;
+    return {
+      text: `No table has a column \`${name}\`. If no column holds what the question asks for, say so with "answerable": false.`,
+    };
   }
   const path = joinPath(joins, tablesIn(sql, tables), owner.name);
   return path
-    ? `\`${name}\` is a column of ${owner.name}: ${path}. Keep the tables you have and add this JOIN.`
-    : `\`${name}\` is a column of ${owner.name}.`;
+    ? { text: `\`${name}\` is a column of ${owner.name}: ${addJoin(path)}`, join: path }
+    : { text: `\`${name}\` is a column of ${owner.name}.` };
 }
 
 /**
@@ -236,7 +247,7 @@ export function misplacedValueHint(
   values: readonly ColumnValues[],
   tables: readonly SchemaTable[],
   joins: readonly DocumentedJoin[],
-): string | undefined {
+): RepairHint | undefined {
   for (const match of sql.matchAll(/(?:\w+\.)?(\w+)\s*=\s*'((?:[^']|'')*)'/g)) {
     const column = (match[1] as string).toLowerCase();
     const literal = (match[2] as string).replace(/''/g, "'");
@@ -245,7 +256,8 @@ export function misplacedValueHint(
     const holder = values.find((entry) => entry.values.includes(literal));
     if (!holder) continue;
     const path = joinPath(joins, tablesIn(sql, tables), holder.table);
-    return `'${literal}' is not a value of ${compared.table}.${compared.column}; it is a value of ${holder.table}.${holder.column}${path ? `: ${path}. Keep the tables you have and add this JOIN` : ''}.`;
+    const text = `'${literal}' is not a value of ${compared.table}.${compared.column}; it is a value of ${holder.table}.${holder.column}`;
+    return path ? { text: `${text}: ${addJoin(path)}`, join: path } : { text: `${text}.` };
   }
   return undefined;
 }
