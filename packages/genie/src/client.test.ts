@@ -121,6 +121,7 @@ describe('GenieClient.ask', () => {
       ...auth,
       fetch,
       pollInitialDelayMs: 1_000,
+      pollBackoffAfterMs: 0,
       pollMaxDelayMs: 4_000,
     });
     const pending = genie.ask('s1', 'Top products?');
@@ -147,6 +148,42 @@ describe('GenieClient.ask', () => {
     expect(waits[1]).toBeGreaterThanOrEqual(1_000);
     expect(waits[2]).toBeGreaterThanOrEqual(2_000);
     expect(Math.max(...waits)).toBeLessThanOrEqual(4_000);
+  });
+
+  it('polls at a steady interval for pollBackoffAfterMs, then backs off', async () => {
+    let polls = 0;
+    const { fetch, calls } = scriptedFetch(({ method, path }) => {
+      if (method === 'POST' && path === `${SPACE}/start-conversation`)
+        return { body: { conversation_id: 'c1', message_id: 'm1', message: message('SUBMITTED') } };
+      if (path === MESSAGE) {
+        polls += 1;
+        return { body: polls < 10 ? message('EXECUTING_QUERY') : COMPLETED };
+      }
+      if (path === `${MESSAGE}/attachments/a3/query-result`) return { body: RESULT };
+      return { status: 404, body: { error_code: 'ENDPOINT_NOT_FOUND', message: path } };
+    });
+    // Defaults: 500 ms for the first 10 s; here 1 s steps for 4 s, then doubling up to 8 s.
+    const genie = new GenieClient({
+      ...auth,
+      fetch,
+      pollInitialDelayMs: 1_000,
+      pollBackoffAfterMs: 4_000,
+      pollMaxDelayMs: 8_000,
+    });
+    const pending = genie.ask('s1', 'Top products?');
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect((await pending).stats.polls).toBe(10);
+    const pollTimes = calls.filter((call) => call.path === MESSAGE).map((call) => call.at);
+    const waits = pollTimes.slice(1).map((time, index) => time - (pollTimes[index] as number));
+    // Four steady waits of 75-100 % of 1 s, then 50-100 % of 2 s, 4 s, 8 s, 8 s, 8 s.
+    for (const wait of waits.slice(0, 4)) {
+      expect(wait).toBeGreaterThanOrEqual(750);
+      expect(wait).toBeLessThanOrEqual(1_000);
+    }
+    expect(waits[4]).toBeGreaterThanOrEqual(1_000);
+    expect(waits[5]).toBeGreaterThanOrEqual(2_000);
+    expect(waits[6]).toBeGreaterThanOrEqual(4_000);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(8_000);
   });
 
   it('waits out a 429 with Retry-After before asking again: queued, not failed', async () => {

@@ -39,8 +39,17 @@ import { type GenieColumn, type JsonValue, rowsOf } from './values.js';
 export interface GenieClientOptions extends GenieAuthOptions {
   /** Total time one `ask()` may take, queueing for the rate limit included. Default 300 000 ms. */
   timeoutMs?: number;
-  /** First wait between polls (doubled each poll, 50–100 % jitter). Default 500 ms. */
+  /**
+   * Wait between polls while the question is young (75–100 % of it, jittered). Default 500 ms,
+   * the interval of Python's `databricks-ai-bridge` Genie.
+   */
   pollInitialDelayMs?: number;
+  /**
+   * How long polls keep `pollInitialDelayMs` before backing off (doubling, 50–100 % jitter, up to
+   * `pollMaxDelayMs`). Default 10 000 ms: most answers come within it and are seen within one
+   * interval; a question that runs longer costs few requests.
+   */
+  pollBackoffAfterMs?: number;
   /** Longest wait between polls. Default 5 000 ms. */
   pollMaxDelayMs?: number;
   /** Rows kept in an answer (the rest is counted in `rowCount` and flagged `truncated`). Default 100. */
@@ -104,6 +113,7 @@ const optionsSchema = z
     ...authOptionsShape,
     timeoutMs: z.number().int().positive().optional(),
     pollInitialDelayMs: z.number().int().positive().optional(),
+    pollBackoffAfterMs: z.number().int().nonnegative().optional(),
     pollMaxDelayMs: z.number().int().positive().optional(),
     maxRows: z.number().int().nonnegative().optional(),
   })
@@ -209,6 +219,7 @@ export class GenieClient {
   readonly #connection: GenieConnection;
   readonly #timeoutMs: number;
   readonly #pollInitialDelayMs: number;
+  readonly #steadyPolls: number;
   readonly #pollMaxDelayMs: number;
   readonly #maxRows: number;
 
@@ -217,6 +228,7 @@ export class GenieClient {
     this.#connection = new GenieConnection(parsed);
     this.#timeoutMs = parsed.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#pollInitialDelayMs = parsed.pollInitialDelayMs ?? 500;
+    this.#steadyPolls = Math.ceil((parsed.pollBackoffAfterMs ?? 10_000) / this.#pollInitialDelayMs);
     this.#pollMaxDelayMs = Math.max(
       parsed.pollMaxDelayMs ?? 5_000,
       parsed.pollInitialDelayMs ?? 500,
@@ -541,9 +553,14 @@ export class GenieClient {
   }
 
   #pollDelay(attempt: number): number {
-    // Core's backoff with 50–100 % jitter: polls spread out but never come back immediately.
+    // A steady interval first: an answer is seen within one interval of being ready, as with
+    // Python's fixed 0.5 s polls (a doubling backoff from the start added up to the last wait,
+    // ~0.6 s, to an answer of ~1 s). Then core's backoff, so a long question costs few requests.
+    // The jitter keeps clients that asked together from polling in lockstep.
+    if (attempt < this.#steadyPolls)
+      return Math.floor(this.#pollInitialDelayMs * (0.75 + Math.random() / 4));
     return computeBackoffMs(
-      attempt,
+      attempt - this.#steadyPolls + 1,
       { initialDelayMs: this.#pollInitialDelayMs, maxDelayMs: this.#pollMaxDelayMs },
       () => 0.5 + Math.random() / 2,
     );
