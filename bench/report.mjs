@@ -270,8 +270,7 @@ export function renderMarkdown(r, resultFile) {
     p();
     p(
       'Overheads are differences of medians of ~ms calls on a shared machine: they are noisy at the sub-millisecond level, and a negative overhead means "within noise of the raw call". ' +
-        'The Databricks SDK in the Python client also tries `GET /.well-known/databricks-config` at construction, which the local workspace answers 404 ' +
-        '(it logs "Failed to automatically resolve config from host metadata" and falls back; not on the timed path).',
+        'The Databricks SDK in the Python client also reads `GET /.well-known/databricks-config` (host metadata) at construction, which the local workspace serves; not on the timed path.',
     );
     p();
   }
@@ -495,7 +494,7 @@ export function renderMarkdown(r, resultFile) {
     p(
       `A question to a local Genie space answered end to end (question, polls until \`COMPLETED\`, query result), median of ${args.questions} questions after a warm-up. ` +
         'The space\'s model is instant and each of Genie\'s six working states lasts 100 ms (`stepDelayMs`), so Genie\'s own work ("work": the message\'s last update minus its creation) is about 0.6 s, a stand-in for the seconds a real space takes; "overhead" is what the client adds on top (mostly waiting for the next poll). ' +
-        "Ours: `GenieClient.ask()` with its default polling (500 ms doubling to 5 s, 50–100 % jitter) and a faster setting; Python: `databricks-ai-bridge`'s `Genie.ask_question()` (fixed 0.5 s polls).",
+        "Ours: `GenieClient.ask()` with its default polling (every 500 ms, 75–100 % jitter, for the first 10 s, then doubling to 5 s) and a faster setting; Python: `databricks-ai-bridge`'s `Genie.ask_question()` (fixed 0.5 s polls).",
     );
     p();
     if (n?.error) p(`Ours failed: \`${errLine(n.error)}\``);
@@ -651,10 +650,6 @@ export function renderMarkdown(r, resultFile) {
   p();
   p('## What could not run as specified');
   p();
-  p(
-    '- **LLM client, Python**: the Databricks SDK probes `GET /.well-known/databricks-config` (host metadata); the local workspace has no such route (404). ' +
-      'Harmless here (the SDK falls back to the explicit host/token), but it is a second fidelity gap.',
-  );
   const lost = [];
   for (const s of r.schema ?? [])
     for (const k of ['node', 'python'])
@@ -677,7 +672,7 @@ export function renderMarkdown(r, resultFile) {
   p(
     lost.length
       ? `- Failed in this run: ${lost.join('; ')} (errors in the sections above and in the JSON).`
-      : '- Nothing else failed in this run.',
+      : '- Nothing failed in this run.',
   );
   p();
   return `${out.join('\n')}\n`;
