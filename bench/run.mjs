@@ -161,8 +161,20 @@ function childEnv(ws) {
     REQUESTS_CA_BUNDLE: ws.caFile,
     SSL_CERT_FILE: ws.caFile,
     PYTHONWARNINGS: 'ignore',
-    MLFLOW_TRACKING_URI: '',
+    // MLflow 3 traces the Python clients' calls (databricks-ai-bridge) into ./mlflow.db by
+    // default: keep that store out of the working tree.
+    MLFLOW_TRACKING_URI: `sqlite:///${join(mlflowDir(), 'mlflow.db')}`,
   };
+}
+
+let mlflowTmp;
+/** A directory for the Python side's MLflow store, removed when the bench exits. */
+function mlflowDir() {
+  if (!mlflowTmp) {
+    mlflowTmp = mkdtempSync(join(tmpdir(), 'lakechain-bench-mlflow-'));
+    process.on('exit', () => rmSync(mlflowTmp, { recursive: true, force: true }));
+  }
+  return mlflowTmp;
 }
 
 function runChild(side, ws, name, args, timeoutMs = 600_000, extraEnv = {}) {

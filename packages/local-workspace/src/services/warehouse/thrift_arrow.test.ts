@@ -6,7 +6,7 @@ import { parseTimestampMicros } from './arrow_values.js';
 import { ArrowEncoder } from './thrift_arrow.js';
 import { tableSchemaOf, toInt64 } from './thrift_types.js';
 
-const { RecordBatchReader } = Arrow;
+const { RecordBatchReader, RecordBatchStreamWriter } = Arrow;
 const require = createRequire(import.meta.url);
 // The driver's own Arrow reader: the exact code that turns our bytes into rows for applications.
 const ArrowResultConverter = require('@databricks/sql/dist/result/ArrowResultConverter').default;
@@ -149,6 +149,24 @@ describe('Arrow batches through the driver reader', () => {
     let count = 0;
     for (const batch of reader) count += batch.numRows;
     expect(count).toBe(2000);
+  });
+});
+
+describe('page bytes', () => {
+  it('are exactly the record-batch message of a whole IPC stream of the same rows', () => {
+    const columns = [column('id', 'BIGINT'), column('name', 'STRING'), column('d', 'DECIMAL(10,2)')];
+    const rows: EngineValue[][] = [
+      [1n, 'a', '1.50'],
+      [null, null, null],
+      [3n, 'ccc', '-2.25'],
+    ];
+    const encoder = new ArrowEncoder(columns, NATIVE);
+    const page = encoder.encodeBatch(rows);
+    // Re-encode what the page decodes to as one whole stream: [schema][batch][end of stream].
+    const batches = [...RecordBatchReader.from([encoder.schemaBytes, page])];
+    const stream = RecordBatchStreamWriter.writeAll(batches).toUint8Array(true);
+    const endOfStream = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+    expect(Buffer.from(stream)).toEqual(Buffer.concat([encoder.schemaBytes, page, endOfStream]));
   });
 });
 

@@ -3,7 +3,7 @@
  * `@databricks/sql` (used as-is, never copied), protocol constants, and the mapping from a
  * Databricks type name (`DECIMAL(10,2)`, `ARRAY<STRING>`) to a `TTypeDesc`.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import dbsql from '@databricks/sql';
 import thrift from 'thrift';
 import type { ColumnMetadata } from '../../engine/sql_engine.js';
@@ -286,10 +286,18 @@ export function errorStatus(
   });
 }
 
-/** A new handle identifier: a real UUID in `guid` (the driver stringifies it) and a random secret. */
+/** 16 random bytes from `randomUUID()`, which draws from a cached pool of entropy. */
+function uuidBytes(): Buffer {
+  return Buffer.from(randomUUID().replaceAll('-', ''), 'hex');
+}
+
+/**
+ * A new handle identifier: a real UUID in `guid` (the driver stringifies it) and a random secret.
+ * The secret is a second UUID's bytes: `randomBytes(16)` asked the system for entropy on every
+ * statement (about 25 µs on a loaded machine), `randomUUID()` refills its pool once per 128.
+ */
 export function newHandleIdentifier(): ThriftStruct {
-  const hex = randomUUID().replaceAll('-', '');
-  return new T.THandleIdentifier({ guid: Buffer.from(hex, 'hex'), secret: randomBytes(16) });
+  return new T.THandleIdentifier({ guid: uuidBytes(), secret: uuidBytes() });
 }
 
 /** The registry key of a handle identifier. */
