@@ -154,7 +154,11 @@ describe('Arrow batches through the driver reader', () => {
 
 describe('page bytes', () => {
   it('are exactly the record-batch message of a whole IPC stream of the same rows', () => {
-    const columns = [column('id', 'BIGINT'), column('name', 'STRING'), column('d', 'DECIMAL(10,2)')];
+    const columns = [
+      column('id', 'BIGINT'),
+      column('name', 'STRING'),
+      column('d', 'DECIMAL(10,2)'),
+    ];
     const rows: EngineValue[][] = [
       [1n, 'a', '1.50'],
       [null, null, null],
