@@ -14,14 +14,18 @@ export {
   workspaceAuthOptionsShape,
 } from './config/options.js';
 export { EDGE_AUTH_TYPES, resolveEdgeConfig } from './config/resolve_edge.js';
+export type { ServiceErrorFields } from './errors.js';
 export {
   DatabricksApiError,
   DatabricksAuthError,
   DatabricksConfigError,
   DatabricksConnectionError,
+  DatabricksServiceError,
   hasErrorMarker,
+  isAbortError,
   isRetryableStatus,
   LakechainError,
+  serviceErrorFieldsOf,
 } from './errors.js';
 export type { RetryDecision, RetryLoopOptions } from './http/backoff.js';
 export {

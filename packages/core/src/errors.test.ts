@@ -4,7 +4,10 @@ import {
   DatabricksAuthError,
   DatabricksConfigError,
   DatabricksConnectionError,
+  DatabricksServiceError,
+  isAbortError,
   LakechainError,
+  serviceErrorFieldsOf,
 } from './errors.js';
 
 describe('error classes', () => {
@@ -45,5 +48,72 @@ describe('error classes', () => {
       file: '/x',
       line: 3,
     });
+  });
+});
+
+describe('DatabricksServiceError', () => {
+  it('carries what core said about the failed call, whichever core error it was', () => {
+    const api = new DatabricksApiError('HTTP 429', {
+      statusCode: 429,
+      errorCode: 'REQUEST_LIMIT_EXCEEDED',
+      requestId: 'r-1',
+      retryAfterMs: 2_000,
+    });
+    const fromApi = new DatabricksServiceError('busy', serviceErrorFieldsOf(api));
+    expect(fromApi).toMatchObject({
+      statusCode: 429,
+      errorCode: 'REQUEST_LIMIT_EXCEEDED',
+      requestId: 'r-1',
+      retryable: true,
+      retryAfterMs: 2_000,
+      cause: api,
+    });
+    const auth = new DatabricksAuthError('refused', {
+      authType: 'oauth-m2m',
+      statusCode: 401,
+      errorCode: 'invalid_client',
+    });
+    expect(serviceErrorFieldsOf(auth)).toEqual({
+      statusCode: 401,
+      errorCode: 'invalid_client',
+      retryable: false,
+      cause: auth,
+    });
+    const reset = new DatabricksConnectionError('reset', { code: 'ECONNRESET' });
+    expect(serviceErrorFieldsOf(reset)).toEqual({ retryable: true, cause: reset });
+    const other = new Error('other');
+    expect(serviceErrorFieldsOf(other)).toEqual({ cause: other });
+    expect(new DatabricksServiceError('x').retryable).toBe(false);
+  });
+
+  it('is a LakechainError recognised by marker, and serialises only its public fields', () => {
+    const error = new DatabricksServiceError('busy', {
+      statusCode: 503,
+      errorCode: 'TEMPORARILY_UNAVAILABLE',
+      retryable: true,
+      cause: new Error('Authorization: Bearer dapi-secret'),
+    });
+    expect(DatabricksServiceError.isInstance(error)).toBe(true);
+    expect(LakechainError.isInstance(error)).toBe(true);
+    expect(DatabricksApiError.isInstance(error)).toBe(false);
+    expect(JSON.parse(JSON.stringify(error))).toEqual({
+      name: 'DatabricksServiceError',
+      message: 'busy',
+      statusCode: 503,
+      errorCode: 'TEMPORARILY_UNAVAILABLE',
+      retryable: true,
+    });
+  });
+});
+
+describe('isAbortError', () => {
+  it('is true for cancellations and signal timeouts only', () => {
+    const controller = new AbortController();
+    controller.abort();
+    expect(isAbortError(controller.signal.reason)).toBe(true);
+    expect(isAbortError(new DOMException('The operation timed out.', 'TimeoutError'))).toBe(true);
+    expect(isAbortError(new Error('AbortError'))).toBe(false);
+    expect(isAbortError('AbortError')).toBe(false);
+    expect(isAbortError(null)).toBe(false);
   });
 });

@@ -235,6 +235,101 @@ export class DatabricksConnectionError extends LakechainError {
   }
 }
 
+const serviceMarker = 'lakechain.error.service';
+const serviceSymbol = Symbol.for(serviceMarker);
+
+/** What a failed call to a Databricks service said, as `DatabricksServiceError` keeps it. */
+export interface ServiceErrorFields {
+  /** The HTTP status, when the service answered. */
+  statusCode?: number;
+  /** Databricks' `error_code` (e.g. `RESOURCE_DOES_NOT_EXIST`), or the service's own code. */
+  errorCode?: string;
+  /** The response's request id, for support tickets. */
+  requestId?: string;
+  /** Whether the same call may succeed if sent again. Default false. */
+  retryable?: boolean;
+  /** The wait the server asked for with `Retry-After`, in ms, when it sent one. */
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+/**
+ * The base of the errors a service package (Genie, Vector Search, Model Serving) raises about
+ * its own resources: the failed call's status, Databricks `error_code`, request id, whether
+ * retrying can help and how long the server asked to wait. Subclasses add what names the
+ * resource (a space, an index, an endpoint) and why the call failed.
+ */
+export class DatabricksServiceError extends LakechainError {
+  protected readonly [serviceSymbol] = true;
+  readonly statusCode?: number;
+  readonly errorCode?: string;
+  readonly requestId?: string;
+  readonly retryable: boolean;
+  retryAfterMs?: number;
+
+  constructor(message: string, options: ServiceErrorFields = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'DatabricksServiceError';
+    this.statusCode = options.statusCode;
+    this.errorCode = options.errorCode;
+    this.requestId = options.requestId;
+    this.retryable = options.retryable ?? false;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+  }
+
+  static override isInstance(error: unknown): error is DatabricksServiceError {
+    return hasErrorMarker(error, serviceMarker);
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      statusCode: this.statusCode,
+      errorCode: this.errorCode,
+      requestId: this.requestId,
+      retryable: this.retryable,
+      retryAfterMs: this.retryAfterMs,
+    };
+  }
+}
+
+/**
+ * The fields of an error core's transport threw (an API answer, a credential failure, a broken
+ * connection) that a service error carries over, with that error as its `cause`. Anything else
+ * gives only the cause.
+ */
+export function serviceErrorFieldsOf(error: unknown): ServiceErrorFields {
+  if (DatabricksApiError.isInstance(error))
+    return {
+      statusCode: error.statusCode,
+      errorCode: error.errorCode,
+      requestId: error.requestId,
+      retryable: error.retryable,
+      retryAfterMs: error.retryAfterMs,
+      cause: error,
+    };
+  if (DatabricksAuthError.isInstance(error))
+    return {
+      statusCode: error.statusCode,
+      errorCode: error.errorCode,
+      retryable: error.retryable,
+      cause: error,
+    };
+  if (DatabricksConnectionError.isInstance(error))
+    return { retryable: error.retryable, cause: error };
+  return { cause: error };
+}
+
+/** Whether `error` is a cancellation (`AbortError`) or an abort signal's timeout (`TimeoutError`). */
+export function isAbortError(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'name' in error &&
+    (error.name === 'AbortError' || error.name === 'TimeoutError')
+  );
+}
+
 /** Statuses worth retrying: throttling and the gateway/unavailable family. */
 export function isRetryableStatus(statusCode: number): boolean {
   return statusCode === 429 || statusCode === 502 || statusCode === 503 || statusCode === 504;

@@ -72,10 +72,14 @@ export {
   DatabricksAuthError,
   DatabricksConfigError,
   DatabricksConnectionError,
+  DatabricksServiceError,
   hasErrorMarker,
+  isAbortError,
   isRetryableStatus,
   LakechainError,
+  serviceErrorFieldsOf,
 } from './errors.js';
+export type { ServiceErrorFields } from './errors.js';
 export {
   isSensitiveKey,
   REDACTED,

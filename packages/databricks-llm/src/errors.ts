@@ -9,8 +9,11 @@ import {
   DatabricksApiError,
   DatabricksAuthError,
   DatabricksConnectionError,
+  DatabricksServiceError,
   hasErrorMarker,
   LakechainError,
+  type ServiceErrorFields,
+  serviceErrorFieldsOf,
 } from '@lakechain/core';
 import type { LangChainErrorCodes } from '@langchain/core/errors';
 import { addLangChainErrorFields, getRetryable, stampRetryable } from '@langchain/core/errors';
@@ -42,19 +45,15 @@ const MAX_RETRY_AFTER_MS = 60_000;
  * Databricks `error_code` (`errorCode` and `error_code`), the endpoint, and LangChain's
  * `lc_error_code` when one applies.
  */
-export class DatabricksServingError extends LakechainError {
+export class DatabricksServingError extends DatabricksServiceError {
   readonly [servingSymbol] = true;
   readonly kind: ServingErrorKind;
   /** Endpoint name, or `driver-proxy {clusterId}:{port}`. */
   readonly endpoint: string;
+  /** The HTTP status again, under the name LangChain's retry logic reads. */
   readonly status?: number;
-  readonly statusCode?: number;
-  readonly errorCode?: string;
+  /** Databricks' `error_code` again, under its wire name. */
   readonly error_code?: string;
-  readonly requestId?: string;
-  readonly retryable: boolean;
-  /** Server-requested wait before retrying (from `Retry-After`), read by the models' caller. */
-  retryAfterMs?: number;
   /**
    * For a stream that broke after its first token (kind `stream_incomplete`): the text received
    * so far, which the caller has already been handed chunk by chunk. Not replayed: a second
@@ -65,30 +64,19 @@ export class DatabricksServingError extends LakechainError {
 
   constructor(
     message: string,
-    options: {
+    options: ServiceErrorFields & {
       kind: ServingErrorKind;
       endpoint: string;
-      statusCode?: number;
-      errorCode?: string;
-      requestId?: string;
-      retryable?: boolean;
-      retryAfterMs?: number;
       partialText?: string;
-      cause?: unknown;
     },
   ) {
-    super(message, { cause: options.cause });
+    super(message, options);
     this.name = 'DatabricksServingError';
     if (options.partialText !== undefined) this.partialText = options.partialText;
     this.kind = options.kind;
     this.endpoint = options.endpoint;
     this.status = options.statusCode;
-    this.statusCode = options.statusCode;
-    this.errorCode = options.errorCode;
     this.error_code = options.errorCode;
-    this.requestId = options.requestId;
-    this.retryable = options.retryable ?? false;
-    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 
   static override isInstance(error: unknown): error is DatabricksServingError {
@@ -100,10 +88,6 @@ export class DatabricksServingError extends LakechainError {
       ...super.toJSON(),
       kind: this.kind,
       endpoint: this.endpoint,
-      statusCode: this.statusCode,
-      errorCode: this.errorCode,
-      requestId: this.requestId,
-      retryable: this.retryable,
       lc_error_code: this.lc_error_code,
     };
   }
@@ -173,19 +157,16 @@ export function wrapServingError(error: unknown, endpoint: string): unknown {
     const message = `Databricks endpoint ${endpoint} returned HTTP ${error.statusCode}${
       error.errorCode ? ` ${error.errorCode}` : ''
     }: ${stripPrefix(error.message)}`;
+    const fields = serviceErrorFieldsOf(error);
     const wrapped = new DatabricksServingError(message, {
+      ...fields,
       kind: 'http',
       endpoint,
-      statusCode: error.statusCode,
-      errorCode: error.errorCode,
-      requestId: error.requestId,
-      retryable: error.retryable,
       // Core parsed the endpoint's Retry-After; AsyncCaller's failed-attempt handler waits it out.
       retryAfterMs:
-        error.retryAfterMs === undefined
+        fields.retryAfterMs === undefined
           ? undefined
-          : Math.min(error.retryAfterMs, MAX_RETRY_AFTER_MS),
-      cause: error,
+          : Math.min(fields.retryAfterMs, MAX_RETRY_AFTER_MS),
     });
     return finish(wrapped, lcCodeFor(error.statusCode, error.errorCode, error.message));
   }
@@ -193,21 +174,14 @@ export function wrapServingError(error: unknown, endpoint: string): unknown {
     // Credentials could not be obtained (token endpoint refused them, CLI failed...).
     const wrapped = new DatabricksServingError(
       `Could not authenticate to call Databricks endpoint ${endpoint}: ${error.message}`,
-      {
-        kind: 'http',
-        endpoint,
-        statusCode: error.statusCode,
-        errorCode: error.errorCode,
-        retryable: error.retryable,
-        cause: error,
-      },
+      { ...serviceErrorFieldsOf(error), kind: 'http', endpoint },
     );
     return finish(wrapped, 'MODEL_AUTHENTICATION');
   }
   if (DatabricksConnectionError.isInstance(error)) {
     const wrapped = new DatabricksServingError(
       `Could not reach Databricks endpoint ${endpoint}: ${error.message}`,
-      { kind: 'http', endpoint, retryable: error.retryable, cause: error },
+      { ...serviceErrorFieldsOf(error), kind: 'http', endpoint },
     );
     return finish(wrapped, undefined);
   }

@@ -8,8 +8,11 @@ import {
   DatabricksApiError,
   DatabricksAuthError,
   DatabricksConnectionError,
+  DatabricksServiceError,
   hasErrorMarker,
-  LakechainError,
+  isAbortError,
+  type ServiceErrorFields,
+  serviceErrorFieldsOf,
 } from '@lakechain/core';
 
 /** Why a Genie call failed. */
@@ -37,50 +40,37 @@ export type GenieErrorReason =
   /** A 2xx answer whose body is not what the API documents. */
   | 'malformed_response';
 
-export interface GenieErrorOptions {
+/**
+ * `statusCode`, `requestId`, `retryable` and `retryAfterMs` (the wait a 429 asked for) as core
+ * keeps them; `errorCode` is Databricks' `error_code` (HTTP errors) or the message's
+ * `error.type` (failed messages).
+ */
+export interface GenieErrorOptions extends ServiceErrorFields {
   reason: GenieErrorReason;
   spaceId: string;
   conversationId?: string;
   messageId?: string;
-  statusCode?: number;
-  /** Databricks' `error_code` (HTTP errors) or the message's `error.type` (failed messages). */
-  errorCode?: string;
-  requestId?: string;
-  retryable?: boolean;
-  /** Milliseconds the server asked to wait (429), when it said. */
-  retryAfterMs?: number;
-  cause?: unknown;
 }
 
 const genieMarker = 'lakechain.error.genie';
 const genieSymbol = Symbol.for(genieMarker);
 
 /** A Genie call failed. `reason` says why; the message says what to do. */
-export class GenieError extends LakechainError {
+export class GenieError extends DatabricksServiceError {
   protected readonly [genieSymbol] = true;
   readonly reason: GenieErrorReason;
   readonly spaceId: string;
   /** The conversation to continue or poll again, when one was started. */
   readonly conversationId?: string;
   readonly messageId?: string;
-  readonly statusCode?: number;
-  readonly errorCode?: string;
-  readonly requestId?: string;
-  readonly retryable: boolean;
-  readonly retryAfterMs?: number;
 
   constructor(message: string, options: GenieErrorOptions) {
-    super(message, { cause: options.cause });
+    super(message, options);
     this.name = 'GenieError';
     this.reason = options.reason;
     this.spaceId = options.spaceId;
     this.conversationId = options.conversationId;
     this.messageId = options.messageId;
-    this.statusCode = options.statusCode;
-    this.errorCode = options.errorCode;
-    this.requestId = options.requestId;
-    this.retryable = options.retryable ?? false;
-    this.retryAfterMs = options.retryAfterMs;
   }
 
   static override isInstance(error: unknown): error is GenieError {
@@ -94,11 +84,6 @@ export class GenieError extends LakechainError {
       spaceId: this.spaceId,
       conversationId: this.conversationId,
       messageId: this.messageId,
-      statusCode: this.statusCode,
-      errorCode: this.errorCode,
-      requestId: this.requestId,
-      retryable: this.retryable,
-      retryAfterMs: this.retryAfterMs,
     };
   }
 }
@@ -222,28 +207,20 @@ export function toGenieError(
           ? GenieRateLimitError
           : GenieError;
     return new ErrorClass(next ? `${detail} ${next}` : detail, {
+      ...serviceErrorFieldsOf(error),
       reason,
       spaceId: context.spaceId,
       conversationId: context.conversationId,
       messageId: context.messageId,
-      statusCode: error.statusCode,
-      errorCode: error.errorCode,
-      requestId: error.requestId,
-      retryable: error.retryable,
-      retryAfterMs: error.retryAfterMs,
-      cause: error,
     });
   }
   if (DatabricksAuthError.isInstance(error) || DatabricksConnectionError.isInstance(error)) {
     return new GenieError(`${context.action} failed for ${where}: ${error.message}`, {
+      ...serviceErrorFieldsOf(error),
       reason: 'request_failed',
       spaceId: context.spaceId,
       conversationId: context.conversationId,
       messageId: context.messageId,
-      statusCode: DatabricksAuthError.isInstance(error) ? error.statusCode : undefined,
-      errorCode: DatabricksAuthError.isInstance(error) ? error.errorCode : undefined,
-      retryable: error.retryable,
-      cause: error,
     });
   }
   return error;
@@ -257,15 +234,6 @@ export function malformedResponse(
     reason: 'malformed_response',
     ...context,
   });
-}
-
-export function isAbortError(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    'name' in error &&
-    (error.name === 'AbortError' || error.name === 'TimeoutError')
-  );
 }
 
 function truncate(message: string): string {

@@ -8,8 +8,12 @@ import {
   DatabricksApiError,
   DatabricksAuthError,
   DatabricksConnectionError,
+  DatabricksServiceError,
   hasErrorMarker,
+  isAbortError,
   LakechainError,
+  type ServiceErrorFields,
+  serviceErrorFieldsOf,
 } from '@lakechain/core';
 
 /** Why a Vector Search call failed. */
@@ -31,40 +35,27 @@ export type VectorSearchErrorReason =
   /** A 2xx answer whose body is not what the API documents. */
   | 'malformed_response';
 
-export interface VectorSearchErrorOptions {
+/** `statusCode`, `errorCode` (e.g. `RESOURCE_DOES_NOT_EXIST`), `requestId`... as core keeps them. */
+export interface VectorSearchErrorOptions extends ServiceErrorFields {
   reason: VectorSearchErrorReason;
   resource: string;
-  statusCode?: number;
-  errorCode?: string;
-  requestId?: string;
-  retryable?: boolean;
-  cause?: unknown;
 }
 
 const vectorSearchMarker = 'lakechain.error.vector_search';
 const vectorSearchSymbol = Symbol.for(vectorSearchMarker);
 
 /** A Vector Search call failed. `reason` says why; the message says what to do. */
-export class VectorSearchError extends LakechainError {
+export class VectorSearchError extends DatabricksServiceError {
   protected readonly [vectorSearchSymbol] = true;
   readonly reason: VectorSearchErrorReason;
   /** The index (`catalog.schema.name`) or endpoint the call was about. */
   readonly resource: string;
-  readonly statusCode?: number;
-  /** Databricks' `error_code` (e.g. `RESOURCE_DOES_NOT_EXIST`). */
-  readonly errorCode?: string;
-  readonly requestId?: string;
-  readonly retryable: boolean;
 
   constructor(message: string, options: VectorSearchErrorOptions) {
-    super(message, { cause: options.cause });
+    super(message, options);
     this.name = 'VectorSearchError';
     this.reason = options.reason;
     this.resource = options.resource;
-    this.statusCode = options.statusCode;
-    this.errorCode = options.errorCode;
-    this.requestId = options.requestId;
-    this.retryable = options.retryable ?? false;
   }
 
   static override isInstance(error: unknown): error is VectorSearchError {
@@ -72,15 +63,7 @@ export class VectorSearchError extends LakechainError {
   }
 
   override toJSON(): Record<string, unknown> {
-    return {
-      ...super.toJSON(),
-      reason: this.reason,
-      resource: this.resource,
-      statusCode: this.statusCode,
-      errorCode: this.errorCode,
-      requestId: this.requestId,
-      retryable: this.retryable,
-    };
+    return { ...super.toJSON(), reason: this.reason, resource: this.resource };
   }
 }
 
@@ -292,23 +275,16 @@ export function wrapVectorSearchError(
     const hint = advice(reason, resource, kind);
     const ErrorClass = CLASS_OF_REASON[reason] ?? VectorSearchError;
     return new ErrorClass(hint ? `${detail} ${hint}` : detail, {
+      ...serviceErrorFieldsOf(error),
       reason,
       resource,
-      statusCode: error.statusCode,
-      errorCode: error.errorCode,
-      requestId: error.requestId,
-      retryable: error.retryable,
-      cause: error,
     });
   }
   if (DatabricksAuthError.isInstance(error) || DatabricksConnectionError.isInstance(error)) {
     return new VectorSearchError(`Vector Search ${kind} ${resource}: ${error.message}`, {
+      ...serviceErrorFieldsOf(error),
       reason: 'request_failed',
       resource,
-      statusCode: DatabricksAuthError.isInstance(error) ? error.statusCode : undefined,
-      errorCode: DatabricksAuthError.isInstance(error) ? error.errorCode : undefined,
-      retryable: error.retryable,
-      cause: error,
     });
   }
   return error;
@@ -321,15 +297,6 @@ export function malformedResponse(resource: string, what: string, cause?: unknow
     resource,
     cause,
   });
-}
-
-export function isAbortError(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    'name' in error &&
-    (error.name === 'AbortError' || error.name === 'TimeoutError')
-  );
 }
 
 function truncate(message: string): string {
