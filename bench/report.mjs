@@ -504,7 +504,7 @@ export function renderMarkdown(r, resultFile) {
     );
     p();
     p(
-      `Through \`@langchain/mcp-adapters\`' \`MultiServerMCPClient\` with \`buildMCPServerConfig()\` (its own transport: global \`fetch\`, the SDK's stream \`GET\`), the first load: ${fmtMs(n?.adaptersSetupMs)}.`,
+      `Through \`@langchain/mcp-adapters\`' \`MultiServerMCPClient\` with \`buildMCPServerConfig()\` (its own transport: global \`fetch\`, the SDK's stream \`GET\`), the first load: ${fmtMs(n?.adaptersSetupMs)}. Where a load's time goes, and why the first one of a process costs more than the next ones: \`packages/databricks-mcp/bench/PROFILE.md\`.`,
     );
     p();
   }
