@@ -479,7 +479,32 @@ export function renderMarkdown(r, resultFile) {
       `Ratio (ours / Python), agent tool against agent tool: **${ratio(n?.oursTool?.ms, y?.langchainTool?.ms)}**; overhead over raw: ${ratio(
         n?.oursTool?.ms != null && n?.raw?.ms != null ? n.oursTool.ms - n.raw.ms : null,
         y?.langchainTool?.ms != null && y?.raw?.ms != null ? y.langchainTool.ms - y.raw.ms : null,
-      )}. Loading the tools (connect + list): ours ${fmtMs(n?.oursSetupMs)} (adapters ${fmtMs(n?.adaptersSetupMs)}), Python ${fmtMs(y?.langchainSetupMs)}. Peak RSS: ours ${fmtMb(n?.peakRssMb)}, Python ${fmtMb(y?.peakRssMb)}.`,
+      )}. Peak RSS: ours ${fmtMb(n?.peakRssMb)}, Python ${fmtMb(y?.peakRssMb)}.`,
+    );
+    p();
+    const ours = n?.oursSetup;
+    const python = y?.langchainSetup;
+    p(
+      'Loading the tools (`new DatabricksMultiServerMCPClient([DatabricksMCPServer.fromSql(...)])` + `getTools()`; Python: `DatabricksMultiServerMCPClient([DatabricksMCPServer(...)]).get_tools()`): one session set-up (TLS handshake, `initialize`, `notifications/initialized`, `tools/list`) and the JSON Schema → LangChain tool conversion. Like with like: both from a resolved workspace config (ours `fromSql({ config })`, Python `workspace_client=` a built `WorkspaceClient`), and both from scratch (the config or `WorkspaceClient` made inside the timer). ' +
+        `The first load runs once in each process (after the per-call rows above); repeated loads are medians of ${args.loads ?? 5}. Wall time with CPU time of the client process in brackets (steadier on a shared machine); requests: what the workspace received per load.`,
+    );
+    p();
+    const load = (side) =>
+      side?.ms != null
+        ? `${fmtMs(side.ms)} (CPU ${fmtMs(side.cpuMs)}), ${side.requests} req.`
+        : '–';
+    p('| loading the tools | ours | Python |');
+    p('|---|---:|---:|');
+    p(
+      `| first load in the process, resolved config | ${load(ours?.first)} | ${load(python?.first)} |`,
+    );
+    p(`| repeated loads, resolved config | ${load(ours?.repeat)} | ${load(python?.repeat)} |`);
+    p(
+      `| repeated loads, from scratch | ${load(ours?.fromScratch)} | ${load(python?.fromScratch)} |`,
+    );
+    p();
+    p(
+      `Through \`@langchain/mcp-adapters\`' \`MultiServerMCPClient\` with \`buildMCPServerConfig()\` (its own transport: global \`fetch\`, the SDK's stream \`GET\`), the first load: ${fmtMs(n?.adaptersSetupMs)}. Where a load's time goes, and why the first one of a process costs more than the next ones: \`packages/databricks-mcp/bench/PROFILE.md\`.`,
     );
     p();
   }

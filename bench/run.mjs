@@ -407,7 +407,9 @@ async function benchLlm(ws) {
 }
 
 async function benchMcp(ws) {
-  const args = quick ? { iterations: 10, warmup: 2 } : { iterations: 50, warmup: 5 };
+  const args = quick
+    ? { iterations: 10, warmup: 2, loads: 3 }
+    : { iterations: 50, warmup: 5, loads: 7 };
   return {
     args,
     node: runChild('node', ws, 'mcp', args),

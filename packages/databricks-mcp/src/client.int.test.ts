@@ -459,3 +459,24 @@ describe('an agent with MCP tools from two servers and the Genie tool', () => {
     ).rejects.toThrow('Databricks Apps accept only OAuth tokens');
   });
 });
+
+describe('loading the tools of a managed server', () => {
+  it('costs three requests through core: initialize, notifications/initialized, tools/list', async () => {
+    const requests = () => ws.faults.counts()['mcp-sql'] ?? 0;
+    const methods = () => ({
+      ...ws.service<{ requestCounts(): Record<string, number> }>('mcp').requestCounts(),
+    });
+    const before = { requests: requests(), methods: methods() };
+    const client = new DatabricksMultiServerMCPClient([DatabricksMCPServer.fromSql(auth)]);
+    try {
+      expect((await client.getTools()).length).toBe(3);
+      // No stream GET: the managed server gives no session, so nothing could reach it.
+      expect(requests() - before.requests).toBe(3);
+      const after = methods();
+      for (const method of ['initialize', 'notifications/initialized', 'tools/list'])
+        expect((after[method] ?? 0) - (before.methods[method] ?? 0)).toBe(1);
+    } finally {
+      await client.close();
+    }
+  });
+});

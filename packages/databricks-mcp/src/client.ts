@@ -15,6 +15,7 @@ import { loadMcpTools } from '@langchain/mcp-adapters';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { MCPServerError, toServerError } from './errors.js';
 import type { MCPServer, MCPServerTransport } from './servers.js';
+import { lazyJsonSchemaValidator } from './session_fetch.js';
 import { VERSION } from './version.js';
 
 export interface DatabricksMultiServerMCPClientOptions {
@@ -149,7 +150,10 @@ export class DatabricksMultiServerMCPClient {
 
   async #connect(server: MCPServer): Promise<Connected> {
     let transport: MCPServerTransport | undefined;
-    const client = new Client({ name: 'lakechain-databricks-mcp', version: VERSION });
+    const client = new Client(
+      { name: 'lakechain-databricks-mcp', version: VERSION },
+      { jsonSchemaValidator: lazyJsonSchemaValidator() },
+    );
     try {
       transport = await server.createTransport();
       await client.connect(transport.transport);

@@ -11,6 +11,7 @@ import type { StreamableHTTPConnection } from '@langchain/mcp-adapters';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { DatabricksOAuthClientProvider } from './auth_provider.js';
 import { createCoreFetch } from './core_fetch.js';
+import { withoutSessionlessStream } from './session_fetch.js';
 
 /** A transport for the MCP SDK `Client`, and what to release when done with it. */
 export interface MCPServerTransport {
@@ -80,6 +81,8 @@ export class MCPServer {
   async createTransport(): Promise<MCPServerTransport> {
     const url = await this.url();
     const transport = new StreamableHTTPClientTransport(new URL(url), {
+      // Global fetch looked up per request (it may be replaced after this transport exists).
+      fetch: withoutSessionlessStream((target, init) => fetch(target, init)),
       ...(this.#headers ? { requestInit: { headers: this.#headers } } : {}),
     });
     return { transport, url, close: async () => transport.close() };
@@ -339,7 +342,7 @@ export class DatabricksMCPServer extends MCPServer {
     const url = await this.url();
     const core = createCoreFetch(await this.config());
     const transport = new StreamableHTTPClientTransport(new URL(url), {
-      fetch: core.fetch,
+      fetch: withoutSessionlessStream(core.fetch),
       ...(this.#extraHeaders ? { requestInit: { headers: this.#extraHeaders } } : {}),
     });
     return {
