@@ -20,7 +20,12 @@ import {
 import { decodeArrowChunk } from './arrow.js';
 import { parseCsv } from './csv.js';
 import { type TypeNode, typeOfColumn } from './types.js';
-import { type DecodedValue, decodeText } from './values.js';
+import {
+  type ColumnDecoder,
+  columnDecoderFor,
+  type DecodedValue,
+  decodeTextRows,
+} from './values.js';
 import {
   type ExecuteStatementRequest,
   type ExternalLink,
@@ -204,6 +209,8 @@ export class StatementExecutionClient {
       .slice()
       .sort((a, b) => a.position - b.position)
       .map(typeOfColumn);
+    // Rows of text (JSON_ARRAY, CSV): one decoder per column, chosen once for the whole result.
+    const decoders = types.map(columnDecoderFor);
     const total = manifest.total_chunk_count ?? (response.result ? 1 : 0);
     const first = response.result;
     const stop = new AbortController();
@@ -242,7 +249,7 @@ export class StatementExecutionClient {
         yield {
           chunkIndex: index,
           rowOffset: raw.rowOffset,
-          rows: await decodeRaw(raw, format, types),
+          rows: await decodeRaw(raw, format, types, decoders),
         };
       }
     } finally {
@@ -301,15 +308,6 @@ export class StatementExecutionClient {
   }
 }
 
-function decodeTextRows(
-  rows: Array<Array<string | null>>,
-  types: readonly TypeNode[],
-): DecodedValue[][] {
-  return rows.map((row) =>
-    row.map((value, column) => decodeText(value, types[column] ?? { base: 'STRING' })),
-  );
-}
-
 /** A chunk as fetched: INLINE rows as strings, or the downloaded bytes of its link. */
 interface RawChunk {
   index: number;
@@ -322,8 +320,9 @@ async function decodeRaw(
   raw: RawChunk,
   format: ResultFormat,
   types: readonly TypeNode[],
+  decoders: readonly ColumnDecoder[],
 ): Promise<DecodedValue[][]> {
-  if (raw.rows) return decodeTextRows(raw.rows, types);
+  if (raw.rows) return decodeTextRows(raw.rows, decoders);
   const bytes = raw.bytes ?? new Uint8Array();
   if (format === 'ARROW_STREAM') return decodeArrowChunk(bytes, types);
   const text = new TextDecoder().decode(bytes);
@@ -331,8 +330,8 @@ async function decodeRaw(
     const rows = parseCsv(text);
     // Only the first chunk starts with the header row.
     if (raw.index === 0 && rows.length > 0) rows.shift();
-    return decodeTextRows(rows, types);
+    return decodeTextRows(rows, decoders);
   }
   const array = (text.trim() === '' ? [] : JSON.parse(text)) as Array<Array<string | null>>;
-  return decodeTextRows(array, types);
+  return decodeTextRows(array, decoders);
 }

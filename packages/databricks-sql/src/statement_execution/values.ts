@@ -32,8 +32,34 @@ function utcDate(year: number, month: number, day: number, h = 0, m = 0, s = 0, 
   return date;
 }
 
+/** The value of the two ASCII digits at `index` of `text`, or -1 when they are not digits. */
+function twoDigits(text: string, index: number): number {
+  const tens = text.charCodeAt(index) - 48;
+  const ones = text.charCodeAt(index + 1) - 48;
+  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : -1;
+}
+
+/**
+ * `YYYY-MM-DD` with a year from 100 on (what the API sends for nearly every DATE), read by
+ * character codes; undefined for anything else, which the regular expression then reads.
+ */
+function canonicalDate(text: string): Date | undefined {
+  if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return;
+  const century = twoDigits(text, 0);
+  const yearInCentury = twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  if (century < 1 || yearInCentury < 0 || month < 0 || day < 0) return;
+  const date = new Date(Date.UTC(century * 100 + yearInCentury, month - 1, day));
+  // A day past the month's end (never sent by Databricks) takes the general path, which rolls
+  // it over from a leap year as it always has.
+  return date.getUTCDate() === day ? date : undefined;
+}
+
 /** `YYYY-MM-DD` → UTC midnight, as the Thrift path gives DATE. */
 export function parseDateText(text: string): Date | string {
+  const canonical = canonicalDate(text);
+  if (canonical) return canonical;
   const match = DATE_TEXT.exec(text.trim());
   if (!match) return parseTimestampText(text);
   return utcDate(Number(match[1]), Number(match[2]), Number(match[3]));
@@ -84,6 +110,9 @@ function base64ToBytes(text: string): Uint8Array | string {
 }
 
 function toFloat(text: string): number {
+  // Numbers (and `Infinity`, `-Infinity`) without lower-casing a copy of every value first.
+  const number = Number(text);
+  if (!Number.isNaN(number)) return number;
   const lower = text.trim().toLowerCase();
   if (lower === 'nan') return Number.NaN;
   if (lower === 'infinity' || lower === '+infinity' || lower === 'inf')
@@ -92,9 +121,91 @@ function toFloat(text: string): number {
   return Number(text);
 }
 
+const INTEGER_TEXT = /^[+-]?\d+$/;
+
 function toBigInt(text: string): bigint | string {
+  // Up to 15 digits (exact in a double): read by character codes and made a bigint from the
+  // number, about three times faster than the regular expression and BigInt's own text parsing.
+  const length = text.length;
+  if (length <= 16) {
+    const sign = text.charCodeAt(0);
+    let index = sign === 45 || sign === 43 ? 1 : 0; // '-' or '+'
+    if (index < length && length - index <= 15) {
+      let value = 0;
+      for (; index < length; index += 1) {
+        const digit = text.charCodeAt(index) - 48;
+        if (digit < 0 || digit > 9) break;
+        value = value * 10 + digit;
+      }
+      if (index === length) return BigInt(sign === 45 ? -value : value);
+    }
+  }
   const trimmed = text.trim();
-  return /^[+-]?\d+$/.test(trimmed) ? BigInt(trimmed) : trimmed;
+  return INTEGER_TEXT.test(trimmed) ? BigInt(trimmed) : trimmed;
+}
+
+/** Decodes the values of one column from their text (`null` stays null). */
+export type ColumnDecoder = (text: string | null) => DecodedValue;
+
+const keepText: ColumnDecoder = (text) => text;
+
+/**
+ * The decoder of a JSON_ARRAY or CSV column of this type (top level: BINARY in hex), chosen once
+ * per result schema so that each value costs one call instead of a dispatch on its type name.
+ * Decodes exactly as `decodeText` does.
+ */
+export function columnDecoderFor(type: TypeNode): ColumnDecoder {
+  switch (type.base) {
+    case 'BOOLEAN':
+      return (text) => (text === null ? null : text.trim().toLowerCase() === 'true');
+    case 'TINYINT':
+    case 'SMALLINT':
+    case 'INT':
+      return (text) => (text === null ? null : Number(text));
+    case 'BIGINT':
+      return (text) => (text === null ? null : toBigInt(text));
+    case 'FLOAT':
+    case 'DOUBLE':
+      return (text) => (text === null ? null : toFloat(text));
+    case 'DATE':
+      return (text) => (text === null ? null : parseDateText(text));
+    case 'TIMESTAMP':
+    case 'TIMESTAMP_NTZ':
+      return (text) => (text === null ? null : parseTimestampText(text));
+    case 'BINARY':
+      return (text) => (text === null ? null : hexToBytes(text));
+    case 'VOID':
+      return () => null;
+    case 'ARRAY':
+    case 'MAP':
+    case 'STRUCT':
+      return (text) => (text === null ? null : fromJsonTree(parseJsonKeepingNumbers(text), type));
+    default:
+      return keepText;
+  }
+}
+
+/**
+ * Decodes rows of text (INLINE `data_array`, a JSON_ARRAY or CSV chunk) with one decoder per
+ * column; columns beyond the schema stay text. The input rows are left as they are (the first
+ * chunk belongs to the caller's `StatementResponse`).
+ */
+export function decodeTextRows(
+  rows: ReadonlyArray<ReadonlyArray<string | null>>,
+  decoders: readonly ColumnDecoder[],
+): DecodedValue[][] {
+  const out: DecodedValue[][] = new Array(rows.length);
+  for (let rowIndex = 0; rowIndex < rows.length; rowIndex += 1) {
+    const row = rows[rowIndex]!;
+    const decoded: DecodedValue[] = new Array(row.length);
+    for (let column = 0; column < row.length; column += 1) {
+      const decoder = decoders[column];
+      const text = row[column] as string | null;
+      decoded[column] = decoder === undefined ? text : decoder(text);
+    }
+    out[rowIndex] = decoded;
+  }
+  return out;
 }
 
 /**
