@@ -453,7 +453,17 @@ def case_sea_client(args):
     ms = (time.perf_counter() - t0) * 1000
     after = counts()
     trips = sum(after.get(k, 0) - before.get(k, 0) for k in ("statements", "statement-links"))
-    return {"ms": ms, "trips": trips, "rows": rows, "peakRssMb": maxrss_mb(), "baselineRssMb": baseline}
+    peak = maxrss_mb()
+    # Warm: the median of repeats in the same process, after `warmSkip` uncounted ones (as ours).
+    warm = []
+    skip = args.get("warmSkip", 0)
+    for i in range(skip + args.get("warmRepeats", 0)):
+        started = time.perf_counter()
+        read_all(args["sql"])
+        if i >= skip:
+            warm.append((time.perf_counter() - started) * 1000)
+    return {"ms": ms, "warmMs": median(warm) if warm else None, "trips": trips, "rows": rows,
+            "peakRssMb": peak, "baselineRssMb": baseline}
 
 
 def case_mcp(args):

@@ -431,16 +431,21 @@ export function renderMarkdown(r, resultFile) {
       '**Our Statement Execution client vs the Python `databricks-sdk`**, the same request on both sides: execute (`wait_timeout` 50 s), then every chunk. ' +
         'Ours: `StatementExecutionClient.executeStatement` + `chunks()`, values decoded to typed JS (BIGINT as bigint, DATE as Date...), link downloads in parallel (4). ' +
         'Python: `w.statement_execution.execute_statement` + `get_statement_result_chunk_n`; INLINE rows stay the strings of `data_array` (the SDK does not convert them), ' +
-        'links are downloaded one after another with `requests` and read with `pyarrow` into Python rows (`to_pylist`). ratio = ours / Python.',
+        'links are downloaded one after another with `requests` and read with `pyarrow` into Python rows (`to_pylist`). ' +
+        'Cold = the first timed request of a fresh process (its second request: one `SELECT 1` is sent first, outside the timing), warm = the median of repeats in the same process as in section 2 (not run for the 1M-row download). ratio = ours / Python.',
     );
     p();
+    const clientSide = (x) =>
+      x?.error
+        ? '**failed** | | | | '
+        : `${fmtMs(x?.ms)} | ${x?.warmMs == null ? '–' : fmtMs(x.warmMs)} | ${x?.trips ?? '–'} | ${fmtMb(x?.peakRssMb)} (${fmtMb(x?.deltaRssMb)})`;
     p(
-      '| rows | request | ours: wall | round trips | peak RSS (Δ) | Python: wall | round trips | peak RSS (Δ) | ratio (wall) |',
+      '| rows | request | ours: cold | warm | round trips | peak RSS (Δ) | Python: cold | warm | round trips | peak RSS (Δ) | ratio (cold) | ratio (warm) |',
     );
-    p('|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+    p('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const c of r.sea.clients)
       p(
-        `| ${fmtRows(c.rows)} | ${c.disposition} ${c.format} | ${side(c.node)} | ${side(c.python)} | ${fmtRatio(c.ratio)} |`,
+        `| ${fmtRows(c.rows)} | ${c.disposition} ${c.format} | ${clientSide(c.node)} | ${clientSide(c.python)} | ${fmtRatio(c.ratio)} | ${c.warmRatio == null ? '–' : fmtRatio(c.warmRatio)} |`,
       );
     p();
   }

@@ -350,6 +350,7 @@ function repeated(side, ws, name, args, reps) {
   return {
     runs: ok,
     ms: median(ok.map((r) => r.ms)),
+    warmMs: median(ok.map((r) => r.warmMs)),
     trips: median(ok.map((r) => r.trips)),
     peakRssMb: median(ok.map((r) => r.peakRssMb)),
     deltaRssMb: median(ok.map((r) => r.peakRssMb - r.baselineRssMb)),
@@ -388,9 +389,19 @@ async function benchSea(ws) {
         ? { sql, disposition: 'EXTERNAL_LINKS', format: 'ARROW_STREAM' }
         : { sql, disposition: 'INLINE', format: 'JSON_ARRAY' };
     const client = { rows, ...request };
-    client.node = repeated('node', ws, 'seaClient', request, reps(rows));
-    client.python = repeated('python', ws, 'seaClient', request, reps(rows));
+    // Warm repeats as in the query case (section 2), none for the 1M-row download.
+    const warm =
+      rows > 10_000
+        ? {}
+        : {
+            warmSkip: quick ? 0 : rows >= 10_000 ? 3 : 10,
+            warmRepeats: quick ? 3 : rows >= 10_000 ? 7 : 20,
+          };
+    client.node = repeated('node', ws, 'seaClient', { ...request, ...warm }, reps(rows));
+    client.python = repeated('python', ws, 'seaClient', { ...request, ...warm }, reps(rows));
     if (client.node?.ms && client.python?.ms) client.ratio = client.node.ms / client.python.ms;
+    if (client.node?.warmMs && client.python?.warmMs)
+      client.warmRatio = client.node.warmMs / client.python.warmMs;
     log(`sea client ${rows}: ${JSON.stringify(client).slice(0, 200)}`);
     clients.push(client);
   }
