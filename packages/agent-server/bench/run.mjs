@@ -22,6 +22,8 @@ const quick = process.argv.includes('--quick');
 const N1 = quick ? 100 : 500;
 const N50 = quick ? 500 : 3000;
 const NSTREAM = quick ? 100 : 300;
+/** Rounds the servers take turns in (each phase's requests split evenly between them). */
+const ROUNDS = 5;
 const WARMUP = 50;
 const BODY = JSON.stringify({ input: [{ role: 'user', content: 'What is the answer?' }] });
 const STREAM_BODY = JSON.stringify({
@@ -96,6 +98,7 @@ async function firstToken(url) {
   return { first, total };
 }
 
+/** `count` requests, `concurrency` at a time: each one's latency, and the wall time of all. */
 async function loadTest(url, count, concurrency) {
   const times = [];
   let next = 0;
@@ -108,28 +111,49 @@ async function loadTest(url, count, concurrency) {
       }
     }),
   );
-  const wall = performance.now() - start;
-  return { ...summary(times), throughput: count / (wall / 1000) };
+  return { times, wall: performance.now() - start };
 }
 
-async function measureServer(url) {
-  for (let index = 0; index < WARMUP; index++) await once(url, BODY);
-  const c1 = await loadTest(url, N1, 1);
-  const c50 = await loadTest(url, N50, 50);
-  for (let index = 0; index < 10; index++) await firstToken(url);
-  const firsts = [];
-  const totals = [];
-  for (let index = 0; index < NSTREAM; index++) {
-    const { first, total } = await firstToken(url);
-    firsts.push(first);
-    totals.push(total);
+/**
+ * Both servers, phase by phase, in ROUNDS rounds that alternate which goes first: on a machine
+ * shared with other work, a burst of load then falls on both sides instead of on whichever one
+ * happened to be running (the two were measured one after the other before, and the ratios moved
+ * with the load; PROFILE.md).
+ */
+async function measureServers(urls) {
+  const sides = urls.map((url) => ({
+    url,
+    c1: [],
+    c50: [],
+    c50Wall: 0,
+    firsts: [],
+    totals: [],
+  }));
+  for (const side of sides) {
+    for (let index = 0; index < WARMUP; index++) await once(side.url, BODY);
+    for (let index = 0; index < 10; index++) await firstToken(side.url);
   }
-  return {
-    concurrency1: c1,
-    concurrency50: c50,
-    firstToken: summary(firsts),
-    streamTotal: summary(totals),
-  };
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? sides : [...sides].reverse();
+    for (const side of order) side.c1.push(...(await loadTest(side.url, N1 / ROUNDS, 1)).times);
+    for (const side of order) {
+      const { times, wall } = await loadTest(side.url, N50 / ROUNDS, 50);
+      side.c50.push(...times);
+      side.c50Wall += wall;
+    }
+    for (const side of order)
+      for (let index = 0; index < NSTREAM / ROUNDS; index++) {
+        const { first, total } = await firstToken(side.url);
+        side.firsts.push(first);
+        side.totals.push(total);
+      }
+  }
+  return sides.map((side) => ({
+    concurrency1: summary(side.c1),
+    concurrency50: { ...summary(side.c50), throughput: N50 / (side.c50Wall / 1000) },
+    firstToken: summary(side.firsts),
+    streamTotal: summary(side.totals),
+  }));
 }
 
 /** The runnable in this process: the floor any server adds to. */
@@ -193,13 +217,14 @@ async function waitReady(url) {
   throw new Error(`${url} never answered`);
 }
 
-async function withServer(command, args, work) {
-  const { child, url } = await startChild(command, args);
+async function withServers(commands, work) {
+  const started = [];
   try {
-    await waitReady(url);
-    return await work(url);
+    for (const [command, args] of commands) started.push(await startChild(command, args));
+    for (const { url } of started) await waitReady(url);
+    return await work(started.map(({ url }) => url));
   } finally {
-    child.kill('SIGTERM');
+    for (const { child } of started) child.kill('SIGTERM');
   }
 }
 
@@ -207,10 +232,14 @@ const python = ensurePythonClients();
 const startedAt = new Date();
 console.log('in-process baseline (JS)...');
 const inProcess = await measureInProcess();
-console.log('lakechain AgentServer...');
-const ours = await withServer(process.execPath, [join(here, 'js_server.mjs')], measureServer);
-console.log('MLflow AgentServer (Python)...');
-const anchor = await withServer(python, [join(here, 'python_server.py')], measureServer);
+console.log('lakechain AgentServer and MLflow AgentServer (Python), interleaved...');
+const [ours, anchor] = await withServers(
+  [
+    [process.execPath, [join(here, 'js_server.mjs')]],
+    [python, [join(here, 'python_server.py')]],
+  ],
+  measureServers,
+);
 const pythonBaseline = JSON.parse(
   execFileSync(python, [join(here, 'python_server.py'), '--baseline', String(N1)], {
     encoding: 'utf8',
@@ -230,7 +259,7 @@ const results = {
     node: process.version,
     python: execFileSync(python, ['--version'], { encoding: 'utf8' }).trim(),
   },
-  settings: { quick, N1, N50, NSTREAM, warmup: WARMUP },
+  settings: { quick, N1, N50, NSTREAM, rounds: ROUNDS, warmup: WARMUP },
   inProcess,
   pythonInProcess: {
     invoke: summary(pythonBaseline.invoke_ms),
@@ -252,7 +281,7 @@ const row = (label, a, b) => `| ${label} | ${ms(a)} | ${ms(b)} | ${(a / b).toFix
 const section = `<!-- agent-server:start: generated by packages/agent-server/bench/run.mjs from packages/agent-server/bench/results/${file.split('/').pop()}. Do not edit by hand. -->
 ## Agent serving (\`@lakechain/agent-server\`)
 
-The same agent (a chat model answering "${ANSWER}" at once, streamed character by character: LangChain's \`FakeListChatModel\` on both sides, so the figures are the serving layer's) served over HTTP on loopback by \`AgentServer\` (Hono on \`@hono/node-server\`, tracing off) and by MLflow's Python \`AgentServer\` with a \`ResponsesAgent\` (FastAPI on uvicorn, one worker, tracing off; mlflow ${'3.17.2'}). Each server runs in its own process; one Node client (undici, keep-alive, 64 connections) drives both: \`POST /responses\`, ${N1} requests one at a time, then ${N50} requests 50 at a time, then ${NSTREAM} streamed requests (time to the first \`response.output_text.delta\`). **Overhead** = the served p50 minus the p50 of calling the runnable in the same process (\`model.invoke(messages)\`: ${ms(inProcess.concurrency1.p50)} in Node; \`ResponsesAgent.predict\`: ${ms(summary(pythonBaseline.invoke_ms).p50)} in Python). Ratio = ours / Python.
+The same agent (a chat model answering "${ANSWER}" at once, streamed character by character: LangChain's \`FakeListChatModel\` on both sides, so the figures are the serving layer's) served over HTTP on loopback by \`AgentServer\` (Hono on \`@hono/node-server\`, tracing off) and by MLflow's Python \`AgentServer\` with a \`ResponsesAgent\` (FastAPI on uvicorn, one worker, tracing off; mlflow ${'3.17.2'}). Each server runs in its own process, both up at once; one Node client (undici, keep-alive, 64 connections) sends each \`POST /responses\`: ${N1} requests one at a time, ${N50} requests 50 at a time and ${NSTREAM} streamed requests (time to the first \`response.output_text.delta\`) per server, the servers taking turns phase by phase over ${ROUNDS} rounds (who goes first alternates), so that a burst of load from elsewhere on the machine falls on both. **Overhead** = the served p50 minus the p50 of calling the runnable in the same process (\`model.invoke(messages)\`: ${ms(inProcess.concurrency1.p50)} in Node; \`ResponsesAgent.predict\`: ${ms(summary(pythonBaseline.invoke_ms).p50)} in Python). Ratio = ours / Python.
 
 Machine: ${results.machine.cpus} cores (${results.machine.model}), ${results.machine.memoryGb} GB, load ${results.machine.load.map((value) => value.toFixed(2)).join(', ')} at start; ${results.machine.node}, ${results.machine.python}. Run ${results.startedAt}.
 
@@ -269,7 +298,7 @@ ${row('stream: time to first token, p50', ours.firstToken.p50, anchor.firstToken
 ${row('stream: time to first token, p99', ours.firstToken.p99, anchor.firstToken.p99)}
 ${row('stream: whole stream, p50', ours.streamTotal.p50, anchor.streamTotal.p50)}
 
-In-process (Node): p50 ${ms(inProcess.concurrency1.p50)} / p99 ${ms(inProcess.concurrency1.p99)} one at a time, p50 ${ms(inProcess.concurrency50.p50)} / p99 ${ms(inProcess.concurrency50.p99)} 50 at a time, first streamed chunk p50 ${ms(inProcess.firstToken.p50)}. Python in-process: \`predict\` p50 ${ms(summary(pythonBaseline.invoke_ms).p50)}, first \`predict_stream\` event p50 ${ms(summary(pythonBaseline.first_token_ms).p50)}. At concurrency 50 the latency is mostly queueing on 2 cores (each server is one process; the client shares the machine).
+In-process (Node): p50 ${ms(inProcess.concurrency1.p50)} / p99 ${ms(inProcess.concurrency1.p99)} one at a time, p50 ${ms(inProcess.concurrency50.p50)} / p99 ${ms(inProcess.concurrency50.p99)} 50 at a time, first streamed chunk p50 ${ms(inProcess.firstToken.p50)}. Python in-process: \`predict\` p50 ${ms(summary(pythonBaseline.invoke_ms).p50)}, first \`predict_stream\` event p50 ${ms(summary(pythonBaseline.first_token_ms).p50)}. At concurrency 50 the latency is mostly queueing on 2 cores (each server is one process; the client shares the machine). In a stream, AgentServer sends the first answer event at once and the events an agent yields within one tick of the event loop together (a real model's tokens arrive in ticks of their own); MLflow writes each event on its own. The p99 rows move with the machine's load: a hand-written \`node:http\` server streaming the same LangChain.js model has the same tail as AgentServer (young-generation GC pauses, stretched when the 2 cores are oversubscribed), CPython's reference counting has no such pauses; measurements in [packages/agent-server/bench/PROFILE.md](packages/agent-server/bench/PROFILE.md).
 <!-- agent-server:end -->`;
 const benchmarks = join(here, '..', '..', '..', 'BENCHMARKS.md');
 if (!quick) {

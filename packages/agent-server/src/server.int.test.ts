@@ -260,6 +260,41 @@ describe('plain chains, limits and lifecycle', () => {
     }
   });
 
+  it('a client that leaves mid-stream aborts the run and frees its slot', async () => {
+    let aborted!: () => void;
+    const sawAbort = new Promise<void>((resolve) => (aborted = resolve));
+    const waiting = RunnableLambda.from(async function* (_input: unknown, config) {
+      yield 'first ';
+      const signal = config?.signal as AbortSignal;
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+      aborted();
+    });
+    const local = new AgentServer({ agent: waiting, tracing: false, maxConcurrency: 1 });
+    const { url: base } = await local.listen({ port: 0 });
+    try {
+      const client = new AbortController();
+      const response = await fetch(`${base}/responses`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ input: 'hi', stream: true }),
+        signal: client.signal,
+      });
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      let text = '';
+      while (!text.includes('response.output_text.delta')) {
+        const { value } = await reader.read();
+        text += new TextDecoder().decode(value);
+      }
+      expect(text).toContain('"delta":"first "');
+      expect(local.load.running).toBe(1);
+      client.abort();
+      await sawAbort;
+      await expect.poll(() => local.load.running).toBe(0);
+    } finally {
+      await local.close();
+    }
+  });
+
   it('MLflow scoring shapes, custom_inputs in the config, custom_outputs back', async () => {
     const chain = RunnableLambda.from(async (input: Json, config) => ({
       custom_outputs: { seen: config?.configurable?.custom_inputs ?? null },
@@ -285,6 +320,15 @@ describe('plain chains, limits and lifecycle', () => {
       ).json()) as Json;
       expect(answer.custom_outputs).toEqual({ seen: { thread_id: 't-9' } });
       expect(JSON.parse(answer.output[0].content[0].text).echo.input).toBe('hi');
+      // A chunked body (no Content-Length) under the limit is read as any other.
+      const chunked = await fetch(`${base}/responses`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: new Blob([JSON.stringify({ input: 'chunked' })]).stream(),
+        duplex: 'half',
+      } as RequestInit);
+      const chunkedText = ((await chunked.json()) as Json).output[0].content[0].text;
+      expect(JSON.parse(chunkedText).echo.input).toBe('chunked');
       const bad = await post(base, '/invocations', { prompt: 'x' });
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as Json).message).toMatch(/expected "input"/);
@@ -316,6 +360,15 @@ describe('plain chains, limits and lifecycle', () => {
     const { url: base } = await local.listen({ port: 0 });
     const large = await post(base, '/responses', { input: 'x'.repeat(4096) });
     expect(large.status).toBe(413);
+    // Without a Content-Length (chunked), the body is counted as it arrives.
+    const chunked = (text: string) =>
+      fetch(`${base}/responses`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: new Blob([text]).stream(),
+        duplex: 'half',
+      } as RequestInit);
+    expect((await chunked(JSON.stringify({ input: 'x'.repeat(4096) }))).status).toBe(413);
     const first = post(base, '/responses', { input: 'one' });
     await expect.poll(() => local.load.running).toBe(1);
     const refused = await post(base, '/responses', { input: 'two' });
