@@ -613,6 +613,18 @@ async function benchLakebase() {
     loadAvgAtStart: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(2))),
   };
   try {
+    // Unmeasured: the first client after the servers start pays their warm-up (PostgreSQL's
+    // catalog caches for the database, the workspace's first TLS handshakes and handlers):
+    // about 25 ms more on Python's cold start when it went first (packages/lakebase/bench/
+    // PROFILE.md). Neither measured side should carry it.
+    runChild(
+      'node',
+      ws,
+      'lakebase',
+      { writes: 1, reads: 1, warmup: 1, threads: 1, perThread: 1, schema: 'bench_warmup' },
+      120_000,
+      env,
+    );
     for (const side of ['node', 'python']) {
       result[side] = runChild(
         side,

@@ -5,7 +5,10 @@
  * errors. One change: `put` and `putWrites` send one statement each (data-modifying CTE and
  * `unnest`) where PostgresSaver sends BEGIN, one INSERT per blob or write, and COMMIT; every
  * round trip to a remote Lakebase instance costs milliseconds, and psycopg's pipeline gives the
- * Python saver the same saving. A single statement is atomic, as the transaction was.
+ * Python saver the same saving. A single statement is atomic, as the transaction was. The blobs
+ * travel as one binary parameter (cut back apart by offset and length in SQL): `pg` would send
+ * a `bytea[]` parameter as hex text, twice the bytes, encoded in JavaScript and decoded by the
+ * server (see bench/PROFILE.md).
  */
 
 import type { RunnableConfig } from '@langchain/core/runnables';
@@ -112,6 +115,7 @@ export class LakebaseCheckpointSaver extends PostgresSaver {
         this._dumpBlobs(thread_id, checkpoint_ns, checkpoint.channel_values, newVersions),
         this._dumpMetadata(metadata),
       ]);
+      const packed = packBlobs(blobs.map((blob) => blob[5]));
       await this.lakebasePool.query(this.#sql.put, [
         thread_id,
         checkpoint_ns,
@@ -122,7 +126,9 @@ export class LakebaseCheckpointSaver extends PostgresSaver {
         blobs.map((blob) => blob[2]),
         blobs.map((blob) => blob[3]),
         blobs.map((blob) => blob[4]),
-        blobs.map((blob) => (blob[5] ? Buffer.from(blob[5]) : null)),
+        packed.starts,
+        packed.lengths,
+        packed.bytes,
       ]);
     } catch (error) {
       throw this.#typed(error);
@@ -146,6 +152,7 @@ export class LakebaseCheckpointSaver extends PostgresSaver {
         writes,
       );
       if (dumped.length === 0) return;
+      const packed = packBlobs(dumped.map((write) => write[7]));
       await this.lakebasePool.query(upsert ? this.#sql.upsertWrites : this.#sql.insertWrites, [
         config.configurable?.thread_id,
         config.configurable?.checkpoint_ns ?? '',
@@ -154,7 +161,9 @@ export class LakebaseCheckpointSaver extends PostgresSaver {
         dumped.map((write) => write[4]),
         dumped.map((write) => write[5]),
         dumped.map((write) => write[6]),
-        dumped.map((write) => Buffer.from(write[7])),
+        packed.starts,
+        packed.lengths,
+        packed.bytes,
       ]);
     } catch (error) {
       throw this.#typed(error);
@@ -191,19 +200,49 @@ export class LakebaseCheckpointSaver extends PostgresSaver {
   }
 }
 
+/**
+ * Blobs as one binary parameter: their bytes one after the other, and where each starts
+ * (1-based, as SQL `substring`) and how long it is (-1 for a missing blob, stored as NULL).
+ */
+export function packBlobs(blobs: ReadonlyArray<Uint8Array | null | undefined>): {
+  starts: number[];
+  lengths: number[];
+  bytes: Buffer;
+} {
+  const starts: number[] = [];
+  const lengths: number[] = [];
+  const present: Uint8Array[] = [];
+  let offset = 1;
+  for (const blob of blobs) {
+    starts.push(offset);
+    if (blob) {
+      lengths.push(blob.length);
+      present.push(blob);
+      offset += blob.length;
+    } else {
+      lengths.push(-1);
+    }
+  }
+  return { starts, lengths, bytes: Buffer.concat(present, offset - 1) };
+}
+
+/** One blob cut out of the packed parameter `$bytes` (see `packBlobs`). */
+const unpacked = (bytes: string, alias: string) =>
+  `CASE WHEN ${alias}.length < 0 THEN NULL ELSE substring(${bytes}::bytea FROM ${alias}.start FOR ${alias}.length) END`;
+
 /** The tables of `@langchain/langgraph-checkpoint-postgres` (its migrations create them). */
 function writeStatements(schema: string) {
   const table = (name: string) => `"${schema}".${name}`;
   const writes = `INSERT INTO ${table('checkpoint_writes')}
     (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob)
-  SELECT $1::text, $2::text, $3::text, $4::text, w.idx, w.channel, w.type, w.blob
-  FROM unnest($5::int[], $6::text[], $7::text[], $8::bytea[]) AS w(idx, channel, type, blob)
+  SELECT $1::text, $2::text, $3::text, $4::text, w.idx, w.channel, w.type, ${unpacked('$10', 'w')}
+  FROM unnest($5::int[], $6::text[], $7::text[], $8::int[], $9::int[]) AS w(idx, channel, type, start, length)
   ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)`;
   return {
     put: `WITH blobs AS (
   INSERT INTO ${table('checkpoint_blobs')} (thread_id, checkpoint_ns, channel, version, type, blob)
-  SELECT $1::text, $2::text, b.channel, b.version, b.type, b.blob
-  FROM unnest($7::text[], $8::text[], $9::text[], $10::bytea[]) AS b(channel, version, type, blob)
+  SELECT $1::text, $2::text, b.channel, b.version, b.type, ${unpacked('$12', 'b')}
+  FROM unnest($7::text[], $8::text[], $9::text[], $10::int[], $11::int[]) AS b(channel, version, type, start, length)
   ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING
 )
 INSERT INTO ${table('checkpoints')}

@@ -3,6 +3,7 @@
  * passwords checked at login against the credentials the workspace minted): identity, rotation,
  * revocation, and the typed errors for a wrong, stopped or forbidden instance.
  */
+import { Socket } from 'node:net';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -169,6 +170,49 @@ describe.skipIf(!sharedPostgres)('LakebasePool on the local stack', () => {
     for (let index = 0; index < 5; index++) await unprepared.query('SELECT $1::int AS n', [index]);
     const none = await unprepared.query('SELECT count(*)::int AS n FROM pg_prepared_statements');
     expect(none.rows).toEqual([{ n: 0 }]);
+  });
+
+  it('reads bytea[] (as checkpoint reads return blobs) exactly as plain pg does', async () => {
+    const pool = await open();
+    // Two dimensions as array_agg(array[...]) gives, NULL, empty, every byte value, a large blob.
+    const sql = `SELECT array_agg(array[convert_to(channel, 'UTF8'), blob]) AS blobs
+      FROM (VALUES ('messages', decode(repeat('00ff7f80', 4096), 'hex')),
+                   ('empty', NULL),
+                   ('nothing', ''::bytea),
+                   ('bytes', (SELECT string_agg(set_byte('\\x00'::bytea, 0, n), ''::bytea ORDER BY n)
+                              FROM generate_series(0, 255) AS n))) AS t(channel, blob)`;
+    const ours = (await pool.query(sql)).rows[0].blobs;
+    const plain = (await stack.admin.query(sql)).rows[0].blobs;
+    expect(ours).toEqual(plain);
+    expect(ours).toHaveLength(4);
+    expect(ours[1][1]).toBeNull();
+    expect(ours[3][1]).toHaveLength(256);
+  });
+
+  it('asks for the credential of a new connection while its socket connects', async () => {
+    const events: string[] = [];
+    const pool = await open('agent-memory', {
+      poolSettings: {
+        // pg calls this for every new connection's socket.
+        stream: () => {
+          events.push('socket');
+          return new Socket().once('connect', () => events.push('connected'));
+        },
+      },
+    });
+    const password = pool.workspace.password.bind(pool.workspace);
+    pool.workspace.password = (options) => {
+      events.push('credential');
+      return password(options);
+    };
+    await pool.query('SELECT 1');
+    // Asked for before TCP (then TLS) is up; pg's own request after TLS finds it cached.
+    expect(events.slice(0, 3)).toEqual(['socket', 'credential', 'connected']);
+    expect(pool.workspace.credentialsMinted).toBe(1);
+    // An idle connection is reused: no new socket, no credential asked for.
+    events.length = 0;
+    await pool.query('SELECT 1');
+    expect(events).toEqual([]);
   });
 
   it('connects to an autoscaling endpoint, named or found from its project and branch', async () => {

@@ -7,6 +7,7 @@
  * the credential stopped working (revoked, expired early) is retried once with a fresh one.
  */
 import pg from 'pg';
+import { lakebaseTypes } from './bytea_array.js';
 import {
   isAuthenticationFailure,
   LakebaseConnectionError,
@@ -84,6 +85,8 @@ export class LakebasePool extends pg.Pool {
     super({
       max: 10,
       connectionTimeoutMillis: 30_000,
+      // pg's type parsers with a faster one for bytea[] (every checkpoint read returns one).
+      types: lakebaseTypes,
       ...options.poolSettings,
       database: options.database ?? DEFAULT_DATABASE,
       port: options.port ?? DEFAULT_PORT,
@@ -204,6 +207,17 @@ export class LakebasePool extends pg.Pool {
       });
     }
     await this.resolve();
+    if (this.idleCount === 0 && this.totalCount < (this.options.max ?? 10)) {
+      // A new connection is coming: mint (or refresh) its credential while TCP and TLS are set
+      // up, not after, when pg asks for the password; to a remote workspace that hides a round
+      // trip. Once the workspace calls that resolved the instance have handed their HTTP
+      // connection back (setImmediate), so the request reuses it instead of opening another.
+      // A failure is the connection's to report (pg asks again and gets the error); the
+      // single-flight cache makes pg's request wait for this one rather than mint twice.
+      setImmediate(() => {
+        if (!this.#closed) this.#workspace.password().catch(() => {});
+      });
+    }
     try {
       return await super.connect();
     } catch (error) {
