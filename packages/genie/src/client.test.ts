@@ -99,24 +99,35 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/**
+ * A space that answers a new question, reports `running(poll)` for the message's first polls and
+ * COMPLETED at poll `completedAt`, then serves the query result.
+ */
+function questionAnsweredAtPoll(completedAt: number, running: (poll: number) => unknown) {
+  let polls = 0;
+  return scriptedFetch(({ method, path }) => {
+    if (method === 'POST' && path === `${SPACE}/start-conversation`)
+      return { body: { conversation_id: 'c1', message_id: 'm1', message: message('SUBMITTED') } };
+    if (path === MESSAGE) {
+      polls += 1;
+      return { body: polls < completedAt ? running(polls) : COMPLETED };
+    }
+    if (path === `${MESSAGE}/attachments/a3/query-result`) return { body: RESULT };
+    return { status: 404, body: { error_code: 'ENDPOINT_NOT_FOUND', message: path } };
+  });
+}
+
+/** The waits between the message polls of `calls`. */
+function pollWaits(calls: Array<{ path: string; at: number }>): number[] {
+  const pollTimes = calls.filter((call) => call.path === MESSAGE).map((call) => call.at);
+  return pollTimes.slice(1).map((time, index) => time - (pollTimes[index] as number));
+}
+
 describe('GenieClient.ask', () => {
   it('polls with growing waits until COMPLETED, then reads the last query result', async () => {
-    let polls = 0;
-    const { fetch, calls } = scriptedFetch(({ method, path }) => {
-      if (method === 'POST' && path === `${SPACE}/start-conversation`)
-        return { body: { conversation_id: 'c1', message_id: 'm1', message: message('SUBMITTED') } };
-      if (path === MESSAGE) {
-        polls += 1;
-        return {
-          body:
-            polls < 4
-              ? message(['SUBMITTED', 'ASKING_AI', 'EXECUTING_QUERY'][polls - 1] as string)
-              : COMPLETED,
-        };
-      }
-      if (path === `${MESSAGE}/attachments/a3/query-result`) return { body: RESULT };
-      return { status: 404, body: { error_code: 'ENDPOINT_NOT_FOUND', message: path } };
-    });
+    const { fetch, calls } = questionAnsweredAtPoll(4, (poll) =>
+      message(['SUBMITTED', 'ASKING_AI', 'EXECUTING_QUERY'][poll - 1] as string),
+    );
     const genie = new GenieClient({
       ...auth,
       fetch,
@@ -141,8 +152,7 @@ describe('GenieClient.ask', () => {
       suggestedQuestions: ['By region?'],
       stats: { polls: 4, resultPolls: 1, serverElapsedMs: 2_500 },
     });
-    const pollTimes = calls.filter((call) => call.path === MESSAGE).map((call) => call.at);
-    const waits = pollTimes.slice(1).map((time, index) => time - (pollTimes[index] as number));
+    const waits = pollWaits(calls);
     // 50-100 % of 1 s, 2 s, 4 s: growing, never immediate, capped at pollMaxDelayMs.
     expect(waits[0]).toBeGreaterThanOrEqual(500);
     expect(waits[1]).toBeGreaterThanOrEqual(1_000);
@@ -151,17 +161,7 @@ describe('GenieClient.ask', () => {
   });
 
   it('polls at a steady interval for pollBackoffAfterMs, then backs off', async () => {
-    let polls = 0;
-    const { fetch, calls } = scriptedFetch(({ method, path }) => {
-      if (method === 'POST' && path === `${SPACE}/start-conversation`)
-        return { body: { conversation_id: 'c1', message_id: 'm1', message: message('SUBMITTED') } };
-      if (path === MESSAGE) {
-        polls += 1;
-        return { body: polls < 10 ? message('EXECUTING_QUERY') : COMPLETED };
-      }
-      if (path === `${MESSAGE}/attachments/a3/query-result`) return { body: RESULT };
-      return { status: 404, body: { error_code: 'ENDPOINT_NOT_FOUND', message: path } };
-    });
+    const { fetch, calls } = questionAnsweredAtPoll(10, () => message('EXECUTING_QUERY'));
     // Defaults: 500 ms for the first 10 s; here 1 s steps for 4 s, then doubling up to 8 s.
     const genie = new GenieClient({
       ...auth,
@@ -173,8 +173,7 @@ describe('GenieClient.ask', () => {
     const pending = genie.ask('s1', 'Top products?');
     await vi.advanceTimersByTimeAsync(120_000);
     expect((await pending).stats.polls).toBe(10);
-    const pollTimes = calls.filter((call) => call.path === MESSAGE).map((call) => call.at);
-    const waits = pollTimes.slice(1).map((time, index) => time - (pollTimes[index] as number));
+    const waits = pollWaits(calls);
     // Four steady waits of 75-100 % of 1 s, then 50-100 % of 2 s, 4 s, 8 s, 8 s, 8 s.
     for (const wait of waits.slice(0, 4)) {
       expect(wait).toBeGreaterThanOrEqual(750);
