@@ -131,6 +131,46 @@ describe('StatementExecutionClient', () => {
     expect(ws.statementExecution.linkRequests.every((r) => !r.authorization)).toBe(true);
   });
 
+  it('stopping the iteration early cancels the downloads in flight, and only then', async () => {
+    const signals: AbortSignal[] = [];
+    const observed = createHttpsFetch(ws.caCert);
+    const statements = new StatementExecutionClient({
+      client,
+      maxConcurrentDownloads: 3,
+      fetch: ((input: string | URL | Request, init?: RequestInit) => {
+        if (init?.signal) signals.push(init.signal);
+        return observed(input, init);
+      }) as typeof fetch,
+    });
+    const read = async (stopAfter: number) => {
+      const submitted = await statements.executeStatement({
+        warehouse_id: ws.warehouseId,
+        statement: "SELECT id, repeat('x', 40) AS pad FROM range(20000)",
+        disposition: 'EXTERNAL_LINKS',
+        format: 'ARROW_STREAM',
+      });
+      const done = await statements.waitForStatement(submitted);
+      let chunks = 0;
+      for await (const _ of statements.chunks(done)) if (++chunks === stopAfter) break;
+      return { chunks, total: done.manifest?.total_chunk_count ?? 0 };
+    };
+    ws.faults.setRules([{ route: 'statement-links', latencyMs: 200 }]);
+    try {
+      const early = await read(1);
+      expect(early.total).toBeGreaterThan(3);
+      // Downloads of the next chunks were started ahead of the consumer and are now cancelled.
+      expect(signals.length).toBeGreaterThan(1);
+      expect(signals.length).toBeLessThan(early.total);
+      expect(signals.some((signal) => signal.aborted)).toBe(true);
+      signals.length = 0;
+      const whole = await read(Number.POSITIVE_INFINITY);
+      expect(whole.chunks).toBe(whole.total);
+      expect(signals.some((signal) => signal.aborted)).toBe(false);
+    } finally {
+      ws.faults.setRules([]);
+    }
+  });
+
   it('asks for a fresh link when a download is refused as expired', async () => {
     const statements = api();
     const submitted = await statements.executeStatement({
