@@ -191,6 +191,18 @@ function requestError(error: unknown, statement: string): LakechainError {
 }
 
 /** The REST transport of one `DatabricksSqlDatabase`. */
+/** One statement as `run` and `submit` send it: what, where, how many rows, how, until when. */
+interface Submission {
+  api: StatementExecutionClient;
+  warehouseId: string;
+  statement: string;
+  parameters: StatementParameter[] | undefined;
+  /** The rows asked for; one more is fetched to tell whether there were more. */
+  cap: number | undefined;
+  plan: { disposition: Disposition; format: ResultFormat };
+  signal: AbortSignal;
+}
+
 export class RestConnection implements StatementConnection {
   private clientPromise?: Promise<{ api: StatementExecutionClient; warehouseId: string }>;
   private readonly running = new Map<symbol, AbortController>();
@@ -260,8 +272,9 @@ export class RestConnection implements StatementConnection {
     const { api, warehouseId } = await this.client();
     const scope = this.scope(statement, options);
     try {
+      const submission = { api, warehouseId, statement, parameters, cap, signal: scope.signal };
       let plan = this.plan(cap);
-      let result = await this.run(api, warehouseId, statement, parameters, cap, plan, scope.signal);
+      let result = await this.run({ ...submission, plan });
       if (
         result.cutByBytes &&
         plan.disposition === 'INLINE' &&
@@ -273,7 +286,7 @@ export class RestConnection implements StatementConnection {
           disposition: 'EXTERNAL_LINKS',
           format: this.settings.settings?.format ?? 'ARROW_STREAM',
         };
-        result = await this.run(api, warehouseId, statement, parameters, cap, plan, scope.signal);
+        result = await this.run({ ...submission, plan });
       }
       return result.result;
     } catch (error) {
@@ -309,15 +322,15 @@ export class RestConnection implements StatementConnection {
     let statementId: string | undefined;
     let finished = false;
     try {
-      const done = await this.submit(
+      const done = await this.submit({
         api,
         warehouseId,
         statement,
         parameters,
         cap,
         plan,
-        scope.signal,
-      );
+        signal: scope.signal,
+      });
       statementId = done.statement_id;
       const described = (done.manifest?.schema?.columns ?? [])
         .slice()
@@ -417,15 +430,10 @@ export class RestConnection implements StatementConnection {
    * released at once, and the statement is cancelled as soon as its id is known (`submit`).
    */
   private async run(
-    api: StatementExecutionClient,
-    warehouseId: string,
-    statement: string,
-    parameters: StatementParameter[] | undefined,
-    cap: number | undefined,
-    plan: { disposition: Disposition; format: ResultFormat },
-    signal: AbortSignal,
+    submission: Submission,
   ): Promise<{ result: StatementResult; cutByBytes: boolean }> {
-    const done = await this.submit(api, warehouseId, statement, parameters, cap, plan, signal);
+    const { api, cap, signal } = submission;
+    const done = await this.submit(submission);
     const columns = (done.manifest?.schema?.columns ?? [])
       .slice()
       .sort((a, b) => a.position - b.position);
@@ -455,15 +463,15 @@ export class RestConnection implements StatementConnection {
   }
 
   /** Submits the statement (at most `cap + 1` rows) and waits until it SUCCEEDED. */
-  private async submit(
-    api: StatementExecutionClient,
-    warehouseId: string,
-    statement: string,
-    parameters: StatementParameter[] | undefined,
-    cap: number | undefined,
-    plan: { disposition: Disposition; format: ResultFormat },
-    signal: AbortSignal,
-  ): Promise<StatementResponse> {
+  private async submit({
+    api,
+    warehouseId,
+    statement,
+    parameters,
+    cap,
+    plan,
+    signal,
+  }: Submission): Promise<StatementResponse> {
     const request: ExecuteStatementRequest = {
       statement,
       warehouse_id: warehouseId,
