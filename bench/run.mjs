@@ -12,7 +12,7 @@
 //    two sides one after another against the same workspace. The lakebase case starts its own
 //    PostgreSQL (packages/lakebase/scripts/postgres-server.mjs) and workspace process.
 // 4. Writes bench/results/<date>.json and regenerates BENCHMARKS.md at the repo root.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -28,6 +28,7 @@ import { dirname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { keepExternalSections, renderMarkdown } from './report.mjs';
+import { BIG_TABLE_SQL, startBenchWorkspace } from './workspace_process.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const rootDir = dirname(benchDir);
@@ -82,43 +83,12 @@ function ensureVenv() {
 }
 
 // ---------------------------------------------------------------- workspace process
-async function startWorkspace(caFile, env = {}) {
-  const child = spawn(process.execPath, [join(benchDir, 'workspace.mjs'), caFile], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    // samples.lakechain.docs is in the samples catalog, which only the vector case needs.
-    env: { ...process.env, LAKECHAIN_BENCH_SAMPLES: only.has('vector') ? '1' : '0', ...env },
+function startWorkspace(caFile, env = {}) {
+  // samples.lakechain.docs is in the samples catalog, which only the vector case needs.
+  return startBenchWorkspace(caFile, {
+    LAKECHAIN_BENCH_SAMPLES: only.has('vector') ? '1' : '0',
+    ...env,
   });
-  const info = await new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (d) => {
-      buf += d;
-      const line = buf.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve(JSON.parse(line));
-    });
-    child.on('exit', (code) => reject(new Error(`workspace exited with ${code}`)));
-  });
-  const call = async (path, body) => {
-    const res = await fetch(`${info.control}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = await res.json();
-    if (json.error) throw new Error(`${path}: ${json.error}`);
-    return json;
-  };
-  return {
-    ...info,
-    child,
-    sql: (sql) => call('/sql', { sql }),
-    vectorSetup: () => call('/vector-setup', {}),
-    setRules: (rules) => call('/rules', rules),
-    counts: () => call('/counts'),
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', resolve);
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 async function createData(ws, sizes) {
@@ -138,10 +108,7 @@ async function createData(ws, sizes) {
       await ws.sql(`INSERT INTO ${name} VALUES ${rows.join(', ')}`);
     }
   }
-  await ws.sql('CREATE SCHEMA IF NOT EXISTS main.bench_rows');
-  await ws.sql(
-    "CREATE TABLE main.bench_rows.big AS SELECT id, concat('name_', cast(id AS STRING)) AS name, cast(id * 1.5 AS DOUBLE) AS amount, id % 7 AS bucket, DATE'2024-01-01' + cast(id % 365 AS INT) AS day FROM range(1000000)",
-  );
+  for (const sql of BIG_TABLE_SQL) await ws.sql(sql);
   log(`data created in ${Math.round(performance.now() - t0)} ms`);
 }
 

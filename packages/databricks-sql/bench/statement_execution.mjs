@@ -23,13 +23,14 @@
 // (µs, the clock of `--cpu-prof` timestamps) to cut a CPU profile to the first or warm requests.
 // `decode` mode times `chunks()` over an in-memory response, no network: the first call in a fresh
 // process, then warm ones.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { BIG_TABLE_SQL, startBenchWorkspace } from '../../../bench/workspace_process.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const PACKAGE = dirname(dirname(SELF));
@@ -306,33 +307,12 @@ async function orchestrate() {
 
   const tmp = mkdtempSync(join(os.tmpdir(), 'lakechain-sea-bench-'));
   const caFile = join(tmp, 'ca.pem');
-  const server = spawn(process.execPath, [join(ROOT, 'bench', 'workspace.mjs'), caFile], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, LAKECHAIN_BENCH_SAMPLES: '0' },
-  });
-  const ws = await new Promise((resolveInfo, reject) => {
-    let buffer = '';
-    server.stdout.on('data', (data) => {
-      buffer += data;
-      const line = buffer.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolveInfo(JSON.parse(line));
-    });
-    server.on('exit', (code) => reject(new Error(`workspace exited with ${code}`)));
-  });
+  const ws = await startBenchWorkspace(caFile, { LAKECHAIN_BENCH_SAMPLES: '0' });
   const load = [os.loadavg().map((value) => round(value, 1))];
   const results = [];
   try {
-    // The root bench's table (bench/run.mjs createData), through the workspace's control server.
-    for (const sql of [
-      'CREATE SCHEMA IF NOT EXISTS main.bench_rows',
-      "CREATE TABLE main.bench_rows.big AS SELECT id, concat('name_', cast(id AS STRING)) AS name, cast(id * 1.5 AS DOUBLE) AS amount, id % 7 AS bucket, DATE'2024-01-01' + cast(id % 365 AS INT) AS day FROM range(1000000)",
-    ]) {
-      const answer = await fetch(`${ws.control}/sql`, {
-        method: 'POST',
-        body: JSON.stringify({ sql }),
-      }).then((response) => response.json());
-      if (answer.error) throw new Error(answer.error);
-    }
+    // The root bench's table, through the workspace's control server.
+    for (const sql of BIG_TABLE_SQL) await ws.sql(sql);
     for (let roundIndex = 0; roundIndex < Number(values.rounds); roundIndex += 1) {
       for (const rows of values.rows.split(',').map(Number)) {
         const args = {
@@ -349,7 +329,7 @@ async function orchestrate() {
       load.push(os.loadavg().map((value) => round(value, 1)));
     }
   } finally {
-    server.kill('SIGTERM');
+    await ws.stop();
     rmSync(tmp, { recursive: true, force: true });
   }
   if (values.json) console.log(JSON.stringify({ load, results }));
